@@ -1,0 +1,301 @@
+package gslb
+
+import (
+	"context"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+
+	"github.com/coredns/coredns/plugin"
+	"github.com/miekg/dns"
+)
+
+// maxChase bounds how many in-zone CNAMEs one answer follows.
+const maxChase = 8
+
+// ServeDNS implements plugin.Handler.
+func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
+	if len(r.Question) == 0 {
+		return plugin.NextOrFailure(g.Name(), g.Next, ctx, w, r)
+	}
+	q := r.Question[0]
+	var buf [maxNameLen]byte
+	lname, ok := lowerName(&buf, q.Name)
+	if !ok {
+		return plugin.NextOrFailure(g.Name(), g.Next, ctx, w, r)
+	}
+	zi := g.matchZone(lname)
+	if zi < 0 {
+		return plugin.NextOrFailure(g.Name(), g.Next, ctx, w, r)
+	}
+	z := g.zoneData[zi]
+	qt := qtypeIndex(q.Qtype)
+
+	t := g.feed.table.Load()
+	if t == nil {
+		// Not ready: an NXDOMAIN now would be cached by resolvers for names
+		// that exist as soon as the first table arrives.
+		z.stats.inc(qt, resNotReady)
+		return dns.RcodeServerFailure, nil
+	}
+
+	m := new(dns.Msg)
+	m.SetReply(r)
+	m.Authoritative = true
+
+	rec, ent := t.lookup(lname)
+	switch {
+	case rec != nil:
+		return g.answerRecord(w, m, z, t, rec, q, qt)
+
+	case len(lname) == len(z.name): // the apex
+		switch q.Qtype {
+		case dns.TypeSOA:
+			m.Answer = []dns.RR{g.soa(z, t, q.Name, g.ttl)}
+		case dns.TypeNS:
+			m.Answer = withOwner(z.ns, q.Name, g.ttl)
+			m.Extra = withOwner(z.glue, "", g.ttl)
+		case dns.TypeANY:
+			m.Answer = []dns.RR{hinfo(q.Name, g.ttl)}
+		default:
+			return g.noData(w, m, z, t, qt, resNoData)
+		}
+		z.stats.inc(qt, resAnswer)
+		return g.write(w, m)
+
+	case z.hosts[string(lname)] != nil: // an in-zone NS name
+		for _, h := range z.hosts[string(lname)] {
+			if (q.Qtype == dns.TypeA && h.addr.Is4()) || (q.Qtype == dns.TypeAAAA && h.addr.Is6()) {
+				m.Answer = append(m.Answer, withOwner([]dns.RR{h.rr}, q.Name, g.ttl)...)
+			}
+		}
+		if len(m.Answer) == 0 {
+			return g.noData(w, m, z, t, qt, resNoData)
+		}
+		z.stats.inc(qt, resAnswer)
+		return g.write(w, m)
+
+	case ent:
+		return g.noData(w, m, z, t, qt, resNoData)
+	}
+
+	// A name in the zone that we do not hold.
+	if g.Fall.Through(q.Name) {
+		z.stats.inc(qt, resFallthrough)
+		return plugin.NextOrFailure(g.Name(), g.Next, ctx, w, r)
+	}
+	switch g.unhandled {
+	case unhandledRefused:
+		z.stats.inc(qt, resRefused)
+		return dns.RcodeRefused, nil
+	case unhandledDrop:
+		z.stats.inc(qt, resDropped)
+		return dns.RcodeSuccess, nil // nothing written: the client gets no answer
+	}
+	m.Rcode = dns.RcodeNameError
+	m.Ns = []dns.RR{g.negativeSOA(z, t)}
+	z.stats.inc(qt, resNXDomain)
+	return g.write(w, m)
+}
+
+// answerRecord answers a query for a name the table holds.
+func (g *GSLB) answerRecord(w dns.ResponseWriter, m *dns.Msg, z *zoneData, t *Table, rec *Record, q dns.Question, qt int) (int, error) {
+	var f family
+	switch {
+	case q.Qtype == dns.TypeA:
+		f = famV4
+	case q.Qtype == dns.TypeAAAA:
+		f = famV6
+	case q.Qtype == dns.TypeANY:
+		m.Answer = []dns.RR{hinfo(q.Name, g.ttlOf(rec))}
+		z.stats.inc(qt, resAnswer)
+		return g.write(w, m)
+	case q.Qtype == dns.TypeCNAME || rec.cnameOnly:
+		// An alias answers every type with its CNAME; a record with
+		// addresses answers CNAME queries only when it picks a hostname.
+		f = famV4
+	default:
+		return g.noData(w, m, z, t, qt, resNoData)
+	}
+
+	res := g.fill(m, t, rec, f, q.Name, q.Qtype, 0)
+	switch {
+	case res == resServfail:
+		z.stats.inc(qt, resDown)
+		return dns.RcodeServerFailure, nil
+	case res == resNoData:
+		return g.noData(w, m, z, t, qt, resNoData)
+	case len(m.Answer) == 0:
+		return g.noData(w, m, z, t, qt, resDown) // down response EMPTY
+	case q.Qtype == dns.TypeCNAME && m.Answer[0].Header().Rrtype != dns.TypeCNAME:
+		// CNAME query, but the pick was an address: there is no CNAME here.
+		return g.noData(w, m, z, t, qt, resNoData)
+	}
+	z.stats.inc(qt, res)
+	return g.write(w, m)
+}
+
+// fill appends the answer of rec for family f to m. It returns resAnswer,
+// resDown (the down response applied; it may have added nothing), resNoData
+// or resServfail.
+func (g *GSLB) fill(m *dns.Msg, t *Table, rec *Record, f family, owner string, qtype uint16, depth int) int {
+	set := &rec.fam[f]
+	ttl := g.ttlOf(rec)
+	switch set.state {
+	case stateNoData:
+		return resNoData
+	case stateDown:
+		if rec.down == gslbv1.DownResponse_DOWN_RESPONSE_SERVFAIL {
+			return resServfail
+		}
+		// EMPTY, or FALLBACK without an address of this family, adds nothing.
+		for _, c := range set.cands {
+			m.Answer = append(m.Answer, answerRR(c, owner, ttl))
+			if c.stat != nil {
+				c.stat.answers.Add(1)
+			}
+		}
+		return resDown
+	}
+
+	first := set.pick.pick(g.rng)
+	c := set.cands[first]
+	m.Answer = append(m.Answer, answerRR(c, owner, ttl))
+	c.stat.answers.Add(1)
+	if c.target != "" {
+		// A CNAME stands alone; follow it when the target is ours.
+		if qtype != dns.TypeCNAME && depth < maxChase {
+			if next := t.get(c.target); next != nil {
+				if g.fill(m, t, next, f, c.target, qtype, depth+1) == resServfail {
+					return resServfail
+				}
+			}
+		}
+		return resAnswer
+	}
+	// answers N: add the heaviest other address members.
+	for _, i := range set.order {
+		if len(m.Answer) >= g.answers {
+			break
+		}
+		if int(i) == first || set.cands[i].target != "" {
+			continue
+		}
+		m.Answer = append(m.Answer, answerRR(set.cands[i], owner, ttl))
+		set.cands[i].stat.answers.Add(1)
+	}
+	return resAnswer
+}
+
+// answerRR copies a prototype RR with the query's owner name and the TTL.
+func answerRR(c cand, owner string, ttl uint32) dns.RR {
+	switch rr := c.rr.(type) {
+	case *dns.A:
+		a := *rr
+		a.Hdr.Name, a.Hdr.Ttl = owner, ttl
+		return &a
+	case *dns.AAAA:
+		a := *rr
+		a.Hdr.Name, a.Hdr.Ttl = owner, ttl
+		return &a
+	case *dns.CNAME:
+		a := *rr
+		a.Hdr.Name, a.Hdr.Ttl = owner, ttl
+		return &a
+	}
+	rr := dns.Copy(c.rr)
+	rr.Header().Name, rr.Header().Ttl = owner, ttl
+	return rr
+}
+
+func (g *GSLB) ttlOf(rec *Record) uint32 {
+	if rec.ttl != 0 {
+		return rec.ttl
+	}
+	return g.ttl
+}
+
+// noData answers NOERROR with no answer and the SOA in authority (RFC 2308).
+// res is the result it is counted as.
+func (g *GSLB) noData(w dns.ResponseWriter, m *dns.Msg, z *zoneData, t *Table, qt, res int) (int, error) {
+	m.Answer = nil
+	m.Ns = []dns.RR{g.negativeSOA(z, t)}
+	z.stats.inc(qt, res)
+	return g.write(w, m)
+}
+
+func (g *GSLB) write(w dns.ResponseWriter, m *dns.Msg) (int, error) {
+	if err := w.WriteMsg(m); err != nil {
+		return dns.RcodeServerFailure, err
+	}
+	return m.Rcode, nil
+}
+
+// soa returns the zone's SOA with the table version as serial.
+func (g *GSLB) soa(z *zoneData, t *Table, owner string, ttl uint32) dns.RR {
+	s := z.soa
+	s.Hdr.Name = owner
+	s.Hdr.Ttl = ttl
+	s.Serial = t.version
+	return &s
+}
+
+// negativeSOA is the SOA for the authority section of NXDOMAIN and NODATA;
+// its TTL is the negative-caching time, min(SOA TTL, SOA minimum) (RFC 2308).
+func (g *GSLB) negativeSOA(z *zoneData, t *Table) dns.RR {
+	return g.soa(z, t, z.soa.Hdr.Name, min(g.ttl, z.soa.Minttl))
+}
+
+// hinfo is the minimal answer to ANY queries (RFC 8482).
+func hinfo(owner string, ttl uint32) dns.RR {
+	return &dns.HINFO{Hdr: dns.RR_Header{Name: owner, Rrtype: dns.TypeHINFO, Class: dns.ClassINET, Ttl: ttl}, Cpu: "RFC8482"}
+}
+
+// withOwner copies RRs, setting the TTL and, when owner is not empty, the owner name.
+func withOwner(rrs []dns.RR, owner string, ttl uint32) []dns.RR {
+	out := make([]dns.RR, len(rrs))
+	for i, rr := range rrs {
+		c := dns.Copy(rr)
+		if owner != "" {
+			c.Header().Name = owner
+		}
+		c.Header().Ttl = ttl
+		out[i] = c
+	}
+	return out
+}
+
+// matchZone returns the index of the most specific zone holding the
+// canonical name, or -1.
+func (g *GSLB) matchZone(name []byte) int {
+	for i, z := range g.zones { // longest first
+		if matchZone(name, z) {
+			return i
+		}
+	}
+	return -1
+}
+
+// maxNameLen bounds a presentation-format name (255 octets on the wire;
+// escapes make presentation longer, such names are handed on).
+const maxNameLen = 512
+
+// lowerName writes the lower-cased, fully qualified name into buf without
+// allocating. It reports false when the name does not fit.
+func lowerName(buf *[maxNameLen]byte, name string) ([]byte, bool) {
+	n := len(name)
+	if n == 0 || n >= maxNameLen {
+		return nil, false
+	}
+	for i := 0; i < n; i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	if name[n-1] != '.' {
+		buf[n] = '.'
+		n++
+	}
+	return buf[:n], true
+}
