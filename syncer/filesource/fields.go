@@ -3,6 +3,7 @@ package filesource
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
@@ -37,21 +38,25 @@ func (p *parser) fields(n *yaml.Node, allowed []string) (*fieldSet, error) {
 		if err := p.noAlias(v); err != nil {
 			return nil, err
 		}
-		if f.badKey != nil {
-			continue
-		}
 		switch prev, dup := f.fields[k.Value]; {
 		case k.Kind != yaml.ScalarNode:
-			f.badKey, f.badKeyText = k, fmt.Sprintf("a key must be a name, got %s", describe(k))
+			f.keyProblem(k, fmt.Sprintf("a key must be a name, got %s", describe(k)))
 		case dup:
-			f.badKey, f.badKeyText = k, fmt.Sprintf("duplicate key %q, first at line %d", k.Value, prev.key.Line)
-		case !contains(allowed, k.Value):
-			f.badKey, f.badKeyText = k, fmt.Sprintf("unknown key %q (want %s)", k.Value, strings.Join(allowed, ", "))
+			f.keyProblem(k, fmt.Sprintf("duplicate key %q, first at line %d", k.Value, prev.key.Line))
+		case !slices.Contains(allowed, k.Value):
+			f.keyProblem(k, fmt.Sprintf("unknown key %q (want %s)", k.Value, strings.Join(allowed, ", ")))
 		default:
 			f.fields[k.Value] = field{key: k, value: v}
 		}
 	}
 	return f, nil
+}
+
+// keyProblem remembers the first problem with a key.
+func (f *fieldSet) keyProblem(k *yaml.Node, text string) {
+	if f.badKey == nil {
+		f.badKey, f.badKeyText = k, text
+	}
 }
 
 // get returns the value of key, or nil when it is missing or null: an
@@ -72,15 +77,6 @@ func (f *fieldSet) problem(p *parser, label string) error {
 		return p.errorf(f.badKey, "%s", f.badKeyText)
 	}
 	return p.errorf(f.badKey, "%s: %s", label, f.badKeyText)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // noAlias refuses YAML aliases (*name): expanding them could turn a small

@@ -111,14 +111,40 @@ func (p *parser) decode(dec *yaml.Decoder, n *yaml.Node, data []byte) (err error
 	if err == nil || errors.Is(err, io.EOF) {
 		return err
 	}
-	msg := err.Error()
-	if m := yamlLineError.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return p.errorf(&yaml.Node{Line: line}, "%s", m[2])
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if m := yamlLineError.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
 	}
-	// Errors of the reader (bad UTF-8, control characters) carry no line:
-	// find the offending byte ourselves.
-	return p.errorf(&yaml.Node{Line: lineOfBadCharacter(data)}, "%s", strings.TrimPrefix(msg, "yaml: "))
+	switch {
+	case parserProblems[msg]:
+		// The yaml package prints the 0-based line of a parser error (the
+		// start of the enclosing collection, or the offending token), and
+		// leaves the line out when it is 0. Scanner errors are 1-based.
+		line++
+	case line == 0:
+		// Errors of the reader (bad UTF-8, control characters) carry no
+		// line: find the offending byte ourselves.
+		line = lineOfBadCharacter(data)
+	}
+	return p.errorf(&yaml.Node{Line: line}, "%s", msg)
+}
+
+// parserProblems are the errors of the yaml package's parser (as opposed to
+// its scanner), whose line numbers are 0-based.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
 }
 
 // lineOfBadCharacter returns the line of the first byte that YAML does not
