@@ -103,5 +103,6 @@ func soaLine(serial uint32, ttl int) *dns.SOA {
 	return test.SOA(dnsLine(zone, ttl, "SOA g-dns.iberia.local. johernandez.iberia.local. "+strconv.Itoa(int(serial))+" 10800 3600 86400 30"))
 }
 
-func dnsLine(name string, ttl int, rest string) string { return name + " " + strconv.Itoa(ttl) + " IN " + rest }
-
+func dnsLine(name string, ttl int, rest string) string {
+	return name + " " + strconv.Itoa(ttl) + " IN " + rest
+}

@@ -142,4 +142,3 @@ func TestReloadKeepsFeed(t *testing.T) {
 		t.Fatal("a different persist path for a running feed was accepted")
 	}
 }
-

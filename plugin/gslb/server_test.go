@@ -277,7 +277,9 @@ func newLeaf(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, cn str
 	return der, kb
 }
 
-func pemBytes(typ string, b []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}) }
+func pemBytes(typ string, b []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b})
+}
 
 func writePEM(t *testing.T, path, typ string, b []byte) {
 	if err := os.WriteFile(path, pemBytes(typ, b), 0o600); err != nil {
