@@ -64,8 +64,18 @@ lint:
 test: check-generate lint build
 	GSLB_BIN=$(BIN) $(GO) test -count=1 -race ./...
 
+# Benchmarks, run on purpose (not part of `make test`): Go benchmarks (benchstat
+# format) and dnsperf side by side with whoami, file, gdnsd and knot.
+# Results go to bench/; BENCHMARKS.md records the latest ones.
+BENCH_ROUNDS   ?= 2
+BENCH_DURATION ?= 10s
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./plugin/... ./syncer/...
+	@./test/tools/ensure-deb.sh dnsperf dnsperf
+	@./test/tools/ensure-deb.sh gdnsd gdnsd
+	@./test/tools/ensure-deb.sh knotd knot
+	@mkdir -p bench
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./plugin/... | tee bench/go.txt
+	$(GO) run ./test/tools/dnsbench -bin $(BIN) -rounds $(BENCH_ROUNDS) -duration $(BENCH_DURATION) -out bench/dnsperf.md
 
 clean:
 	rm -rf $(BIN)

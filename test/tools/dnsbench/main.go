@@ -1,0 +1,352 @@
+// Command dnsbench measures coredns-gslb against the ceiling of any CoreDNS
+// plugin (whoami), stock CoreDNS file, and the fastest non-CoreDNS peers
+// (gdnsd weighted, knot), with dnsperf on loopback, in one run, and reports
+// ratios: the machines are shared and absolute numbers drift.
+//
+// Each server is pinned to CPU 0 and dnsperf to CPU 1 ("pinned"), then both
+// run unpinned ("unpinned"); rounds are interleaved so that drift hits every
+// server alike. Only 127.0.0.1 is used.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+func main() {
+	var (
+		bin      = flag.String("bin", "bin", "directory holding coredns-gslb")
+		rounds   = flag.Int("rounds", 2, "interleaved rounds")
+		duration = flag.Duration("duration", 10*time.Second, "dnsperf run length")
+		clients  = flag.Int("clients", 10, "dnsperf -c")
+		nNames   = flag.Int("names", 10_000, "distinct FQDNs in the table")
+		out      = flag.String("out", "", "also write the results (markdown) to this file")
+		only     = flag.String("only", "", "comma-separated server name prefixes to run (default: all)")
+	)
+	flag.Parse()
+	if err := run(*bin, *rounds, *duration, *clients, *nNames, *out, *only); err != nil {
+		fmt.Fprintln(os.Stderr, "dnsbench:", err)
+		os.Exit(1)
+	}
+}
+
+type mix struct {
+	name, file string
+}
+
+type result struct {
+	qps, latency float64 // latency in ms
+	lost         int
+}
+
+type key struct{ mix, server, mode string }
+
+func run(bin string, rounds int, duration time.Duration, clients, nNames int, out, only string) error {
+	for _, c := range []string{"dnsperf", "taskset", "gdnsd", "knotd"} {
+		if _, err := exec.LookPath(c); err != nil {
+			return fmt.Errorf("%s is not installed (make bench installs dnsperf, gdnsd and knot from Debian)", c)
+		}
+	}
+	if runtime.NumCPU() < 2 {
+		return fmt.Errorf("need 2 CPUs to pin the server and dnsperf apart, have %d", runtime.NumCPU())
+	}
+	work, err := os.MkdirTemp("", "dnsbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	names := benchNames{n: nNames}
+	mixes, err := writeQueryFiles(work, nNames)
+	if err != nil {
+		return err
+	}
+	all := servers(bin, names)
+	if only != "" {
+		all = slices.DeleteFunc(all, func(s server) bool {
+			for _, p := range strings.Split(only, ",") {
+				if strings.HasPrefix(s.name, p) {
+					return false
+				}
+			}
+			return true
+		})
+	}
+
+	results := map[key][]result{}
+	modes := []struct {
+		name           string
+		serverCPU, cpu int
+	}{{"pinned", 0, 1}, {"unpinned", -1, -1}}
+	for r := 1; r <= rounds; r++ {
+		for _, mode := range modes {
+			for _, s := range all {
+				res, err := measure(work, s, mode.serverCPU, mode.cpu, mixes, duration, clients)
+				if err != nil {
+					return fmt.Errorf("%s: %v", s.name, err)
+				}
+				for m, x := range res {
+					k := key{m, s.name, mode.name}
+					results[k] = append(results[k], x)
+					fmt.Fprintf(os.Stderr, "round %d %-8s %-22s %-9s %9.0f qps %6.3f ms lost %d\n", r, mode.name, s.name, m, x.qps, x.latency, x.lost)
+				}
+			}
+		}
+	}
+	report := format(results, all, mixes, modes[0].name, modes[1].name, rounds, duration, clients, nNames)
+	fmt.Print(report)
+	if out != "" {
+		return os.WriteFile(out, []byte(report), 0o644)
+	}
+	return nil
+}
+
+// measure starts one server, runs every mix against it, and stops it.
+func measure(work string, s server, serverCPU, perfCPU int, mixes []mix, duration time.Duration, clients int) (map[string]result, error) {
+	dir, err := os.MkdirTemp(work, "srv")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	argv, err := s.prepare(dir, port)
+	if err != nil {
+		return nil, err
+	}
+	cmd := command(argv, serverCPU)
+	logf, _ := os.Create(filepath.Join(dir, "server.log"))
+	defer logf.Close()
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}()
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if err := waitAnswer(addr, "avi.iberia.local.", dns.TypeSOA, 30*time.Second); err != nil && s.load == nil {
+		return nil, fmt.Errorf("not answering: %v\n%s", err, tail(filepath.Join(dir, "server.log")))
+	}
+	if s.load != nil {
+		if err := s.load(dir); err != nil {
+			return nil, fmt.Errorf("loading: %v\n%s", err, tail(filepath.Join(dir, "server.log")))
+		}
+	}
+	if err := waitAnswer(addr, "hello.avi.iberia.local.", dns.TypeA, 30*time.Second); err != nil {
+		return nil, fmt.Errorf("hello not answering: %v\n%s", err, tail(filepath.Join(dir, "server.log")))
+	}
+	res := map[string]result{}
+	for _, m := range mixes {
+		r, err := dnsperf(addr, port, m.file, perfCPU, duration, clients)
+		if err != nil {
+			return nil, err
+		}
+		res[m.name] = r
+	}
+	return res, nil
+}
+
+var (
+	reQPS  = regexp.MustCompile(`Queries per second:\s+([0-9.]+)`)
+	reLat  = regexp.MustCompile(`Average Latency \(s\):\s+([0-9.]+)`)
+	reLost = regexp.MustCompile(`Queries lost:\s+([0-9]+)`)
+)
+
+func dnsperf(addr string, port int, file string, cpu int, duration time.Duration, clients int) (result, error) {
+	argv := []string{"dnsperf", "-s", "127.0.0.1", "-p", strconv.Itoa(port), "-d", file,
+		"-c", strconv.Itoa(clients), "-l", strconv.Itoa(int(duration.Seconds())), "-q", "200", "-t", "2"}
+	out, err := command(argv, cpu).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("dnsperf against %s: %v\n%s", addr, err, out)
+	}
+	var r result
+	m := reQPS.FindSubmatch(out)
+	if m == nil {
+		return result{}, fmt.Errorf("dnsperf output without qps:\n%s", out)
+	}
+	r.qps, _ = strconv.ParseFloat(string(m[1]), 64)
+	if m := reLat.FindSubmatch(out); m != nil {
+		s, _ := strconv.ParseFloat(string(m[1]), 64)
+		r.latency = s * 1000
+	}
+	if m := reLost.FindSubmatch(out); m != nil {
+		r.lost, _ = strconv.Atoi(string(m[1]))
+	}
+	return r, nil
+}
+
+// writeQueryFiles writes the three query mixes.
+func writeQueryFiles(dir string, n int) ([]mix, error) {
+	write := func(name string, lines []string) (mix, error) {
+		p := filepath.Join(dir, name+".txt")
+		return mix{name: name, file: p}, os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	}
+	var mixes []mix
+	m, err := write("scenario", []string{"hello.avi.iberia.local A"})
+	if err != nil {
+		return nil, err
+	}
+	mixes = append(mixes, m)
+	// 60% hello A, 20% hello AAAA (NODATA), 20% unknown names (NXDOMAIN).
+	rng := rand.New(rand.NewPCG(1, 2))
+	var lines []string
+	for i := range 1000 {
+		switch x := rng.IntN(10); {
+		case x < 6:
+			lines = append(lines, "hello.avi.iberia.local A")
+		case x < 8:
+			lines = append(lines, "hello.avi.iberia.local AAAA")
+		default:
+			lines = append(lines, fmt.Sprintf("nx-%d.avi.iberia.local A", i))
+		}
+	}
+	if m, err = write("aaaa-nx", lines); err != nil {
+		return nil, err
+	}
+	mixes = append(mixes, m)
+	lines = lines[:0]
+	for i := range n {
+		lines = append(lines, appName(i)+".avi.iberia.local A")
+	}
+	rng.Shuffle(len(lines), func(i, j int) { lines[i], lines[j] = lines[j], lines[i] })
+	if m, err = write(fmt.Sprintf("%dk-names", n/1000), lines); err != nil {
+		return nil, err
+	}
+	return append(mixes, m), nil
+}
+
+func waitAnswer(addr, name string, qtype uint16, d time.Duration) error {
+	c := &dns.Client{Timeout: 500 * time.Millisecond}
+	m := new(dns.Msg)
+	m.SetQuestion(name, qtype)
+	var last error
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		r, _, err := c.Exchange(m, addr)
+		if err == nil && r.Rcode == dns.RcodeSuccess {
+			return nil
+		}
+		last = err
+		if err == nil {
+			last = fmt.Errorf("rcode %s, %d answers", dns.RcodeToString[r.Rcode], len(r.Answer))
+		}
+	}
+	return last
+}
+
+func freePort() (int, error) {
+	for range 50 {
+		u, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := u.LocalAddr().(*net.UDPAddr).Port
+		t, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		u.Close()
+		if err == nil {
+			t.Close()
+			return port, nil
+		}
+	}
+	return 0, fmt.Errorf("no free port")
+}
+
+func tail(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(f)
+	lines := strings.Split(string(b), "\n")
+	return strings.Join(lines[max(0, len(lines)-20):], "\n")
+}
+
+// format renders the results as markdown: per mix and mode, mean qps,
+// latency and the ratio to whoami.
+func format(results map[key][]result, all []server, mixes []mix, pinned, unpinned string, rounds int, duration time.Duration, clients, n int) string {
+	var sb strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&sb, "## dnsbench %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&sb, "Machine: %s, %d CPUs, %s. dnsperf -c %d -l %s -q 200, %d interleaved rounds, %d names in the table.\n",
+		host, runtime.NumCPU(), cpuModel(), clients, duration, rounds, n)
+	sb.WriteString("Pinned: server on CPU 0, dnsperf on CPU 1. Ratios are to `whoami` (the ceiling of any CoreDNS plugin) and to CoreDNS `file`, same mix, same mode.\n\n")
+	for _, mode := range []string{pinned, unpinned} {
+		for _, m := range mixes {
+			fmt.Fprintf(&sb, "### %s, %s\n\n| server | qps | avg latency ms | lost | ÷ whoami | ÷ file |\n|---|---:|---:|---:|---:|---:|\n", m.name, mode)
+			mean := func(server string) (result, bool) {
+				rs := results[key{m.name, server, mode}]
+				if len(rs) == 0 {
+					return result{}, false
+				}
+				var x result
+				for _, r := range rs {
+					x.qps += r.qps / float64(len(rs))
+					x.latency += r.latency / float64(len(rs))
+					x.lost += r.lost
+				}
+				return x, true
+			}
+			who, okW := mean("coredns-gslb whoami")
+			file, okF := mean("coredns-gslb file")
+			for _, s := range all {
+				x, ok := mean(s.name)
+				if !ok {
+					continue
+				}
+				rw, rf := "", ""
+				if okW {
+					rw = fmt.Sprintf("%.2f", x.qps/who.qps)
+				}
+				if okF {
+					rf = fmt.Sprintf("%.2f", x.qps/file.qps)
+				}
+				fmt.Fprintf(&sb, "| %s | %.0f | %.3f | %d | %s | %s |\n", s.name, x.qps, x.latency, x.lost, rw, rf)
+			}
+			sb.WriteString("\n")
+		}
+	}
+	return sb.String()
+}
+
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if strings.HasPrefix(s.Text(), "model name") {
+			if _, v, ok := strings.Cut(s.Text(), ":"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return runtime.GOARCH
+}
