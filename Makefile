@@ -22,6 +22,7 @@ all: build
 build:
 	$(GO) build -trimpath -o $(BIN)/coredns-gslb ./plugin/cmd/coredns-gslb
 	$(GO) build -trimpath -o $(BIN)/gslb-syncer ./syncer/cmd/gslb-syncer
+	$(GO) build -trimpath -o $(BIN)/gslbctl ./syncer/cmd/gslbctl
 
 run: build
 	@./corefile-examples/demo/run.sh

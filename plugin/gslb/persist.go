@@ -69,13 +69,15 @@ func (p *persister) run() {
 			p.flush()
 			return
 		}
+		// A change is pending from here on: it is written when the interval
+		// has passed, or at once if we are told to stop.
 		if wait := p.interval - p.f.now().Sub(last); wait > 0 && !last.IsZero() {
 			timer := time.NewTimer(wait)
 			select {
 			case <-timer.C:
 			case <-p.quit:
 				timer.Stop()
-				p.flush()
+				p.write()
 				return
 			}
 		}

@@ -55,15 +55,25 @@ func TestPersistCoalescesAndFlushes(t *testing.T) {
 	if err := r.start(f); err != nil {
 		t.Fatal(err)
 	}
-	f.saver.interval = time.Hour // only the first write may happen before stop
-	var last *Table
-	for i := range 5 {
-		var err error
-		last, err = f.apply(&gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_FULL},
-			[]*gslbv1.Record{rec("hello.avi.iberia.local", mem("127.0.0.11", uint32(i+1)))}, nil)
+	f.saver.interval = time.Hour // after the first write, nothing more until stop
+	apply := func(w uint32) *Table {
+		tb, err := f.apply(&gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_FULL},
+			[]*gslbv1.Record{rec("hello.avi.iberia.local", mem("127.0.0.11", w))}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
+		return tb
+	}
+	first := apply(1)
+	eventually(t, 10*time.Second, "the first write", func() bool {
+		s, err := readSnapshot(path)
+		return err == nil && s != nil && s.GetVersion() == first.Version()
+	})
+	// One change within the interval: it is pending when the feed stops.
+	last := apply(2)
+	eventually(t, 10*time.Second, "the change to be taken up", func() bool { return len(f.saver.kick) == 0 })
+	if s, _ := readSnapshot(path); s.GetVersion() != first.Version() {
+		t.Fatalf("written again within the interval: version %d", s.GetVersion())
 	}
 	r.stop(f)
 	s, err := readSnapshot(path)

@@ -2,6 +2,7 @@ package clock
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -63,6 +64,18 @@ func (f *Fake) ActiveTimers() int {
 	return len(f.active)
 }
 
+// Pending returns, for each active timer, how long until it fires, shortest first.
+func (f *Fake) Pending() []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]time.Duration, 0, len(f.active))
+	for t := range f.active {
+		out = append(out, t.when.Sub(f.now))
+	}
+	slices.Sort(out)
+	return out
+}
+
 // WaitForTimers blocks until at least n timers are waiting to fire, or ctx ends.
 func (f *Fake) WaitForTimers(ctx context.Context, n int) error {
 	for {
@@ -94,13 +107,20 @@ type fakeTimer struct {
 
 func (t *fakeTimer) C() <-chan time.Time { return t.c }
 
+// Stop behaves like (*time.Timer).Stop since Go 1.23: a time already sent
+// but not received is taken back, and Stop then reports true.
 func (t *fakeTimer) Stop() bool {
 	t.f.mu.Lock()
 	defer t.f.mu.Unlock()
-	if _, ok := t.f.active[t]; !ok {
+	if _, ok := t.f.active[t]; ok {
+		delete(t.f.active, t)
+		t.f.notifyLocked()
+		return true
+	}
+	select {
+	case <-t.c:
+		return true
+	default:
 		return false
 	}
-	delete(t.f.active, t)
-	t.f.notifyLocked()
-	return true
 }

@@ -14,6 +14,9 @@ func TestFakeFiresDueTimersOnly(t *testing.T) {
 	if n := f.ActiveTimers(); n != 2 {
 		t.Fatalf("ActiveTimers = %d, want 2", n)
 	}
+	if p := f.Pending(); len(p) != 2 || p[0] != time.Second || p[1] != time.Minute {
+		t.Fatalf("Pending = %v, want [1s 1m0s]", p)
+	}
 	f.Advance(time.Second)
 	select {
 	case got := <-short.C():
@@ -33,6 +36,20 @@ func TestFakeFiresDueTimersOnly(t *testing.T) {
 	}
 	if n := f.ActiveTimers(); n != 0 {
 		t.Errorf("ActiveTimers = %d after stop, want 0", n)
+	}
+}
+
+func TestFakeStopTakesBackAnUnreceivedTime(t *testing.T) {
+	f := NewFake(time.Unix(0, 0))
+	tm := f.NewTimer(time.Second)
+	f.Advance(time.Second)
+	if !tm.Stop() {
+		t.Error("Stop of a fired timer whose time was not received = false, want true")
+	}
+	select {
+	case <-tm.C():
+		t.Error("received a time after Stop")
+	default:
 	}
 }
 

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gslbdns/gslb/syncer/push"
+)
+
+// config is what the command line asks for.
+type config struct {
+	source   string
+	targets  []string
+	tls      push.TLSFiles
+	resync   time.Duration
+	logLevel slog.Level
+}
+
+// targetList is a repeatable flag.
+type targetList []string
+
+func (l *targetList) String() string { return strings.Join(*l, ",") }
+
+func (l *targetList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}
+
+const usage = `Usage: gslb-syncer --source file:PATH --push ADDR [--push ADDR]... [flags]
+
+gslb-syncer keeps the table of gslb CoreDNS plugins equal to a source: it
+pushes the whole table at first, then only what changes.
+
+Sources:
+  file:PATH              a YAML members file, followed as it changes
+
+Targets (--push):
+  unix:///path/to.sock   the plugin's unix socket
+  tcp://HOST:PORT        the plugin over TCP, with mutual TLS (--tls-*)
+
+Flags:
+`
+
+// parseFlags parses the command line. Errors (and --help) are for the caller
+// to report; flag's own messages go to out.
+func parseFlags(args []string, out io.Writer) (config, error) {
+	var (
+		cfg      config
+		targets  targetList
+		logLevel string
+	)
+	fs := flag.NewFlagSet("gslb-syncer", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprint(out, usage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.source, "source", "", "where the table comes from: `file:PATH` (required)")
+	fs.Var(&targets, "push", "`ADDR` of a plugin to push to: unix:///path or tcp://HOST:PORT (repeatable; at least one)")
+	fs.StringVar(&cfg.tls.Cert, "tls-cert", "", "client certificate `file` (PEM), for tcp targets")
+	fs.StringVar(&cfg.tls.Key, "tls-key", "", "client private key `file` (PEM), for tcp targets")
+	fs.StringVar(&cfg.tls.CA, "tls-ca", "", "CA bundle `file` (PEM) that the plugins' certificates must chain to, for tcp targets")
+	fs.DurationVar(&cfg.resync, "resync", push.DefaultResync, "how often to check that each plugin still holds the table")
+	fs.StringVar(&logLevel, "log-level", "info", "`level` of the logs: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	cfg.targets = targets
+	switch {
+	case fs.NArg() > 0:
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case cfg.source == "":
+		return cfg, errors.New("--source is required")
+	case len(cfg.targets) == 0:
+		return cfg, errors.New("--push is required (at least one)")
+	case cfg.resync <= 0:
+		return cfg, fmt.Errorf("--resync %v must be positive", cfg.resync)
+	}
+	if err := cfg.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
+		return cfg, fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
+	}
+	return cfg, nil
+}

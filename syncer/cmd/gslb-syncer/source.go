@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/filesource"
+)
+
+// Source is where the desired table comes from. A new kind of source (say,
+// "kubernetes:" for a CRD) implements it and gets a prefix in openSource.
+type Source interface {
+	// Load returns the table as it is now; an error stops the start-up.
+	Load(ctx context.Context) ([]*gslbv1.Record, error)
+	// Watch reports each new valid table to onChange, and problems
+	// (including tables that are not valid) to onError, until ctx ends.
+	Watch(ctx context.Context, onChange func([]*gslbv1.Record), onError func(error)) error
+}
+
+// openSource opens the source named by spec, "KIND:ARGUMENT".
+func openSource(spec string) (Source, error) {
+	kind, arg, ok := strings.Cut(spec, ":")
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("--source %q: want file:PATH", spec)
+	case kind == "file":
+		if arg == "" {
+			return nil, fmt.Errorf("--source %q: missing path", spec)
+		}
+		return filesource.New(arg, filesource.Options{}), nil
+	default:
+		return nil, fmt.Errorf("--source %q: unknown kind %q (supported: file)", spec, kind)
+	}
+}

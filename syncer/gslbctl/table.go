@@ -1,0 +1,159 @@
+package gslbctl
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+
+	"github.com/miekg/dns"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// Dump reads the plugin's whole table through the read-only Dump call.
+func Dump(ctx context.Context, c gslbv1.TableClient) (*gslbv1.StatusResponse, []*gslbv1.Record, error) {
+	s, err := c.Dump(ctx, &gslbv1.DumpRequest{})
+	if err != nil {
+		return nil, nil, err
+	}
+	var st *gslbv1.StatusResponse
+	var recs []*gslbv1.Record
+	for {
+		ch, err := s.Recv()
+		if errors.Is(err, io.EOF) {
+			return st, recs, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if ch.GetStatus() != nil {
+			st = ch.GetStatus()
+		}
+		recs = append(recs, ch.GetRecords()...)
+	}
+}
+
+// FindRecord returns the record of name from a dump, or nil.
+func FindRecord(recs []*gslbv1.Record, name string) *gslbv1.Record {
+	want, err := gslbv1.CanonicalName(name)
+	if err != nil {
+		return nil
+	}
+	for _, r := range recs {
+		if n, _ := gslbv1.CanonicalName(r.GetFqdn()); n == want {
+			return r
+		}
+	}
+	return nil
+}
+
+// Configured returns the members that answer qtype for r right now, with
+// their weights: the plugin's rule (the highest priority level with a
+// healthy member of positive weight; addresses of the family and hostnames).
+func Configured(r *gslbv1.Record, qtype uint16) ([]Expected, error) {
+	eligible := func(m *gslbv1.Member) bool {
+		if m.GetHostname() != "" {
+			return true
+		}
+		a, err := gslbv1.ParseAddress(m.GetAddress())
+		if err != nil {
+			return false
+		}
+		return (qtype == dns.TypeAAAA && a.Is6()) || (qtype != dns.TypeAAAA && a.Is4())
+	}
+	servable := func(m *gslbv1.Member) bool {
+		return eligible(m) && m.GetHealth() != gslbv1.Health_HEALTH_DOWN && m.GetWeight() > 0
+	}
+	best, found := uint32(0), false
+	for _, m := range r.GetMembers() {
+		if servable(m) && (!found || m.GetPriority() > best) {
+			best, found = m.GetPriority(), true
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("%s has no healthy member for %s: its down response applies", r.GetFqdn(), dns.TypeToString[qtype])
+	}
+	var out []Expected
+	for _, m := range r.GetMembers() {
+		if servable(m) && m.GetPriority() == best {
+			out = append(out, Expected{Member: memberKey(m), Cluster: m.GetCluster(), Site: m.GetSite(), Weight: m.GetWeight()})
+		}
+	}
+	return out, nil
+}
+
+// memberKey is how an answer names the member: the address as printed by
+// the DNS library, or the hostname fully qualified.
+func memberKey(m *gslbv1.Member) string {
+	if m.GetHostname() != "" {
+		n, _ := gslbv1.CanonicalName(m.GetHostname())
+		return n
+	}
+	a, err := netip.ParseAddr(m.GetAddress())
+	if err != nil {
+		return m.GetAddress()
+	}
+	return a.Unmap().String()
+}
+
+// PrintTable writes a dump as text or JSON.
+func PrintTable(w io.Writer, st *gslbv1.StatusResponse, recs []*gslbv1.Record, format string, now time.Time) error {
+	switch format {
+	case "json":
+		type out struct {
+			Status  json.RawMessage   `json:"status"`
+			Records []json.RawMessage `json:"records"`
+		}
+		o := out{Records: []json.RawMessage{}}
+		mo := protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}
+		b, err := mo.Marshal(st)
+		if err != nil {
+			return err
+		}
+		o.Status = b
+		for _, r := range recs {
+			b, err := mo.Marshal(r)
+			if err != nil {
+				return err
+			}
+			o.Records = append(o.Records, b)
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(o)
+	case "text", "":
+	default:
+		return fmt.Errorf("unknown output format %q (text or json)", format)
+	}
+	if st.GetVersion() == 0 {
+		fmt.Fprintf(w, "no table loaded (the plugin is not ready); zones %s\n", strings.Join(st.GetZones(), " "))
+		return nil
+	}
+	updated := time.Unix(0, st.GetUpdatedUnixNano())
+	fmt.Fprintf(w, "version %d, %d records, updated %s (%s ago), zones %s\n",
+		st.GetVersion(), st.GetRecords(), updated.UTC().Format(time.RFC3339), now.Sub(updated).Round(time.Second), strings.Join(st.GetZones(), " "))
+	for _, r := range recs {
+		ttl := "default"
+		if r.GetTtl() > 0 {
+			ttl = fmt.Sprint(r.GetTtl())
+		}
+		fmt.Fprintf(w, "\n%s ttl %s, %s, down response %s", r.GetFqdn(), ttl,
+			strings.ToLower(strings.TrimPrefix(r.GetAlgorithm().String(), "ALGORITHM_")),
+			strings.ToLower(strings.TrimPrefix(r.GetDownResponse().String(), "DOWN_RESPONSE_")))
+		if len(r.GetFallback()) > 0 {
+			fmt.Fprintf(w, " (fallback %s)", strings.Join(r.GetFallback(), " "))
+		}
+		fmt.Fprintf(w, "\n  %-28s %-10s %-8s %6s %8s %-8s %s\n", "MEMBER", "CLUSTER", "SITE", "WEIGHT", "PRIORITY", "HEALTH", "REASON")
+		for _, m := range r.GetMembers() {
+			fmt.Fprintf(w, "  %-28s %-10s %-8s %6d %8d %-8s %s\n", memberKey(m), dash(m.GetCluster()), dash(m.GetSite()),
+				m.GetWeight(), m.GetPriority(), strings.ToLower(strings.TrimPrefix(m.GetHealth().String(), "HEALTH_")), m.GetHealthReason())
+		}
+	}
+	return nil
+}

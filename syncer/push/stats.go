@@ -1,0 +1,71 @@
+package push
+
+import "context"
+
+// Stats describe a Pusher's progress.
+type Stats struct {
+	Target string
+	// AckedVersion is the plugin's version after the last apply it
+	// acknowledged, 0 before the first and after the plugin was found at
+	// another version (restarted, or pushed to by someone else).
+	AckedVersion uint32
+	// AckedGeneration is the generation (the number Update returned) of the
+	// table the plugin holds at AckedVersion; 0 when AckedVersion is 0.
+	AckedGeneration uint64
+	// DesiredGeneration is the generation of the latest Update.
+	DesiredGeneration uint64
+	// AckedRecords is how many records the plugin said it holds.
+	AckedRecords uint32
+	// FullPushes and DeltaPushes count the applies the plugin acknowledged.
+	FullPushes, DeltaPushes uint64
+	// LastError is the last failure; it is cleared by the next successful
+	// sync, except a refusal (InvalidArgument) of the desired table, which
+	// stays until the next Update.
+	LastError error
+}
+
+// Stats returns a snapshot of the Pusher's progress.
+func (p *Pusher) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+// WaitFor blocks until cond holds for the Pusher's stats, or ctx ends, and
+// returns the stats that satisfied it (or the last ones seen, with ctx's error).
+func (p *Pusher) WaitFor(ctx context.Context, cond func(Stats) bool) (Stats, error) {
+	for {
+		p.mu.Lock()
+		s, changed := p.stats, p.changed
+		p.mu.Unlock()
+		if cond(s) {
+			return s, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return s, ctx.Err()
+		}
+	}
+}
+
+// WaitAcked blocks until the plugin holds the table of the given generation
+// (or a later one), or ctx ends.
+func (p *Pusher) WaitAcked(ctx context.Context, generation uint64) error {
+	_, err := p.WaitFor(ctx, func(s Stats) bool { return s.AckedGeneration >= generation })
+	return err
+}
+
+// update changes the stats under the lock and wakes the waiters.
+func (p *Pusher) update(f func(*Stats)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(&p.stats)
+	p.notifyLocked()
+}
+
+// notifyLocked wakes the waiters of WaitFor.
+func (p *Pusher) notifyLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
