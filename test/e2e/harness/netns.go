@@ -1,0 +1,111 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// NetNS is a private network namespace with its loopback up: a test in it
+// may use fixed ports (the demo's 1053, BIND's 53) without clashing with
+// anything else on the machine. It needs root (CAP_SYS_ADMIN).
+//
+// The namespace lives on one OS thread, locked to a goroutine that runs the
+// functions given to Do; sockets opened and processes started in Do belong
+// to the namespace. t.Cleanup ends the thread, and with it the namespace.
+type NetNS struct {
+	calls chan func()
+	quit  chan struct{}
+}
+
+// CanNetNS reports whether this process may create network namespaces.
+func CanNetNS() bool { return unix.Geteuid() == 0 }
+
+// NewNetNS creates a network namespace; it fails the test when it cannot.
+func NewNetNS(t testing.TB) *NetNS {
+	t.Helper()
+	n := &NetNS{calls: make(chan func()), quit: make(chan struct{})}
+	errc := make(chan error, 1)
+	go func() {
+		// Never unlocked: the thread is in another namespace, so it must
+		// die with the goroutine rather than go back to the scheduler.
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("unshare(CLONE_NEWNET): %v (a private network namespace needs root)", err)
+			return
+		}
+		if err := loopbackUp(); err != nil {
+			errc <- fmt.Errorf("bringing up lo in the new namespace: %v", err)
+			return
+		}
+		errc <- nil
+		for {
+			select {
+			case fn := <-n.calls:
+				fn()
+			case <-n.quit:
+				return
+			}
+		}
+	}()
+	if err := <-errc; err != nil {
+		t.Fatalf("harness: %v", err)
+	}
+	t.Cleanup(func() { close(n.quit) })
+	return n
+}
+
+// Do runs fn inside the namespace and waits for it.
+func (n *NetNS) Do(fn func()) {
+	done := make(chan struct{})
+	n.calls <- func() {
+		defer close(done)
+		fn()
+	}
+	<-done
+}
+
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return err
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+}
+
+// Dial is harness.Dial for a server inside the namespace: the client's
+// sockets are opened in it.
+func (n *NetNS) Dial(t testing.TB, addr, proto string) *Client {
+	t.Helper()
+	c := Dial(t, addr, proto)
+	c.netns = n
+	return c
+}
+
+// HTTPGet is harness.HTTPGet for a server inside the namespace.
+func (n *NetNS) HTTPGet(url string) (int, string, error) {
+	tr := &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, addr string) (c net.Conn, err error) {
+			n.Do(func() { c, err = (&net.Dialer{}).DialContext(ctx, network, addr) })
+			return c, err
+		},
+	}
+	defer tr.CloseIdleConnections()
+	return httpGet(&http.Client{Transport: tr, Timeout: 5 * time.Second}, url)
+}
