@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -77,7 +78,7 @@ func chartLayout(r *SplitResult) layout {
 	l.rects = append(l.rects, rect{marginL, marginT, 1, plotH, colAxis}, rect{marginL, marginT + plotH, chartW - marginL - marginR, 1, colAxis})
 	for i := 0; i <= 4; i++ {
 		y := marginT + plotH - plotH*i/4
-		l.labels = append(l.labels, label{x: marginL - 6, y: y + 4, text: fmt.Sprintf("%.0f%%", 100*top*float64(i)/4), anchor: "end"})
+		l.labels = append(l.labels, label{x: marginL - 6, y: y + 4, text: strconv.FormatFloat(100*top*float64(i)/4, 'f', -1, 64) + "%", anchor: "end"})
 		if i > 0 {
 			l.rects = append(l.rects, rect{marginL, y, chartW - marginL - marginR, 1, color.RGBA{0xe0, 0xe0, 0xe0, 0xff}})
 		}

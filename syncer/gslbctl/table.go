@@ -143,9 +143,15 @@ func PrintTable(w io.Writer, st *gslbv1.StatusResponse, recs []*gslbv1.Record, f
 		if r.GetTtl() > 0 {
 			ttl = fmt.Sprint(r.GetTtl())
 		}
-		fmt.Fprintf(w, "\n%s ttl %s, %s, down response %s", r.GetFqdn(), ttl,
-			strings.ToLower(strings.TrimPrefix(r.GetAlgorithm().String(), "ALGORITHM_")),
-			strings.ToLower(strings.TrimPrefix(r.GetDownResponse().String(), "DOWN_RESPONSE_")))
+		alg := strings.ToLower(strings.TrimPrefix(r.GetAlgorithm().String(), "ALGORITHM_"))
+		if r.GetAlgorithm() == gslbv1.Algorithm_ALGORITHM_UNSPECIFIED {
+			alg = "wrr (default)"
+		}
+		down := strings.ToLower(strings.TrimPrefix(r.GetDownResponse().String(), "DOWN_RESPONSE_"))
+		if r.GetDownResponse() == gslbv1.DownResponse_DOWN_RESPONSE_UNSPECIFIED {
+			down = "all (default)"
+		}
+		fmt.Fprintf(w, "\n%s ttl %s, %s, down response %s", r.GetFqdn(), ttl, alg, down)
 		if len(r.GetFallback()) > 0 {
 			fmt.Fprintf(w, " (fallback %s)", strings.Join(r.GetFallback(), " "))
 		}
