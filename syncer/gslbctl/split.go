@@ -30,7 +30,7 @@ func ParseExpect(s string) (positional []uint32, named []Expected, err error) {
 			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 			w, err := strconv.ParseUint(v, 10, 32)
 			if !ok || k == "" || err != nil {
-				return nil, nil, fmt.Errorf("--expect %q: want ADDR=WEIGHT,... or W:W:W", s)
+				return nil, nil, fmt.Errorf("--expect %q: want ADDR=WEIGHT,ADDR=WEIGHT or W:W:W", s)
 			}
 			named = append(named, Expected{Member: k, Weight: uint32(w)})
 		}
@@ -39,7 +39,7 @@ func ParseExpect(s string) (positional []uint32, named []Expected, err error) {
 	for _, part := range strings.Split(s, ":") {
 		w, err := strconv.ParseUint(strings.TrimSpace(part), 10, 32)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--expect %q: want W:W:W (e.g. 6:3:1) or ADDR=WEIGHT,...", s)
+			return nil, nil, fmt.Errorf("--expect %q: want W:W:W (e.g. 6:3:1) or ADDR=WEIGHT,ADDR=WEIGHT", s)
 		}
 		positional = append(positional, uint32(w))
 	}
