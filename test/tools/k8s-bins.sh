@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# k8s-bins.sh [K8S_VERSION]: build a real kube-apiserver and the etcd that
+# Kubernetes release pins, from the Go module proxy, and cache them.
+#
+# Prints the cache directory holding `kube-apiserver` and `etcd` on stdout;
+# progress and errors go to stderr. Needs only Go and flock (util-linux).
+#
+#   cache:   ${GSLB_CACHE:-$HOME/.cache/gslb}/k8s/<K8S_VERSION>/{kube-apiserver,etcd,VERSIONS}
+#   version: $1, else $GSLB_K8S_VERSION, else the default below (a v1.37
+#            patch, to match client-go v0.37.x in the repository's go.mod)
+#
+# The directory is built under a temporary name and renamed into place, so it
+# either exists complete or not at all: a warm call only tests two files and
+# never runs go. A cold build holds an flock on <cache>/k8s/<version>.lock, so
+# concurrent callers wait for one build instead of racing.
+#
+# How: `go install k8s.io/kubernetes/cmd/kube-apiserver@v` does not work
+# because k8s.io/kubernetes replaces its staging modules (k8s.io/api, ...)
+# with ./staging paths. A throwaway wrapper module requires k8s.io/kubernetes
+# and replaces each staging module with its published v0.Y.Z release instead.
+# etcd is built from its own wrapper module at the version that
+# k8s.io/kubernetes's go.mod requires for go.etcd.io/etcd/server/v3.
+set -euo pipefail
+
+DEFAULT_K8S_VERSION=v1.37.2
+
+k8s_version=${1:-${GSLB_K8S_VERSION:-$DEFAULT_K8S_VERSION}}
+log() { printf 'k8s-bins: %s\n' "$*" >&2; }
+die() {
+	log "ERROR: $*"
+	exit 1
+}
+
+[[ $k8s_version =~ ^v1\.([0-9]+)\.([0-9]+)$ ]] ||
+	die "Kubernetes version '$k8s_version' is not of the form v1.MINOR.PATCH"
+k8s_minor=${BASH_REMATCH[1]}
+staging_version=v0.${k8s_version#v1.}
+
+if [[ -n ${GSLB_CACHE:-} ]]; then
+	cache_root=$GSLB_CACHE/k8s
+elif [[ -n ${HOME:-} ]]; then
+	cache_root=$HOME/.cache/gslb/k8s
+else
+	die "neither GSLB_CACHE nor HOME is set: no place for the binary cache"
+fi
+dir=$cache_root/$k8s_version
+
+complete() { [[ -x $dir/kube-apiserver && -x $dir/etcd ]]; }
+
+# Warm path: no lock, no go.
+if complete; then
+	echo "$dir"
+	exit 0
+fi
+
+command -v go >/dev/null 2>&1 || die "go is not on PATH; it is needed to build kube-apiserver and etcd"
+command -v flock >/dev/null 2>&1 || die "flock (util-linux) is not on PATH"
+mkdir -p "$cache_root" || die "cannot create the cache directory $cache_root"
+
+lock=$cache_root/$k8s_version.lock
+exec 9>>"$lock" || die "cannot open the lock file $lock"
+if ! flock -n 9; then
+	log "another process is building Kubernetes $k8s_version binaries (lock $lock); waiting for it"
+	flock 9 || die "cannot lock $lock"
+fi
+if complete; then
+	log "another process finished the build"
+	echo "$dir"
+	exit 0
+fi
+
+# We hold the lock, so any earlier build directory is from a build that died.
+rm -rf "$cache_root/.build-$k8s_version".*
+work=$(mktemp -d "$cache_root/.build-$k8s_version.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The wrapper modules must build exactly what they say, whatever the caller's
+# environment: module mode, no workspace, no cgo.
+export GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0
+
+start=$SECONDS
+elapsed() { printf '%ds' $((SECONDS - start)); }
+
+# run DESCRIPTION CMD...: run CMD in the current directory, dying with its
+# description when it fails (go's own error output is already on stderr).
+run() {
+	local what=$1
+	shift
+	"$@" || die "$what failed (exit $?): $*"
+}
+
+log "building kube-apiserver $k8s_version and its etcd into $dir"
+log "the binary cache is cold: about 11 min and 2.3 GB of memory on 2 cores when Go's module and build caches"
+log "are cold too (a fresh machine), about 20 s when they are warm. go test's default -timeout is 10m: a test"
+log "that triggers a cold build may time out, but the build runs on and the next run finds the binaries"
+log "using $(go version)"
+
+# --- kube-apiserver -----------------------------------------------------------
+mkdir "$work/kube-apiserver" "$work/etcd" "$work/out"
+cd "$work/kube-apiserver"
+printf 'module gslb.local/k8sbins/kube-apiserver\n' >go.mod
+log "[$(elapsed)] resolving k8s.io/kubernetes@$k8s_version on the module proxy"
+modinfo=$(go list -m -f '{{.GoMod}} {{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' "k8s.io/kubernetes@$k8s_version") ||
+	die "k8s.io/kubernetes@$k8s_version is not available from the module proxy ($(go env GOPROXY))"
+read -r kmod kdate <<<"$modinfo"
+[[ -f $kmod ]] || die "go list did not download the go.mod of k8s.io/kubernetes@$k8s_version"
+
+go_line=$(awk '$1 == "go" { print; exit }' "$kmod")
+# godebug settings, a single line or a block.
+godebug=$(awk '/^godebug \($/ { b = 1 } b || /^godebug / { print } b && /^\)$/ { b = 0 }' "$kmod")
+staging=$(awk '$2 == "=>" && $3 ~ /^\.\/staging\// { print $1 }' "$kmod")
+etcd_version=$(awk '$1 == "go.etcd.io/etcd/server/v3" { print $2; exit }' "$kmod")
+[[ -n $go_line ]] || die "no go line in k8s.io/kubernetes@$k8s_version's go.mod"
+[[ -n $staging ]] || die "no ./staging replace directives in k8s.io/kubernetes@$k8s_version's go.mod"
+[[ $etcd_version =~ ^v3\.[0-9]+\.[0-9]+$ ]] ||
+	die "cannot read the pinned etcd version (go.etcd.io/etcd/server/v3) from k8s.io/kubernetes@$k8s_version's go.mod: '$etcd_version'"
+log "k8s.io/kubernetes@$k8s_version pins etcd $etcd_version; staging modules at $staging_version"
+
+{
+	printf 'module gslb.local/k8sbins/kube-apiserver\n\n%s\n\n' "$go_line"
+	[[ -z $godebug ]] || printf '%s\n\n' "$godebug"
+	printf 'require k8s.io/kubernetes %s\n\nreplace (\n' "$k8s_version"
+	for m in $staging; do
+		printf '\t%s => %s %s\n' "$m" "$m" "$staging_version"
+	done
+	printf ')\n'
+} >go.mod
+
+log "[$(elapsed)] downloading the modules kube-apiserver needs"
+run "resolving k8s.io/kubernetes/cmd/kube-apiserver@$k8s_version" \
+	go get "k8s.io/kubernetes/cmd/kube-apiserver@$k8s_version"
+
+ldflags="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+	ldflags+=" -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$k8s_minor"
+	ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$kdate"
+done
+log "[$(elapsed)] compiling kube-apiserver (the long part)"
+run "building kube-apiserver" \
+	go build -trimpath -ldflags "$ldflags" -o "$work/out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+
+# --- etcd ---------------------------------------------------------------------
+cd "$work/etcd"
+printf 'module gslb.local/k8sbins/etcd\n\n%s\n' "$go_line" >go.mod
+log "[$(elapsed)] downloading the modules of etcd $etcd_version"
+run "resolving go.etcd.io/etcd/server/v3@$etcd_version" go get "go.etcd.io/etcd/server/v3@$etcd_version"
+log "[$(elapsed)] compiling etcd"
+run "building etcd" go build -trimpath -ldflags "-s -w" -o "$work/out/etcd" go.etcd.io/etcd/server/v3
+
+# --- check and install --------------------------------------------------------
+got=$("$work/out/kube-apiserver" --version 2>&1) || die "the built kube-apiserver does not run: $got"
+[[ $got == "Kubernetes $k8s_version" ]] || die "the built kube-apiserver reports '$got', want 'Kubernetes $k8s_version'"
+got=$("$work/out/etcd" --version 2>&1) || die "the built etcd does not run: $got"
+grep -q "^etcd Version: ${etcd_version#v}\$" <<<"$got" || die "the built etcd reports '$got', want version ${etcd_version#v}"
+
+{
+	printf 'kubernetes %s\netcd %s\n%s\n' "$k8s_version" "$etcd_version" "$(go version)"
+} >"$work/out/VERSIONS"
+
+rm -rf "$dir" # a partial directory someone made by hand; we hold the lock
+mv "$work/out" "$dir" || die "cannot move the binaries into $dir"
+log "[$(elapsed)] done: $dir"
+echo "$dir"
