@@ -15,6 +15,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,13 +39,19 @@ func main() {
 		nNames   = flag.Int("names", 10_000, "distinct FQDNs in the table")
 		out      = flag.String("out", "", "also write the results (markdown) to this file")
 		only     = flag.String("only", "", "comma-separated server name prefixes to run (default: all)")
+		profile  = flag.String("profile", "", "write CPU and allocation profiles of coredns-gslb under load to this directory")
 	)
 	flag.Parse()
+	profileDir = *profile
 	if err := run(*bin, *rounds, *duration, *clients, *nNames, *out, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "dnsbench:", err)
 		os.Exit(1)
 	}
 }
+
+// profileDir, when set, receives pprof profiles taken from servers that
+// expose pprof (coredns-gslb gslb) during each mix of the first pinned round.
+var profileDir string
 
 type mix struct {
 	name, file string
@@ -162,14 +169,51 @@ func measure(work string, s server, serverCPU, perfCPU int, mixes []mix, duratio
 		return nil, fmt.Errorf("hello not answering: %v\n%s", err, tail(filepath.Join(dir, "server.log")))
 	}
 	res := map[string]result{}
+	pprofAddr, _ := os.ReadFile(filepath.Join(dir, "pprof.addr"))
 	for _, m := range mixes {
+		var profiled chan error
+		if profileDir != "" && len(pprofAddr) > 0 && serverCPU >= 0 {
+			profiled = make(chan error, 1)
+			go func() { profiled <- takeProfiles(string(pprofAddr), s.name, m.name, duration) }()
+		}
 		r, err := dnsperf(addr, port, m.file, perfCPU, duration, clients)
 		if err != nil {
 			return nil, err
 		}
+		if profiled != nil {
+			if err := <-profiled; err != nil {
+				fmt.Fprintln(os.Stderr, "dnsbench: profile:", err)
+			}
+		}
 		res[m.name] = r
 	}
 	return res, nil
+}
+
+// takeProfiles fetches a CPU profile over most of the run, then an
+// allocation profile, from a pprof endpoint.
+func takeProfiles(addr, server, mixName string, d time.Duration) error {
+	base := strings.NewReplacer(" ", "-").Replace(server) + "-" + mixName
+	secs := max(int(d.Seconds())-2, 1)
+	time.Sleep(time.Second) // let the load settle
+	for _, p := range []struct{ path, file string }{
+		{fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), base + ".cpu.pprof"},
+		{"/debug/pprof/allocs", base + ".allocs.pprof"},
+	} {
+		resp, err := http.Get("http://" + addr + p.path)
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(profileDir, p.file), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var (

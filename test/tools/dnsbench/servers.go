@@ -82,6 +82,14 @@ func coreDNS(bin, name, body string, load func(dir string) error) server {
 				corefile = fmt.Sprintf(".:%d {\n    bind 127.0.0.1\n%s\n}\n", port, body)
 			}
 			corefile = strings.ReplaceAll(corefile, "DIR", dir)
+			if strings.Contains(corefile, "PPROF") {
+				pp, err := freePort()
+				if err != nil {
+					return nil, err
+				}
+				corefile = strings.ReplaceAll(corefile, "PPROF", fmt.Sprint(pp))
+				os.WriteFile(filepath.Join(dir, "pprof.addr"), []byte(fmt.Sprintf("127.0.0.1:%d", pp)), 0o600)
+			}
 			p := filepath.Join(dir, "Corefile")
 			return []string{bin, "-conf", p, "-quiet"}, os.WriteFile(p, []byte(corefile), 0o600)
 		},
@@ -94,7 +102,8 @@ func servers(bin string, names benchNames) []server {
         soa g-dns.iberia.local. hostmaster.iberia.local.
         ns g-dns.iberia.local. 127.0.0.1
         listen unix://DIR/gslb.sock
-    }`, func(dir string) error {
+    }
+    pprof 127.0.0.1:PPROF`, func(dir string) error {
 		_, err := pushTable(filepath.Join(dir, "gslb.sock"), names.records())
 		return err
 	})
