@@ -65,6 +65,8 @@ lint:
 # The real kube-apiserver and etcd are built from the Go module proxy once
 # (about 11 minutes cold, cached in ~/.cache/gslb) before the tests run.
 test: check-generate lint build k8s-bins
+	@./test/tools/ensure-deb.sh named bind9
+	@./test/tools/ensure-deb.sh rndc bind9-utils
 	GSLB_BIN=$(BIN) $(GO) test -count=1 -race -timeout 30m ./...
 
 k8s-bins:
