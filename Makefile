@@ -23,6 +23,7 @@ build:
 	$(GO) build -trimpath -o $(BIN)/coredns-gslb ./plugin/cmd/coredns-gslb
 	$(GO) build -trimpath -o $(BIN)/gslb-syncer ./syncer/cmd/gslb-syncer
 	$(GO) build -trimpath -o $(BIN)/gslbctl ./syncer/cmd/gslbctl
+	$(GO) build -trimpath -o $(BIN)/demosite ./test/tools/demosite
 
 run: build
 	@./corefile-examples/demo/run.sh

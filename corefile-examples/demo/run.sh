@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The local demo, run by `make run` (after `make build`): coredns-gslb on
 # 127.0.0.1:1053 fed by gslb-syncer from members.yaml, in a private temporary
-# directory (GSLB_DEMO_DIR: the gRPC socket, the persisted table, the logs).
-# Ctrl-C stops both and removes the directory.
+# directory (GSLB_DEMO_DIR: the gRPC socket, the persisted table, the logs),
+# and three demo sites (demosite) on 127.0.0.11, .12 and .13 port 8000: the
+# members of hello, which the syncer probes. Ctrl-C stops them all and
+# removes the directory.
 #
-# Needs bash and the two binaries only; dig and curl are used when present.
+# Needs bash and the binaries only; dig and curl are used when present.
 # GSLB_BIN overrides the directory of the binaries (default: <repo>/bin).
 set -euo pipefail
 
@@ -13,6 +15,7 @@ root=$(cd "$here/../.." && pwd)
 bin=${GSLB_BIN:-$root/bin}
 coredns=$bin/coredns-gslb
 syncer=$bin/gslb-syncer
+demosite=$bin/demosite
 corefile=$here/Corefile
 members=$here/members.yaml
 
@@ -21,9 +24,15 @@ dns_port=1053
 ready_url=http://127.0.0.1:8181/ready
 start_timeout=30 # seconds
 
+# The demo sites: hello's members (see members.yaml), one per cluster.
+site_names=(s1az1 s1az2 s2)
+site_addrs=(127.0.0.11 127.0.0.12 127.0.0.13)
+site_msgs=("This service resides in SITE1 AZ1" "This service resides in SITE1 AZ2" "This service resides in SITE2")
+site_port=8000
+
 say() { printf 'run.sh: %s\n' "$*" >&2; }
 
-for b in "$coredns" "$syncer"; do
+for b in "$coredns" "$syncer" "$demosite"; do
 	if [[ ! -x $b ]]; then
 		say "$b not found: run 'make build' first (or set GSLB_BIN)"
 		exit 1
@@ -41,6 +50,7 @@ syncer_log=$GSLB_DEMO_DIR/syncer.log
 
 coredns_pid=
 syncer_pid=
+site_pids=()
 
 # stop PID NAME: SIGTERM, and SIGKILL if it is still there after 10 s.
 # (bash reaps its children as they exit, so kill -0 fails once one is gone.)
@@ -48,6 +58,8 @@ stop() {
 	local pid=$1 name=$2 rc=0 i
 	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
 	kill -TERM "$pid" 2>/dev/null || return 0
+	# A site frozen with kill -STOP gets the SIGTERM once thawed.
+	kill -CONT "$pid" 2>/dev/null || true
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
@@ -70,6 +82,10 @@ cleanup() {
 	# The syncer first, so that it does not complain about a vanished server.
 	stop "$syncer_pid" syncer
 	stop "$coredns_pid" coredns
+	local i
+	for i in "${!site_pids[@]}"; do
+		stop "${site_pids[$i]}" "site-${site_names[$i]}"
+	done
 	rm -rf "$GSLB_DEMO_DIR"
 }
 trap cleanup EXIT
@@ -98,8 +114,32 @@ ready() {
 	) 2>/dev/null
 }
 
+# listening HOST PORT: something accepts TCP connections there (plain bash).
+listening() {
+	(exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
 # The children get their own process groups (set -m), so that Ctrl-C reaches
 # this script only, which then stops them in order.
+set -m
+# The sites first, so that the syncer's first probes find them up.
+for i in "${!site_names[@]}"; do
+	"$demosite" --listen "${site_addrs[$i]}:$site_port" --message "${site_msgs[$i]}" \
+		>"$GSLB_DEMO_DIR/site-${site_names[$i]}.log" 2>&1 &
+	site_pids[i]=$!
+done
+set +m
+deadline=$((SECONDS + start_timeout))
+for i in "${!site_names[@]}"; do
+	until listening "${site_addrs[$i]}" "$site_port"; do
+		kill -0 "${site_pids[$i]}" 2>/dev/null || fail "site-${site_names[$i]}"
+		if ((SECONDS >= deadline)); then
+			say "site ${site_names[$i]} not listening on ${site_addrs[$i]}:$site_port after ${start_timeout}s"
+			fail "site-${site_names[$i]}"
+		fi
+		sleep 0.1
+	done
+done
 set -m
 "$coredns" -conf "$corefile" >"$coredns_log" 2>&1 &
 coredns_pid=$!
@@ -152,13 +192,30 @@ Try$dig_hint:
 
 Edit the weights in $members
 (e.g. 6:3:1, or 20:20:1 for a canary) and save: the answers follow within a second.
-Logs: $coredns_log and $syncer_log
+
+Health: the syncer probes each member of hello (GET / on port $site_port, every 2 s, timeout 1 s);
+a member is out of the answers after 3 failed probes in a row (within 7 s), back after 2 passes.
+EOF
+for i in "${!site_names[@]}"; do
+	printf '  site %-6s http://%s:%s/  demosite pid %s  "%s"\n' "${site_names[$i]}" "${site_addrs[$i]}" "$site_port" "${site_pids[$i]}" "${site_msgs[$i]}"
+done
+cat <<EOF
+Try:
+  $bin/gslbctl table --server unix://$GSLB_DEMO_DIR/gslb.sock   # health and reason of each member
+  kill -STOP ${site_pids[0]}     # freeze s1az1: its probes time out, 127.0.0.11 leaves the answers
+  kill -CONT ${site_pids[0]}     # thaw it: back in the answers after 2 passing probes
+  curl 127.0.0.12:$site_port/fail      # s1az2 answers 503 ("HTTP 503 from GET /"); curl 127.0.0.12:$site_port/recover
+  $bin/gslbctl watch http://hello.avi.iberia.local:$site_port/ --server 127.0.0.1:$dns_port   # which site serves each request
+Logs: $coredns_log and $syncer_log (health changes: grep health $syncer_log)
 Press Ctrl-C to stop.
 EOF
 
-# Wait until Ctrl-C (the trap), or until either process exits on its own.
+# Wait until Ctrl-C (the trap), or until a process exits on its own.
 while :; do
-	wait -n "$coredns_pid" "$syncer_pid" 2>/dev/null || true
+	wait -n "$coredns_pid" "$syncer_pid" "${site_pids[@]}" 2>/dev/null || true
 	kill -0 "$coredns_pid" 2>/dev/null || fail coredns
 	kill -0 "$syncer_pid" 2>/dev/null || fail syncer
+	for i in "${!site_names[@]}"; do
+		kill -0 "${site_pids[$i]}" 2>/dev/null || fail "site-${site_names[$i]}"
+	done
 done

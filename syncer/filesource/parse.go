@@ -30,6 +30,7 @@ import (
 	"unicode/utf8"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/health"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -47,12 +48,30 @@ func ReadFile(path string) ([]*gslbv1.Record, error) {
 // lower-case and fully qualified, addresses as netip prints them) and sorted
 // by fqdn. The first problem found is returned as a *ParseError.
 func Parse(name string, data []byte) ([]*gslbv1.Record, error) {
+	recs, err := ParseChecked(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return health.Records(recs), nil
+}
+
+// ParseChecked is Parse, with the health checks of each record's members.
+func ParseChecked(name string, data []byte) ([]health.Record, error) {
 	p := &parser{file: name}
 	root, err := p.document(data)
 	if err != nil {
 		return nil, err
 	}
 	return p.table(root)
+}
+
+// ReadFileChecked is ReadFile, with the health checks of each record's members.
+func ReadFileChecked(path string) ([]health.Record, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChecked(path, data)
 }
 
 type parser struct {
@@ -172,16 +191,17 @@ type defaults struct {
 	ttl          uint32
 	algorithm    gslbv1.Algorithm
 	downResponse gslbv1.DownResponse
+	check        *checkBlock // nil when not set
 }
 
 var (
 	fileKeys     = []string{"defaults", "records"}
-	defaultsKeys = []string{"ttl", "algorithm", "downResponse"}
-	recordKeys   = []string{"fqdn", "ttl", "algorithm", "downResponse", "fallback", "members"}
-	memberKeys   = []string{"address", "hostname", "cluster", "site", "weight", "priority", "health", "healthReason"}
+	defaultsKeys = []string{"ttl", "algorithm", "downResponse", "healthCheck"}
+	recordKeys   = []string{"fqdn", "ttl", "algorithm", "downResponse", "fallback", "healthCheck", "members"}
+	memberKeys   = []string{"address", "hostname", "cluster", "site", "weight", "priority", "health", "healthReason", "probePort"}
 )
 
-func (p *parser) table(root *yaml.Node) ([]*gslbv1.Record, error) {
+func (p *parser) table(root *yaml.Node) ([]health.Record, error) {
 	if err := p.noAlias(root); err != nil {
 		return nil, err
 	}
@@ -215,7 +235,7 @@ func (p *parser) table(root *yaml.Node) ([]*gslbv1.Record, error) {
 	if n := len(recs.value.Content); n > gslbv1.MaxRecordsPerPush {
 		return nil, p.errorf(recs.value, "%d records, at most %d", n, gslbv1.MaxRecordsPerPush)
 	}
-	out := make([]*gslbv1.Record, 0, len(recs.value.Content))
+	out := make([]health.Record, 0, len(recs.value.Content))
 	firstLine := make(map[string]int, len(recs.value.Content))
 	for i, n := range recs.value.Content {
 		r, err := p.record(n, i, d, firstLine)
@@ -224,7 +244,7 @@ func (p *parser) table(root *yaml.Node) ([]*gslbv1.Record, error) {
 		}
 		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b *gslbv1.Record) int { return strings.Compare(a.Fqdn, b.Fqdn) })
+	slices.SortFunc(out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
 	return out, nil
 }
 
@@ -255,97 +275,124 @@ func (p *parser) defaults(n *yaml.Node) (defaults, error) {
 			return d, err
 		}
 	}
+	if v := f.get("healthCheck"); v != nil {
+		if d.check, err = p.healthCheck(v, "defaults: healthCheck"); err != nil {
+			return d, err
+		}
+		if err := p.applicable(d.check, effectiveType(d.check, nil), "defaults: healthCheck"); err != nil {
+			return d, err
+		}
+	}
 	return d, nil
 }
 
-// record builds the index-th record from its node. firstLine maps the fqdns
-// seen so far to the line that defined them.
-func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[string]int) (*gslbv1.Record, error) {
+// record builds the index-th record, with the checks of its members, from
+// its node. firstLine maps the fqdns seen so far to the line that defined them.
+func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[string]int) (health.Record, error) {
+	var none health.Record
 	if err := p.noAlias(n); err != nil {
-		return nil, err
+		return none, err
 	}
 	if n.Kind != yaml.MappingNode {
-		return nil, p.errorf(n, "record %d: want a mapping with fqdn and members, got %s", index+1, describe(n))
+		return none, p.errorf(n, "record %d: want a mapping with fqdn and members, got %s", index+1, describe(n))
 	}
 	f, err := p.fields(n, recordKeys)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	fqdnNode := f.get("fqdn")
 	if fqdnNode == nil {
-		return nil, p.errorf(n, "record %d: missing fqdn", index+1)
+		return none, p.errorf(n, "record %d: missing fqdn", index+1)
 	}
 	raw, err := p.str(fqdnNode, fmt.Sprintf("record %d: fqdn", index+1))
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	fqdn, err := gslbv1.CanonicalName(raw)
 	if err != nil {
-		return nil, p.errorf(fqdnNode, "record %q: %v", raw, err)
+		return none, p.errorf(fqdnNode, "record %q: %v", raw, err)
 	}
 	label := fmt.Sprintf("record %q", fqdn)
 	if line, dup := firstLine[fqdn]; dup {
-		return nil, p.errorf(fqdnNode, "%s: duplicate fqdn, first defined at line %d", label, line)
+		return none, p.errorf(fqdnNode, "%s: duplicate fqdn, first defined at line %d", label, line)
 	}
 	firstLine[fqdn] = fqdnNode.Line
 	if err := f.problem(p, label); err != nil {
-		return nil, err
+		return none, err
 	}
 
 	r := &gslbv1.Record{Fqdn: fqdn, Ttl: d.ttl, Algorithm: d.algorithm, DownResponse: d.downResponse}
 	if v := f.get("ttl"); v != nil {
 		if r.Ttl, err = p.uint32(v, label+": ttl", gslbv1.MaxTTL); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
 	if v := f.get("algorithm"); v != nil {
 		if r.Algorithm, err = enum(p, v, label+": algorithm", algorithms); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
 	if v := f.get("downResponse"); v != nil {
 		if r.DownResponse, err = enum(p, v, label+": downResponse", downResponses); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
 	if v := f.get("fallback"); v != nil {
 		if r.Fallback, err = p.strings(v, label+": fallback"); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
+	var own *checkBlock
+	if v := f.get("healthCheck"); v != nil {
+		if own, err = p.healthCheck(v, label+": healthCheck"); err != nil {
+			return none, err
+		}
+		if err := p.applicable(own, effectiveType(own, d.check), label+": healthCheck"); err != nil {
+			return none, err
+		}
+	}
+	var infos []memberInfo
 	if v := f.get("members"); v != nil {
 		if v.Kind != yaml.SequenceNode {
-			return nil, p.errorf(v, "%s: members must be a list, got %s", label, describe(v))
+			return none, p.errorf(v, "%s: members must be a list, got %s", label, describe(v))
 		}
 		for i, mn := range v.Content {
 			m, err := p.member(mn, label, i)
 			if err != nil {
-				return nil, err
+				return none, err
 			}
-			r.Members = append(r.Members, m)
+			r.Members = append(r.Members, m.member)
+			infos = append(infos, m)
 		}
 	}
 
 	// The shared validation has the last word, so that the syncer refuses
 	// exactly what the plugin would refuse.
 	if err := gslbv1.ValidateRecord(r); err != nil {
-		return nil, p.errorf(n, "%v", err)
+		return none, p.errorf(n, "%v", err)
 	}
 	canonicalise(r)
-	return r, nil
+	out := health.Record{Record: r}
+	if c, ok := mergeChecks(d.check, own, fqdn); ok {
+		if out.Checks, err = p.recordChecks(c, infos, label, checkNode(d.check, own, n)); err != nil {
+			return none, err
+		}
+	}
+	return out, nil
 }
 
-func (p *parser) member(n *yaml.Node, record string, index int) (*gslbv1.Member, error) {
+func (p *parser) member(n *yaml.Node, record string, index int) (memberInfo, error) {
+	var none memberInfo
 	label := fmt.Sprintf("%s: member %d", record, index+1)
 	if err := p.noAlias(n); err != nil {
-		return nil, err
+		return none, err
 	}
 	if n.Kind != yaml.MappingNode {
-		return nil, p.errorf(n, "%s: want a mapping with address or hostname, got %s", label, describe(n))
+		return none, p.errorf(n, "%s: want a mapping with address or hostname, got %s", label, describe(n))
 	}
 	f, err := p.fields(n, memberKeys)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	// Weight defaults to 1, so that a member listed without a weight is
 	// served; write "weight: 0" to drain it. Priority defaults to 0, the
@@ -358,7 +405,7 @@ func (p *parser) member(n *yaml.Node, record string, index int) (*gslbv1.Member,
 	}{{"address", &m.Address}, {"hostname", &m.Hostname}, {"cluster", &m.Cluster}} {
 		if v := f.get(s.key); v != nil {
 			if *s.dst, err = p.str(v, label+": "+s.key); err != nil {
-				return nil, err
+				return none, err
 			}
 		}
 	}
@@ -366,34 +413,42 @@ func (p *parser) member(n *yaml.Node, record string, index int) (*gslbv1.Member,
 		label += " (" + id + ")"
 	}
 	if err := f.problem(p, label); err != nil {
-		return nil, err
+		return none, err
 	}
 	if v := f.get("site"); v != nil {
 		if m.Site, err = p.str(v, label+": site"); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
 	if v := f.get("healthReason"); v != nil {
 		if m.HealthReason, err = p.str(v, label+": healthReason"); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
 	if v := f.get("weight"); v != nil {
 		if m.Weight, err = p.uint32(v, label+": weight", gslbv1.MaxWeight); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
 	if v := f.get("priority"); v != nil {
 		if m.Priority, err = p.uint32(v, label+": priority", 1<<32-1); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
 	if v := f.get("health"); v != nil {
 		if m.Health, err = enum(p, v, label+": health", healths); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
-	return m, nil
+	info := memberInfo{member: m, node: n}
+	if v := f.get("probePort"); v != nil {
+		port, err := p.intRange(v, label+": probePort", 1, 65535)
+		if err != nil {
+			return none, err
+		}
+		info.probePort = uint16(port)
+	}
+	return info, nil
 }
 
 // memberLabel names a member in messages the way gslbv1.ValidateRecord does:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/internal/clock"
 )
 
@@ -74,14 +75,23 @@ func New(path string, opts Options) *Source {
 }
 
 // Load reads and parses the file. Watch then reports only what differs from it.
-func (s *Source) Load(context.Context) ([]*gslbv1.Record, error) {
+func (s *Source) Load(ctx context.Context) ([]*gslbv1.Record, error) {
+	recs, err := s.LoadChecked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return health.Records(recs), nil
+}
+
+// LoadChecked is Load, with the health checks of the records' members.
+func (s *Source) LoadChecked(context.Context) ([]health.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	data, err := s.readLocked()
 	if err != nil {
 		return nil, err
 	}
-	recs, err := Parse(s.path, data)
+	recs, err := ParseChecked(s.path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +114,11 @@ func (s *Source) Load(context.Context) ([]*gslbv1.Record, error) {
 // when inotify instances run out), Watch says so through onError and polls.
 // Watch returns nil when ctx ends.
 func (s *Source) Watch(ctx context.Context, onChange func([]*gslbv1.Record), onError func(error)) error {
+	return s.WatchChecked(ctx, func(recs []health.Record) { onChange(health.Records(recs)) }, onError)
+}
+
+// WatchChecked is Watch, with the health checks of the records' members.
+func (s *Source) WatchChecked(ctx context.Context, onChange func([]health.Record), onError func(error)) error {
 	clk := s.opts.Clock
 	var (
 		events <-chan fsnotify.Event
@@ -193,7 +208,7 @@ func Watch(ctx context.Context, path string, onChange func([]*gslbv1.Record), on
 }
 
 // check reads the file and reports it if its content changed.
-func (s *Source) check(onChange func([]*gslbv1.Record), onError func(error)) {
+func (s *Source) check(onChange func([]health.Record), onError func(error)) {
 	s.mu.Lock()
 	data, err := s.readLocked()
 	if err != nil {
@@ -215,7 +230,7 @@ func (s *Source) check(onChange func([]*gslbv1.Record), onError func(error)) {
 	s.seen, s.hasSeen = sum, true
 	s.mu.Unlock()
 
-	recs, err := Parse(s.path, data)
+	recs, err := ParseChecked(s.path, data)
 	if err != nil {
 		onError(err)
 		return

@@ -38,6 +38,9 @@ pushes the whole table at first, then only what changes.
 
 Sources:
   file:PATH              a YAML members file, followed as it changes
+  kubernetes:KUBECONFIG[?members=a,b&config=CTX&grace=60s&zones=z&metrics=HOST:PORT]
+                         Services and Ingresses of member clusters (one kubeconfig
+                         context each) selected by GlobalDeploymentPolicy objects
 
 Targets (--push):
   unix:///path/to.sock   the plugin's unix socket
@@ -60,7 +63,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 		fmt.Fprint(out, usage)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&cfg.source, "source", "", "where the table comes from: `file:PATH` (required)")
+	fs.StringVar(&cfg.source, "source", "", "where the table comes from: `file:PATH` or kubernetes:KUBECONFIG[?OPTIONS] (required)")
 	fs.Var(&targets, "push", "`ADDR` of a plugin to push to: unix:///path or tcp://HOST:PORT (repeatable; at least one)")
 	fs.StringVar(&cfg.tls.Cert, "tls-cert", "", "client certificate `file` (PEM), for tcp targets")
 	fs.StringVar(&cfg.tls.Key, "tls-key", "", "client private key `file` (PEM), for tcp targets")

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/push"
 )
 
@@ -47,7 +48,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 
-	src, err := openSource(cfg.source)
+	src, err := openSource(cfg.source, log)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
@@ -63,17 +64,22 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		pushers = append(pushers, p)
 	}
 
-	records, err := src.Load(ctx)
+	records, err := loadChecked(ctx, src)
 	if err != nil {
 		return fail(exitSource, err)
 	}
-	log.Info("gslb-syncer started", "source", cfg.source, "records", len(records), "targets", len(pushers), "resync", cfg.resync)
+	// The prober fills in the health of the probed members and publishes
+	// the table at once on a change of the source, and at every change of
+	// a member's health.
+	prober := health.New(health.Options{Logger: log})
+	prober.Update(records)
+	log.Info("gslb-syncer started", "source", cfg.source, "records", len(records), "targets", len(pushers), "resync", cfg.resync,
+		"probed", prober.Stats().Targets)
 	update := func(records []*gslbv1.Record) {
 		for _, p := range pushers {
 			p.Update(records)
 		}
 	}
-	update(records)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -82,12 +88,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		log.Info("pushing", "target", p.Target())
 		wg.Go(func() { p.Run(ctx) })
 	}
+	wg.Go(func() { prober.Run(ctx, update) })
 	code := exitOK
 	wg.Go(func() {
-		err := src.Watch(ctx,
-			func(records []*gslbv1.Record) {
+		err := watchChecked(ctx, src,
+			func(records []health.Record) {
 				log.Info("source changed", "source", cfg.source, "records", len(records))
-				update(records)
+				prober.Update(records)
 			},
 			func(err error) {
 				log.Error("source problem; the last good table keeps serving", "source", cfg.source, "err", err)

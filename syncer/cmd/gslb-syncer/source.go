@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/filesource"
+	"github.com/gslbdns/gslb/syncer/kube"
 )
 
 // Source is where the desired table comes from. A new kind of source (say,
@@ -20,17 +22,24 @@ type Source interface {
 }
 
 // openSource opens the source named by spec, "KIND:ARGUMENT".
-func openSource(spec string) (Source, error) {
+func openSource(spec string, log *slog.Logger) (Source, error) {
 	kind, arg, ok := strings.Cut(spec, ":")
 	switch {
 	case !ok:
-		return nil, fmt.Errorf("--source %q: want file:PATH", spec)
+		return nil, fmt.Errorf("--source %q: want file:PATH or kubernetes:KUBECONFIG[?OPTIONS]", spec)
 	case kind == "file":
 		if arg == "" {
 			return nil, fmt.Errorf("--source %q: missing path", spec)
 		}
 		return filesource.New(arg, filesource.Options{}), nil
+	case kind == "kubernetes":
+		opts, err := kube.ParseSpec(arg)
+		if err != nil {
+			return nil, fmt.Errorf("--source %q: %v", spec, err)
+		}
+		opts.Logger = log
+		return kube.New(opts), nil
 	default:
-		return nil, fmt.Errorf("--source %q: unknown kind %q (supported: file)", spec, kind)
+		return nil, fmt.Errorf("--source %q: unknown kind %q (supported: file, kubernetes)", spec, kind)
 	}
 }
