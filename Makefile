@@ -15,7 +15,7 @@ STATICCHECK_VERSION     := v0.8.2
 PROTO_DIR := plugin/api
 PROTOS    := $(PROTO_DIR)/gslb/v1/gslb.proto
 
-.PHONY: all build run test bench generate check-generate lint tools clean k8s-bins
+.PHONY: all build run test bench generate check-generate lint tools clean k8s-bins lab lab-down
 
 all: build
 
@@ -46,6 +46,7 @@ generate: tools
 		--go_out=paths=source_relative:$(OUT) \
 		--go-grpc_out=paths=source_relative:$(OUT) \
 		$(PROTOS)
+	@if [ "$(OUT)" = "$(PROTO_DIR)" ]; then ./syncer/hack/generate.sh; fi
 
 check-generate: tools
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
@@ -55,6 +56,7 @@ check-generate: tools
 			echo "check-generate: $(PROTO_DIR)/$$f differs from 'make generate' output" >&2; \
 			diff -u $(PROTO_DIR)/$$f $$tmp/$$f | head -20 >&2; exit 1; fi; \
 	done; echo "check-generate: generated code is up to date"
+	@./syncer/hack/generate.sh --check
 
 lint:
 	$(GO) vet ./...
@@ -85,6 +87,15 @@ bench: build
 	@mkdir -p bench
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./plugin/... | tee bench/go.txt
 	$(GO) run ./test/tools/dnsbench -bin $(BIN) -rounds $(BENCH_ROUNDS) -duration $(BENCH_DURATION) -out bench/dnsperf.md
+
+# The scenario on one machine: three real kube-apiservers (s1az1, s1az2, s2),
+# coredns-gslb on 127.0.0.1:1053, the syncer watching them. See README.md.
+LAB_DIR ?= /tmp/gslb-lab
+lab: build k8s-bins
+	$(GO) run ./test/tools/kubelab up -dir $(LAB_DIR) -bin $(BIN)
+
+lab-down:
+	$(GO) run ./test/tools/kubelab down -dir $(LAB_DIR)
 
 clean:
 	rm -rf $(BIN)

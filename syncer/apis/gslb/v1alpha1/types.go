@@ -1,0 +1,300 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Algorithm picks how answers are spread over the members.
+// +kubebuilder:validation:Enum=WRR;Random
+type Algorithm string
+
+const (
+	// AlgorithmWRR is smooth weighted round robin: exact over every cycle.
+	AlgorithmWRR Algorithm = "WRR"
+	// AlgorithmRandom is weighted random.
+	AlgorithmRandom Algorithm = "Random"
+)
+
+// DownResponseType is what the name server answers when no member is healthy.
+// +kubebuilder:validation:Enum=All;Fallback;Empty;ServFail
+type DownResponseType string
+
+const (
+	DownAll      DownResponseType = "All"
+	DownFallback DownResponseType = "Fallback"
+	DownEmpty    DownResponseType = "Empty"
+	DownServFail DownResponseType = "ServFail"
+)
+
+// DownResponse says what to answer when every member is down.
+// +kubebuilder:validation:XValidation:rule="self.type != 'Fallback' || (has(self.fallbackAddresses) && size(self.fallbackAddresses) > 0)",message="type Fallback needs fallbackAddresses"
+type DownResponse struct {
+	// +kubebuilder:validation:Required
+	Type DownResponseType `json:"type"`
+	// FallbackAddresses are IPv4 or IPv6 literals answered with type Fallback.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=set
+	FallbackAddresses []string `json:"fallbackAddresses,omitempty"`
+}
+
+// TrafficSplit weights the members of one cluster.
+type TrafficSplit struct {
+	// Cluster is a member cluster's name (its kubeconfig context).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Cluster string `json:"cluster"`
+	// Weight is the relative share of answers; 0 drains the cluster.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	Weight int32 `json:"weight"`
+	// Priority: higher is preferred; lower priorities serve only when every
+	// member of the higher ones is down.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	Priority int32 `json:"priority,omitempty"`
+}
+
+// MatchRules select the objects (Services of type LoadBalancer, Ingresses)
+// of the member clusters whose FQDNs the policy serves. Both selectors must
+// match (AND).
+type MatchRules struct {
+	// AppSelector selects objects by their labels. Required: an empty
+	// selector ({}) selects every object.
+	// +kubebuilder:validation:Required
+	AppSelector *metav1.LabelSelector `json:"appSelector"`
+	// NamespaceSelector selects the namespaces (by their labels, in each
+	// member cluster) whose objects may match. Absent: every namespace.
+	// +optional
+	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+}
+
+// HealthCheck is filled in by the health-probe feature; the Kubernetes
+// source carries it but does not act on it yet.
+type HealthCheck struct {
+	// +kubebuilder:validation:Enum=TCP;HTTP;HTTPS
+	// +optional
+	Type string `json:"type,omitempty"`
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	Port int32 `json:"port,omitempty"`
+	// +optional
+	Path string `json:"path,omitempty"`
+	// +optional
+	Interval *metav1.Duration `json:"interval,omitempty"`
+}
+
+// GlobalDeploymentPolicySpec is what a policy asks for.
+type GlobalDeploymentPolicySpec struct {
+	// +kubebuilder:validation:Required
+	MatchRules MatchRules `json:"matchRules"`
+	// MatchClusters limits the member clusters searched. Absent: all members.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:items:MinLength=1
+	MatchClusters []string `json:"matchClusters,omitempty"`
+	// TrafficSplit weights each cluster's members. A matched cluster that is
+	// not listed gets weight 1, priority 0.
+	// +optional
+	// +listType=map
+	// +listMapKey=cluster
+	// +kubebuilder:validation:MaxItems=64
+	TrafficSplit []TrafficSplit `json:"trafficSplit,omitempty"`
+	// TTL of the answers in seconds; absent: the name server's default.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
+	TTL *int32 `json:"ttl,omitempty"`
+	// +optional
+	Algorithm Algorithm `json:"algorithm,omitempty"`
+	// +optional
+	DownResponse *DownResponse `json:"downResponse,omitempty"`
+	// +optional
+	HealthCheck *HealthCheck `json:"healthCheck,omitempty"`
+}
+
+// ClusterSyncStatus is the state of one member cluster, seen by a policy.
+type ClusterSyncStatus struct {
+	Cluster string `json:"cluster"`
+	// State is Synced, Unreachable (last-known members kept within the
+	// grace period), Expired (members dropped after the grace period),
+	// ExpiredKept (dropped would empty an FQDN: kept) or Unknown (not a member).
+	State string `json:"state"`
+	// Members is how many members this cluster contributes.
+	Members int32 `json:"members"`
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// GlobalDeploymentPolicyStatus is written by gslb-syncer.
+type GlobalDeploymentPolicyStatus struct {
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// MatchedFQDNs are the FQDNs this policy serves.
+	// +optional
+	// +listType=set
+	MatchedFQDNs []string `json:"matchedFQDNs,omitempty"`
+	// FQDNCount is len(MatchedFQDNs), for the printer column.
+	// +optional
+	FQDNCount int32 `json:"fqdnCount,omitempty"`
+	// Conflicts name FQDNs also matched by another policy ("fqdn: ns/name").
+	// +optional
+	// +listType=set
+	Conflicts []string `json:"conflicts,omitempty"`
+	// +optional
+	// +listType=map
+	// +listMapKey=cluster
+	Clusters []ClusterSyncStatus `json:"clusters,omitempty"`
+	// Conditions: Accepted, Synced.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// GlobalDeploymentPolicy selects Services and Ingresses of member clusters
+// by label and namespace and serves their FQDNs with the given weights.
+//
+// +genclient
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=gdp;gdps,categories=gslb
+// +kubebuilder:printcolumn:name="TTL",type=integer,JSONPath=`.spec.ttl`
+// +kubebuilder:printcolumn:name="Algorithm",type=string,JSONPath=`.spec.algorithm`
+// +kubebuilder:printcolumn:name="FQDNs",type=integer,JSONPath=`.status.fqdnCount`
+// +kubebuilder:printcolumn:name="Accepted",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].status`
+// +kubebuilder:printcolumn:name="Synced",type=string,JSONPath=`.status.conditions[?(@.type=="Synced")].status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type GlobalDeploymentPolicy struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec GlobalDeploymentPolicySpec `json:"spec"`
+	// +optional
+	Status GlobalDeploymentPolicyStatus `json:"status,omitempty"`
+}
+
+// GlobalDeploymentPolicyList is a list of policies.
+// +kubebuilder:object:root=true
+type GlobalDeploymentPolicyList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []GlobalDeploymentPolicy `json:"items"`
+}
+
+// ThirdPartyMember is a member outside Kubernetes.
+// +kubebuilder:validation:XValidation:rule="has(self.address) != has(self.hostname)",message="exactly one of address and hostname"
+type ThirdPartyMember struct {
+	// Address is an IPv4 or IPv6 literal.
+	// +optional
+	Address string `json:"address,omitempty"`
+	// Hostname is answered as a CNAME.
+	// +optional
+	Hostname string `json:"hostname,omitempty"`
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	Weight int32 `json:"weight"`
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	Priority int32 `json:"priority,omitempty"`
+	// +optional
+	Site string `json:"site,omitempty"`
+}
+
+// GSLBHostRuleSpec overrides what the policies say for one FQDN.
+type GSLBHostRuleSpec struct {
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	FQDN string `json:"fqdn"`
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
+	TTL *int32 `json:"ttl,omitempty"`
+	// TrafficSplit replaces the policy's for this FQDN.
+	// +optional
+	// +listType=map
+	// +listMapKey=cluster
+	// +kubebuilder:validation:MaxItems=64
+	TrafficSplit []TrafficSplit `json:"trafficSplit,omitempty"`
+	// +optional
+	Algorithm Algorithm `json:"algorithm,omitempty"`
+	// +optional
+	DownResponse *DownResponse `json:"downResponse,omitempty"`
+	// ThirdPartyMembers are added to the members found in the clusters.
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	ThirdPartyMembers []ThirdPartyMember `json:"thirdPartyMembers,omitempty"`
+}
+
+// GSLBHostRuleStatus is written by gslb-syncer.
+type GSLBHostRuleStatus struct {
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// GSLBHostRule overrides ttl, weights, algorithm and down response of one
+// FQDN, and adds members outside Kubernetes.
+//
+// +genclient
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=ghr;ghrs,categories=gslb
+// +kubebuilder:printcolumn:name="FQDN",type=string,JSONPath=`.spec.fqdn`
+// +kubebuilder:printcolumn:name="TTL",type=integer,JSONPath=`.spec.ttl`
+// +kubebuilder:printcolumn:name="Accepted",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type GSLBHostRule struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec GSLBHostRuleSpec `json:"spec"`
+	// +optional
+	Status GSLBHostRuleStatus `json:"status,omitempty"`
+}
+
+// GSLBHostRuleList is a list of host rules.
+// +kubebuilder:object:root=true
+type GSLBHostRuleList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []GSLBHostRule `json:"items"`
+}
+
+// Condition types and reasons.
+const (
+	ConditionAccepted = "Accepted"
+	ConditionSynced   = "Synced"
+
+	ReasonValid              = "Valid"
+	ReasonUnknownCluster     = "UnknownCluster"
+	ReasonInvalidSelector    = "InvalidSelector"
+	ReasonInvalidAddress     = "InvalidAddress"
+	ReasonInvalidFQDN        = "InvalidFQDN"
+	ReasonConflict           = "Conflict"
+	ReasonPushed             = "Pushed"
+	ReasonClusterUnreachable = "ClusterUnreachable"
+)
+
+// Cluster states in ClusterSyncStatus.
+const (
+	StateSynced      = "Synced"
+	StateUnreachable = "Unreachable"
+	StateExpired     = "Expired"
+	StateExpiredKept = "ExpiredKept"
+	StateUnknown     = "Unknown"
+)
+
+// Annotations read on member objects.
+const (
+	// AnnotationHostname lists FQDNs (comma-separated) for a Service.
+	AnnotationHostname = "gslb.gslbdns.io/hostname"
+	// AnnotationExternalDNS is external-dns's, read as well.
+	AnnotationExternalDNS = "external-dns.alpha.kubernetes.io/hostname"
+)

@@ -1,0 +1,509 @@
+package kube
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// ClusterState is how the source sees a member cluster.
+type ClusterState int
+
+const (
+	// ClusterUp: the cluster answers and its objects are current.
+	ClusterUp ClusterState = iota
+	// ClusterUnreachable: the cluster does not answer; its last-known
+	// objects are used within the grace period.
+	ClusterUnreachable
+	// ClusterExpired: unreachable for longer than the grace period. Its
+	// members are dropped, unless that would leave an FQDN with none.
+	ClusterExpired
+)
+
+// ClusterView is one member cluster's objects as last seen.
+type ClusterView struct {
+	Name            string
+	State           ClusterState
+	Objects         []Object
+	NamespaceLabels map[string]map[string]string // namespace → labels
+}
+
+// Input is everything the table is built from.
+type Input struct {
+	Clusters  []ClusterView // the member clusters, in configuration order
+	Policies  []*v1alpha1.GlobalDeploymentPolicy
+	HostRules []*v1alpha1.GSLBHostRule
+	// Zones (canonical) the plugin serves; FQDNs outside them are ignored.
+	// Empty: every FQDN is kept.
+	Zones []string
+}
+
+// PolicyResult is what Build found for one policy (its status, except what
+// only the source knows: generation, push state).
+type PolicyResult struct {
+	Accepted        bool
+	Reason, Message string
+	FQDNs           []string // served by this policy
+	Conflicts       []string // "fqdn: also matched by ns/name"
+	Clusters        []v1alpha1.ClusterSyncStatus
+}
+
+// HostRuleResult is what Build found for one host rule.
+type HostRuleResult struct {
+	Accepted        bool
+	Reason, Message string
+}
+
+// Result is the table and the status of every policy and host rule, keyed
+// by "namespace/name".
+type Result struct {
+	Records   []*gslbv1.Record // sorted by fqdn
+	Policies  map[string]*PolicyResult
+	HostRules map[string]*HostRuleResult
+	// KeptExpired are FQDNs served by members of expired clusters because
+	// no other member is left.
+	KeptExpired []string
+	// OutOfZone are matched FQDNs outside every zone: not served.
+	OutOfZone []string
+}
+
+// Key is "namespace/name" of an object.
+func Key(m metav1.Object) string { return m.GetNamespace() + "/" + m.GetName() }
+
+// olderFirst orders objects by creation time, then namespace/name: the
+// oldest policy wins a conflict, deterministically.
+func olderFirst[T metav1.Object](a, b T) int {
+	ta, tb := a.GetCreationTimestamp(), b.GetCreationTimestamp()
+	if c := ta.Time.Compare(tb.Time); c != 0 {
+		return c
+	}
+	return strings.Compare(Key(a), Key(b))
+}
+
+type policy struct {
+	obj      *v1alpha1.GlobalDeploymentPolicy
+	res      *PolicyResult
+	app, ns  labels.Selector
+	clusters []string // selected clusters
+	split    map[string]v1alpha1.TrafficSplit
+}
+
+type hostRule struct {
+	obj   *v1alpha1.GSLBHostRule
+	fqdn  string
+	split map[string]v1alpha1.TrafficSplit
+	extra []*gslbv1.Member
+}
+
+// match is one object of one cluster matched by a policy for an FQDN.
+type match struct {
+	cluster int // index in Input.Clusters
+	obj     *Object
+}
+
+// Build computes the table and the policies' status from in. It is a pure
+// function: same input, same output.
+func Build(in Input) Result {
+	res := Result{Policies: map[string]*PolicyResult{}, HostRules: map[string]*HostRuleResult{}}
+	known := map[string]int{}
+	for i, c := range in.Clusters {
+		known[c.Name] = i
+	}
+
+	policies := slices.Clone(in.Policies)
+	slices.SortFunc(policies, olderFirst)
+	var accepted []*policy
+	for _, p := range policies {
+		pp := compilePolicy(p, known, in.Clusters)
+		res.Policies[Key(p)] = pp.res
+		if pp.res.Accepted {
+			accepted = append(accepted, pp)
+		}
+	}
+
+	// FQDN → per accepted policy (in age order) → matches.
+	matches := map[string][][]match{}
+	outOfZone := map[string]bool{}
+	for pi, p := range accepted {
+		for _, cname := range p.clusters {
+			ci := known[cname]
+			cv := &in.Clusters[ci]
+			for oi := range cv.Objects {
+				o := &cv.Objects[oi]
+				if !p.app.Matches(labels.Set(o.Labels)) || !p.ns.Matches(labels.Set(cv.NamespaceLabels[o.Namespace])) {
+					continue
+				}
+				for _, f := range o.FQDNs {
+					if !inZones(f, in.Zones) {
+						outOfZone[f] = true
+						continue
+					}
+					m := matches[f]
+					if m == nil {
+						m = make([][]match, len(accepted))
+						matches[f] = m
+					}
+					m[pi] = append(m[pi], match{ci, o})
+				}
+			}
+		}
+	}
+	res.OutOfZone = sortedKeys(outOfZone)
+
+	rules := compileHostRules(in.HostRules, known, in.Zones, res.HostRules)
+
+	fqdns := sortedKeys(matches)
+	for f := range rules {
+		if _, ok := matches[f]; !ok {
+			fqdns = append(fqdns, f)
+		}
+	}
+	slices.Sort(fqdns)
+
+	clusterMembers := make([]map[string]int32, len(accepted)) // per policy: cluster → members
+	kept := make([]map[string]bool, len(accepted))            // per policy: clusters kept though expired
+	for i := range accepted {
+		clusterMembers[i] = map[string]int32{}
+		kept[i] = map[string]bool{}
+	}
+	for _, f := range fqdns {
+		owner := -1
+		for pi, m := range matches[f] {
+			if len(m) == 0 {
+				continue
+			}
+			if owner < 0 {
+				owner = pi
+				accepted[pi].res.FQDNs = append(accepted[pi].res.FQDNs, f)
+				continue
+			}
+			o, l := accepted[owner], accepted[pi]
+			o.res.Conflicts = append(o.res.Conflicts, fmt.Sprintf("%s: also matched by %s (newer, ignored)", f, Key(l.obj)))
+			l.res.Conflicts = append(l.res.Conflicts, fmt.Sprintf("%s: served by %s (older)", f, Key(o.obj)))
+		}
+		hr := rules[f]
+		rec := &gslbv1.Record{Fqdn: f}
+		var split map[string]v1alpha1.TrafficSplit
+		if owner >= 0 {
+			p := accepted[owner].obj
+			split = accepted[owner].split
+			if p.Spec.TTL != nil {
+				rec.Ttl = uint32(*p.Spec.TTL)
+			}
+			rec.Algorithm = algorithm(p.Spec.Algorithm)
+			rec.DownResponse, rec.Fallback = downResponse(p.Spec.DownResponse)
+		}
+		if hr != nil {
+			if hr.obj.Spec.TTL != nil {
+				rec.Ttl = uint32(*hr.obj.Spec.TTL)
+			}
+			if hr.obj.Spec.Algorithm != "" {
+				rec.Algorithm = algorithm(hr.obj.Spec.Algorithm)
+			}
+			if hr.obj.Spec.DownResponse != nil {
+				rec.DownResponse, rec.Fallback = downResponse(hr.obj.Spec.DownResponse)
+			}
+			if len(hr.split) > 0 {
+				split = hr.split
+			}
+		}
+		var live, expired []*gslbv1.Member
+		if owner >= 0 {
+			ms := matches[f][owner]
+			slices.SortStableFunc(ms, func(a, b match) int {
+				return cmp.Or(cmp.Compare(a.cluster, b.cluster), strings.Compare(a.obj.Kind, b.obj.Kind),
+					strings.Compare(a.obj.Namespace, b.obj.Namespace), strings.Compare(a.obj.Name, b.obj.Name))
+			})
+			for _, m := range ms {
+				cv := &in.Clusters[m.cluster]
+				w, prio := uint32(1), uint32(0)
+				if ts, ok := split[cv.Name]; ok {
+					w, prio = uint32(ts.Weight), uint32(ts.Priority)
+				}
+				var add []*gslbv1.Member
+				for _, a := range m.obj.Addresses {
+					add = append(add, &gslbv1.Member{Address: a, Weight: w, Priority: prio, Cluster: cv.Name})
+				}
+				for _, h := range m.obj.Hostnames {
+					add = append(add, &gslbv1.Member{Hostname: h, Weight: w, Priority: prio, Cluster: cv.Name})
+				}
+				if cv.State == ClusterExpired {
+					expired = append(expired, add...)
+				} else {
+					live = append(live, add...)
+				}
+			}
+		}
+		if hr != nil {
+			live = append(live, hr.extra...)
+		}
+		members := live
+		if len(live) == 0 && len(expired) > 0 {
+			members = expired
+			res.KeptExpired = append(res.KeptExpired, f)
+			for _, m := range expired {
+				kept[owner][m.Cluster] = true
+			}
+		}
+		rec.Members = dedupe(members)
+		if owner >= 0 {
+			for _, m := range rec.Members {
+				if m.Cluster != "" {
+					clusterMembers[owner][m.Cluster]++
+				}
+			}
+		}
+		if len(rec.Members) > 0 {
+			res.Records = append(res.Records, rec)
+		}
+	}
+
+	for i, p := range accepted {
+		for _, cname := range p.clusters {
+			cv := in.Clusters[known[cname]]
+			st := v1alpha1.ClusterSyncStatus{Cluster: cname, Members: clusterMembers[i][cname]}
+			switch {
+			case cv.State == ClusterUp:
+				st.State = v1alpha1.StateSynced
+			case cv.State == ClusterUnreachable:
+				st.State = v1alpha1.StateUnreachable
+				st.Message = "unreachable: last-known members kept for the grace period"
+			case kept[i][cname]:
+				st.State = v1alpha1.StateExpiredKept
+				st.Message = "unreachable past the grace period: members kept, dropping them would leave an FQDN empty"
+			default:
+				st.State = v1alpha1.StateExpired
+				st.Message = "unreachable past the grace period: members dropped"
+			}
+			p.res.Clusters = append(p.res.Clusters, st)
+		}
+	}
+	return res
+}
+
+func compilePolicy(p *v1alpha1.GlobalDeploymentPolicy, known map[string]int, clusters []ClusterView) *policy {
+	pp := &policy{obj: p, res: &PolicyResult{Accepted: true, Reason: v1alpha1.ReasonValid}, split: map[string]v1alpha1.TrafficSplit{}}
+	reject := func(reason, format string, a ...any) *policy {
+		pp.res.Accepted, pp.res.Reason, pp.res.Message = false, reason, fmt.Sprintf(format, a...)
+		return pp
+	}
+	var err error
+	if p.Spec.MatchRules.AppSelector == nil {
+		return reject(v1alpha1.ReasonInvalidSelector, "matchRules.appSelector is required")
+	}
+	if pp.app, err = metav1.LabelSelectorAsSelector(p.Spec.MatchRules.AppSelector); err != nil {
+		return reject(v1alpha1.ReasonInvalidSelector, "matchRules.appSelector: %v", err)
+	}
+	pp.ns = labels.Everything()
+	if p.Spec.MatchRules.NamespaceSelector != nil {
+		if pp.ns, err = metav1.LabelSelectorAsSelector(p.Spec.MatchRules.NamespaceSelector); err != nil {
+			return reject(v1alpha1.ReasonInvalidSelector, "matchRules.namespaceSelector: %v", err)
+		}
+	}
+	for _, c := range p.Spec.MatchClusters {
+		if _, ok := known[c]; !ok {
+			return reject(v1alpha1.ReasonUnknownCluster, "matchClusters: %q is not a member cluster (members: %s)", c, memberNames(clusters))
+		}
+	}
+	if pp.split, err = compileSplit(p.Spec.TrafficSplit, known, clusters); err != nil {
+		return reject(v1alpha1.ReasonUnknownCluster, "%v", err)
+	}
+	if err := checkDown(p.Spec.DownResponse); err != nil {
+		return reject(v1alpha1.ReasonInvalidAddress, "%v", err)
+	}
+	if len(p.Spec.MatchClusters) > 0 {
+		pp.clusters = slices.Clone(p.Spec.MatchClusters)
+		slices.SortFunc(pp.clusters, func(a, b string) int { return cmp.Compare(known[a], known[b]) })
+		pp.clusters = slices.Compact(pp.clusters)
+	} else {
+		for _, c := range clusters {
+			pp.clusters = append(pp.clusters, c.Name)
+		}
+	}
+	pp.res.Message = fmt.Sprintf("selects objects in %d cluster(s)", len(pp.clusters))
+	return pp
+}
+
+func compileSplit(ts []v1alpha1.TrafficSplit, known map[string]int, clusters []ClusterView) (map[string]v1alpha1.TrafficSplit, error) {
+	split := map[string]v1alpha1.TrafficSplit{}
+	for _, t := range ts {
+		if _, ok := known[t.Cluster]; !ok {
+			return nil, fmt.Errorf("trafficSplit: %q is not a member cluster (members: %s)", t.Cluster, memberNames(clusters))
+		}
+		if t.Weight < 0 || t.Weight > gslbv1.MaxWeight || t.Priority < 0 {
+			return nil, fmt.Errorf("trafficSplit: cluster %q: weight %d or priority %d out of range", t.Cluster, t.Weight, t.Priority)
+		}
+		split[t.Cluster] = t
+	}
+	return split, nil
+}
+
+func checkDown(d *v1alpha1.DownResponse) error {
+	if d == nil {
+		return nil
+	}
+	for _, a := range d.FallbackAddresses {
+		if _, err := gslbv1.ParseAddress(a); err != nil {
+			return fmt.Errorf("downResponse.fallbackAddresses: %v", err)
+		}
+	}
+	if d.Type == v1alpha1.DownFallback && len(d.FallbackAddresses) == 0 {
+		return fmt.Errorf("downResponse: type Fallback needs fallbackAddresses")
+	}
+	return nil
+}
+
+// compileHostRules validates the host rules; the oldest rule for an FQDN
+// wins, the others are refused with reason Conflict.
+func compileHostRules(in []*v1alpha1.GSLBHostRule, known map[string]int, zones []string, out map[string]*HostRuleResult) map[string]*hostRule {
+	rs := slices.Clone(in)
+	slices.SortFunc(rs, olderFirst)
+	rules := map[string]*hostRule{}
+	for _, r := range rs {
+		res := &HostRuleResult{Accepted: true, Reason: v1alpha1.ReasonValid}
+		out[Key(r)] = res
+		reject := func(reason, format string, a ...any) {
+			res.Accepted, res.Reason, res.Message = false, reason, fmt.Sprintf(format, a...)
+		}
+		f, err := gslbv1.CanonicalName(r.Spec.FQDN)
+		if err != nil {
+			reject(v1alpha1.ReasonInvalidFQDN, "fqdn: %v", err)
+			continue
+		}
+		if !inZones(f, zones) {
+			reject(v1alpha1.ReasonInvalidFQDN, "fqdn %s is outside the zones served (%s)", f, strings.Join(zones, ", "))
+			continue
+		}
+		if w, ok := rules[f]; ok {
+			reject(v1alpha1.ReasonConflict, "fqdn %s is already overridden by the older %s", f, Key(w.obj))
+			continue
+		}
+		hr := &hostRule{obj: r, fqdn: f}
+		if hr.split, err = compileSplit(r.Spec.TrafficSplit, known, nil); err != nil {
+			reject(v1alpha1.ReasonUnknownCluster, "%v", err)
+			continue
+		}
+		if err := checkDown(r.Spec.DownResponse); err != nil {
+			reject(v1alpha1.ReasonInvalidAddress, "%v", err)
+			continue
+		}
+		bad := ""
+		for i, m := range r.Spec.ThirdPartyMembers {
+			mm := &gslbv1.Member{Weight: uint32(max(m.Weight, 0)), Priority: uint32(max(m.Priority, 0)), Site: m.Site}
+			switch {
+			case (m.Address == "") == (m.Hostname == ""):
+				bad = fmt.Sprintf("thirdPartyMembers[%d]: set exactly one of address and hostname", i)
+			case m.Address != "":
+				a, err := gslbv1.ParseAddress(m.Address)
+				if err != nil {
+					bad = fmt.Sprintf("thirdPartyMembers[%d]: %v", i, err)
+				}
+				mm.Address = a.String()
+			default:
+				h, err := gslbv1.CanonicalName(m.Hostname)
+				if err != nil {
+					bad = fmt.Sprintf("thirdPartyMembers[%d]: %v", i, err)
+				}
+				mm.Hostname = h
+			}
+			if m.Weight > gslbv1.MaxWeight {
+				bad = fmt.Sprintf("thirdPartyMembers[%d]: weight %d larger than %d", i, m.Weight, gslbv1.MaxWeight)
+			}
+			if bad != "" {
+				break
+			}
+			hr.extra = append(hr.extra, mm)
+		}
+		if bad != "" {
+			reject(v1alpha1.ReasonInvalidAddress, "%s", bad)
+			continue
+		}
+		rules[f] = hr
+	}
+	return rules
+}
+
+func dedupe(ms []*gslbv1.Member) []*gslbv1.Member {
+	seen := map[string]bool{}
+	out := ms[:0:0]
+	for _, m := range ms {
+		k := gslbv1.MemberKey(m)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func algorithm(a v1alpha1.Algorithm) gslbv1.Algorithm {
+	switch a {
+	case v1alpha1.AlgorithmWRR:
+		return gslbv1.Algorithm_ALGORITHM_WRR
+	case v1alpha1.AlgorithmRandom:
+		return gslbv1.Algorithm_ALGORITHM_RANDOM
+	}
+	return gslbv1.Algorithm_ALGORITHM_UNSPECIFIED
+}
+
+func downResponse(d *v1alpha1.DownResponse) (gslbv1.DownResponse, []string) {
+	if d == nil {
+		return gslbv1.DownResponse_DOWN_RESPONSE_UNSPECIFIED, nil
+	}
+	var fb []string
+	for _, a := range d.FallbackAddresses {
+		if p, err := gslbv1.ParseAddress(a); err == nil {
+			fb = append(fb, p.String())
+		}
+	}
+	switch d.Type {
+	case v1alpha1.DownAll:
+		return gslbv1.DownResponse_DOWN_RESPONSE_ALL, fb
+	case v1alpha1.DownFallback:
+		return gslbv1.DownResponse_DOWN_RESPONSE_FALLBACK, fb
+	case v1alpha1.DownEmpty:
+		return gslbv1.DownResponse_DOWN_RESPONSE_EMPTY, fb
+	case v1alpha1.DownServFail:
+		return gslbv1.DownResponse_DOWN_RESPONSE_SERVFAIL, fb
+	}
+	return gslbv1.DownResponse_DOWN_RESPONSE_UNSPECIFIED, fb
+}
+
+func inZones(f string, zones []string) bool {
+	if len(zones) == 0 {
+		return true
+	}
+	for _, z := range zones {
+		if f == z || strings.HasSuffix(f, "."+z) {
+			return true
+		}
+	}
+	return false
+}
+
+func memberNames(cs []ClusterView) string {
+	if cs == nil {
+		return "see the syncer's configuration"
+	}
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}

@@ -1,0 +1,234 @@
+package kube
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+)
+
+// stores are one generation of a member's informer caches.
+type stores struct {
+	svc, ing, ns cache.Store
+}
+
+// member is one member cluster: informers on its Services, Ingresses and
+// Namespaces, and a probe that tells whether it answers.
+type member struct {
+	name   string
+	hash   string // of the rest config: a change means new credentials or server
+	cs     kubernetes.Interface
+	log    *slog.Logger
+	opts   *Options
+	notify func(keys ...string) // enqueues work
+	m      *metrics
+
+	mu        sync.Mutex
+	served    *stores // the last synced caches (kept while the cluster is down)
+	up        bool
+	downSince time.Time
+	starting  bool               // a new informer generation is syncing
+	stopGen   context.CancelFunc // stops the current informer generation
+	cancel    context.CancelFunc // stops everything of this member
+}
+
+func configHash(cfg *rest.Config) string {
+	b, _ := json.Marshal(struct {
+		Host, Token, BearerFile string
+		CA, Cert, Key           []byte
+		CAFile, CertFile        string
+	}{cfg.Host, cfg.BearerToken, cfg.BearerTokenFile, cfg.CAData, cfg.CertData, cfg.KeyData, cfg.CAFile, cfg.CertFile})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
+
+func newMember(name string, cfg *rest.Config, s *Source) (*member, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = 50, 100
+	cfg.Timeout = 0
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &member{name: name, hash: configHash(cfg), cs: cs, log: s.log.With("cluster", name), opts: &s.opts, notify: s.enqueue, m: s.metrics,
+		downSince: time.Now()}, nil
+}
+
+// start runs the probe loop until ctx ends or stop is called.
+func (c *member) start(ctx context.Context) {
+	ctx, c.cancel = context.WithCancel(ctx)
+	go c.loop(ctx)
+}
+
+func (c *member) stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancel != nil {
+		c.cancel()
+	}
+	if c.stopGen != nil {
+		c.stopGen()
+	}
+	c.m.clusterUp.DeleteLabelValues(c.name)
+}
+
+// loop probes the cluster; on the way up it starts a fresh informer
+// generation (a fast re-list instead of the reflectors' backoff) and serves
+// it once synced; on the way down it stops the informers and keeps the last
+// caches.
+func (c *member) loop(ctx context.Context) {
+	t := time.NewTicker(c.opts.Probe)
+	defer t.Stop()
+	expiredSeen := false
+	for {
+		err := c.probe(ctx)
+		c.mu.Lock()
+		switch {
+		case err == nil && !c.up && !c.starting:
+			c.starting = true
+			go c.startGeneration(ctx)
+		case err != nil && c.up:
+			c.up, c.downSince, expiredSeen = false, time.Now(), false
+			if c.stopGen != nil {
+				c.stopGen()
+				c.stopGen = nil
+			}
+			c.m.clusterUp.WithLabelValues(c.name).Set(0)
+			c.log.Warn("member cluster unreachable: its last-known members are kept for the grace period", "grace", c.opts.Grace, "err", err)
+			go c.notify(allKey)
+		case !c.up && !expiredSeen && time.Since(c.downSince) >= c.opts.Grace:
+			expiredSeen = true
+			c.log.Warn("member cluster unreachable past the grace period", "since", c.downSince.Format(time.RFC3339))
+			go c.notify(allKey)
+		}
+		c.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (c *member) probe(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return c.cs.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error()
+}
+
+// stripManaged drops what the builder never reads, to keep the caches small.
+func stripManaged(obj any) (any, error) {
+	if m, ok := obj.(metav1.Object); ok {
+		m.SetManagedFields(nil)
+		if a := m.GetAnnotations(); a != nil {
+			delete(a, "kubectl.kubernetes.io/last-applied-configuration")
+		}
+	}
+	return obj, nil
+}
+
+func (c *member) startGeneration(ctx context.Context) {
+	genCtx, stopGen := context.WithCancel(ctx)
+	f := informers.NewSharedInformerFactoryWithOptions(c.cs, 0,
+		informers.WithTransform(stripManaged),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {}))
+	sel := func(o *metav1.ListOptions) { o.LabelSelector = c.opts.LabelSelector }
+	fs := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithTransform(stripManaged), informers.WithTweakListOptions(sel))
+	svc := fs.Core().V1().Services().Informer()
+	ing := fs.Networking().V1().Ingresses().Informer()
+	ns := f.Core().V1().Namespaces().Informer()
+	h := cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { c.notify(ObjectFQDNs(o)...) },
+		UpdateFunc: func(o, n any) { c.notify(append(ObjectFQDNs(o), ObjectFQDNs(n)...)...) },
+		DeleteFunc: func(o any) {
+			if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
+				o = d.Obj
+			}
+			c.notify(ObjectFQDNs(o)...)
+		},
+	}
+	nsh := cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { c.notify(allKey) },
+		UpdateFunc: func(o, n any) { c.notify(allKey) },
+		DeleteFunc: func(any) { c.notify(allKey) },
+	}
+	for _, inf := range []cache.SharedIndexInformer{svc, ing} {
+		_, _ = inf.AddEventHandler(h)
+		_ = inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
+			c.log.Debug("watch error", "err", err)
+		})
+	}
+	_, _ = ns.AddEventHandler(nsh)
+	f.Start(genCtx.Done())
+	fs.Start(genCtx.Done())
+	syncCtx, cancel := context.WithTimeout(genCtx, 30*time.Second)
+	ok := cache.WaitForCacheSync(syncCtx.Done(), svc.HasSynced, ing.HasSynced, ns.HasSynced)
+	cancel()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.starting = false
+	if !ok || genCtx.Err() != nil {
+		stopGen()
+		return
+	}
+	if c.stopGen != nil {
+		c.stopGen()
+	}
+	c.stopGen = stopGen
+	c.served = &stores{svc: svc.GetStore(), ing: ing.GetStore(), ns: ns.GetStore()}
+	c.up = true
+	c.m.clusterUp.WithLabelValues(c.name).Set(1)
+	c.log.Info("member cluster synced", "services", len(c.served.svc.ListKeys()), "ingresses", len(c.served.ing.ListKeys()))
+	go c.notify(allKey)
+}
+
+// view returns the cluster's objects as last seen and its state.
+func (c *member) view() ClusterView {
+	c.mu.Lock()
+	st, up, since := c.served, c.up, c.downSince
+	c.mu.Unlock()
+	v := ClusterView{Name: c.name, NamespaceLabels: map[string]map[string]string{}}
+	switch {
+	case up:
+		v.State = ClusterUp
+	case time.Since(since) < c.opts.Grace:
+		v.State = ClusterUnreachable
+	default:
+		v.State = ClusterExpired
+	}
+	if st == nil {
+		return v
+	}
+	nsvc, ning := 0, 0
+	for _, o := range st.svc.List() {
+		if ob, ok := ServiceObject(o.(*corev1.Service)); ok {
+			v.Objects = append(v.Objects, ob)
+		}
+		nsvc++
+	}
+	for _, o := range st.ing.List() {
+		if ob, ok := IngressObject(o.(*networkingv1.Ingress)); ok {
+			v.Objects = append(v.Objects, ob)
+		}
+		ning++
+	}
+	for _, o := range st.ns.List() {
+		n := o.(*corev1.Namespace)
+		v.NamespaceLabels[n.Name] = n.Labels
+	}
+	c.m.objects.WithLabelValues(c.name, "Service").Set(float64(nsvc))
+	c.m.objects.WithLabelValues(c.name, "Ingress").Set(float64(ning))
+	c.m.objects.WithLabelValues(c.name, "Namespace").Set(float64(len(v.NamespaceLabels)))
+	return v
+}

@@ -1,0 +1,39 @@
+package kube
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	reg         *prometheus.Registry
+	clusterUp   *prometheus.GaugeVec
+	objects     *prometheus.GaugeVec
+	queueDepth  prometheus.Gauge
+	latency     prometheus.Histogram
+	keptExpired prometheus.Gauge
+	builds      prometheus.Counter
+	records     prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		clusterUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_cluster_up",
+			Help: "1 when the member cluster answers and its watches are synced, 0 when it is unreachable."}, []string{"cluster"}),
+		objects: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_objects",
+			Help: "Objects in the syncer's caches of a member cluster, by kind."}, []string{"cluster", "kind"}),
+		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_queue_depth",
+			Help: "FQDNs waiting in the work queue."}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "gslb_syncer_kube_event_to_push_seconds",
+			Help:    "From a watch event to the new table handed to the pushers.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
+		keptExpired: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_kept_expired_fqdns",
+			Help: "FQDNs served by members of clusters unreachable past the grace period, because no other member is left."}),
+		builds: prometheus.NewCounter(prometheus.CounterOpts{Name: "gslb_syncer_kube_builds_total",
+			Help: "Tables built from the caches."}),
+		records: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_records",
+			Help: "Records in the last table built."}),
+	}
+	m.reg.MustRegister(m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.records)
+	return m
+}

@@ -1,0 +1,116 @@
+package kube
+
+import (
+	"slices"
+	"strings"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// Object is what the builder needs of one Service or Ingress of a member
+// cluster: where it is, its labels, the FQDNs it asks for and the addresses
+// (or hostnames) its load balancer got.
+type Object struct {
+	Kind      string // "Service" or "Ingress"
+	Namespace string
+	Name      string
+	Labels    map[string]string
+	FQDNs     []string // canonical (lower case, trailing dot), sorted, unique
+	Addresses []string // IPv4 and IPv6 literals, canonical, sorted, unique
+	Hostnames []string // canonical, sorted, unique: answered as CNAMEs
+}
+
+// ServiceObject returns the Object of a Service, and false when the Service
+// is not a source: not of type LoadBalancer, or no FQDN annotation. FQDNs
+// come from gslb.gslbdns.io/hostname and
+// external-dns.alpha.kubernetes.io/hostname (comma-separated lists).
+func ServiceObject(s *corev1.Service) (Object, bool) {
+	if s.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		return Object{}, false
+	}
+	var names []string
+	for _, a := range []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS} {
+		for n := range strings.SplitSeq(s.Annotations[a], ",") {
+			names = append(names, n)
+		}
+	}
+	o := Object{Kind: "Service", Namespace: s.Namespace, Name: s.Name, Labels: s.Labels, FQDNs: canonicalNames(names)}
+	if len(o.FQDNs) == 0 {
+		return Object{}, false
+	}
+	o.Addresses, o.Hostnames = lbTargets(s.Status.LoadBalancer.Ingress)
+	return o, true
+}
+
+// IngressObject returns the Object of an Ingress: FQDNs are its rules'
+// hosts (wildcards are skipped), and false when it has none.
+func IngressObject(in *networkingv1.Ingress) (Object, bool) {
+	names := make([]string, 0, len(in.Spec.Rules))
+	for _, r := range in.Spec.Rules {
+		if !strings.HasPrefix(r.Host, "*") {
+			names = append(names, r.Host)
+		}
+	}
+	o := Object{Kind: "Ingress", Namespace: in.Namespace, Name: in.Name, Labels: in.Labels, FQDNs: canonicalNames(names)}
+	if len(o.FQDNs) == 0 {
+		return Object{}, false
+	}
+	var ing []corev1.LoadBalancerIngress
+	for _, i := range in.Status.LoadBalancer.Ingress {
+		ing = append(ing, corev1.LoadBalancerIngress{IP: i.IP, Hostname: i.Hostname})
+	}
+	o.Addresses, o.Hostnames = lbTargets(ing)
+	return o, true
+}
+
+// ObjectFQDNs returns the FQDNs an object of a watched kind asks for (for
+// the work queue), whether or not it is a source otherwise.
+func ObjectFQDNs(obj any) []string {
+	switch o := obj.(type) {
+	case *corev1.Service:
+		if ob, ok := ServiceObject(o); ok {
+			return ob.FQDNs
+		}
+	case *networkingv1.Ingress:
+		if ob, ok := IngressObject(o); ok {
+			return ob.FQDNs
+		}
+	}
+	return nil
+}
+
+func lbTargets(ing []corev1.LoadBalancerIngress) (addrs, hosts []string) {
+	for _, i := range ing {
+		if i.IP != "" {
+			if a, err := gslbv1.ParseAddress(i.IP); err == nil {
+				addrs = append(addrs, a.String())
+			}
+		} else if i.Hostname != "" {
+			if h, err := gslbv1.CanonicalName(i.Hostname); err == nil {
+				hosts = append(hosts, h)
+			}
+		}
+	}
+	slices.Sort(addrs)
+	slices.Sort(hosts)
+	return slices.Compact(addrs), slices.Compact(hosts)
+}
+
+func canonicalNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if c, err := gslbv1.CanonicalName(n); err == nil {
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

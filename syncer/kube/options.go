@@ -1,0 +1,106 @@
+package kube
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+)
+
+// Options configure the Kubernetes source.
+type Options struct {
+	// Kubeconfig is a kubeconfig file with one context per member cluster.
+	// It is re-read when it changes (a mounted Secret is updated in place):
+	// members added, removed or with new credentials apply live.
+	Kubeconfig string
+	// Members are the contexts that are member clusters; empty: every context.
+	Members []string
+	// ConfigContext is the context whose cluster holds the policies. Empty:
+	// in-cluster when running in a Pod, else the kubeconfig's current context.
+	ConfigContext string
+	// Grace is how long an unreachable member keeps its last-known members.
+	Grace time.Duration
+	// Probe is how often each cluster is checked (GET /readyz).
+	Probe time.Duration
+	// Zones (canonical) the plugins serve; FQDNs outside them are ignored.
+	Zones []string
+	// LabelSelector restricts the Services and Ingresses listed and watched.
+	LabelSelector string
+	// MetricsAddr, when set, serves Prometheus metrics on /metrics.
+	MetricsAddr string
+	// Reload is how often the kubeconfig file is checked for changes.
+	Reload time.Duration
+	Logger *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultGrace  = 60 * time.Second
+	DefaultProbe  = time.Second
+	DefaultReload = 2 * time.Second
+)
+
+// ParseSpec parses the argument of "--source kubernetes:ARG":
+//
+//	KUBECONFIG[?members=a,b,c&config=CTX&grace=60s&probe=1s&zones=z1,z2&selector=SEL&metrics=HOST:PORT]
+func ParseSpec(arg string) (Options, error) {
+	o := Options{Grace: DefaultGrace, Probe: DefaultProbe, Reload: DefaultReload}
+	path, query, _ := strings.Cut(arg, "?")
+	if path == "" {
+		return o, fmt.Errorf("missing kubeconfig path")
+	}
+	o.Kubeconfig = path
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return o, fmt.Errorf("options %q: %v", query, err)
+	}
+	list := func(s string) []string {
+		var out []string
+		for v := range strings.SplitSeq(s, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	for k, vs := range q {
+		v := vs[len(vs)-1]
+		switch k {
+		case "members":
+			o.Members = list(v)
+		case "config":
+			o.ConfigContext = v
+		case "grace", "probe", "reload":
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return o, fmt.Errorf("option %s=%q: want a positive duration", k, v)
+			}
+			switch k {
+			case "grace":
+				o.Grace = d
+			case "probe":
+				o.Probe = d
+			default:
+				o.Reload = d
+			}
+		case "zones":
+			for _, z := range list(v) {
+				c, err := gslbv1.CanonicalName(z)
+				if err != nil {
+					return o, fmt.Errorf("option zones: %v", err)
+				}
+				o.Zones = append(o.Zones, c)
+			}
+		case "selector":
+			o.LabelSelector = v
+		case "metrics":
+			o.MetricsAddr = v
+		default:
+			return o, fmt.Errorf("unknown option %q (known: members, config, grace, probe, reload, zones, selector, metrics)", k)
+		}
+	}
+	return o, nil
+}

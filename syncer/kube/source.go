@@ -1,0 +1,425 @@
+// Package kube is gslb-syncer's Kubernetes source: it watches Services of
+// type LoadBalancer and Ingresses in several member clusters (one kubeconfig,
+// one context per cluster), and GlobalDeploymentPolicy and GSLBHostRule
+// objects in a config cluster, builds the table with Build, and writes the
+// policies' status back.
+package kube
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/protobuf/proto"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/workqueue"
+)
+
+// allKey asks for a rebuild of everything (policies, namespaces, cluster state).
+const allKey = "*"
+
+// Source implements gslb-syncer's Source interface.
+type Source struct {
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics
+	queue   workqueue.TypedRateLimitingInterface[string]
+
+	mu         sync.Mutex
+	members    map[string]*member
+	order      []string // member names in configuration order
+	kubeHash   string
+	config     *configCluster
+	firstEvent map[string]time.Time // key → when it was first enqueued
+
+	ctx      context.Context
+	last     []*gslbv1.Record
+	status   *statusWriter
+	lastKept int // len(KeptExpired) of the last build, to log changes only
+}
+
+// New returns a source; nothing runs before Load.
+func New(opts Options) *Source {
+	if opts.Grace <= 0 {
+		opts.Grace = DefaultGrace
+	}
+	if opts.Probe <= 0 {
+		opts.Probe = DefaultProbe
+	}
+	if opts.Reload <= 0 {
+		opts.Reload = DefaultReload
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Source{
+		opts: opts, log: opts.Logger.With("source", "kubernetes"), metrics: newMetrics(),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "gslb-fqdns"}),
+		members: map[string]*member{}, firstEvent: map[string]time.Time{},
+	}
+}
+
+func (s *Source) enqueue(keys ...string) {
+	now := time.Now()
+	s.mu.Lock()
+	for _, k := range keys {
+		if _, ok := s.firstEvent[k]; !ok {
+			s.firstEvent[k] = now
+		}
+	}
+	s.mu.Unlock()
+	for _, k := range keys {
+		s.queue.Add(k)
+	}
+	s.metrics.queueDepth.Set(float64(s.queue.Len()))
+}
+
+// Load connects to every cluster, waits (up to 30 s) for the caches, and
+// returns the first table. Clusters that do not answer count as unreachable.
+func (s *Source) Load(ctx context.Context) ([]*gslbv1.Record, error) {
+	s.ctx = ctx
+	if err := s.reload(); err != nil {
+		return nil, err
+	}
+	if s.opts.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", s.opts.MetricsAddr)
+		if err != nil {
+			return nil, fmt.Errorf("metrics: %v", err)
+		}
+		srv := &http.Server{Handler: promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		go func() { <-ctx.Done(); _ = srv.Close() }()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil && !s.allSynced() {
+		time.Sleep(50 * time.Millisecond)
+	}
+	records, _ := s.build()
+	s.last = records
+	return records, nil
+}
+
+func (s *Source) allSynced() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.config == nil || !s.config.synced() {
+		return false
+	}
+	for _, m := range s.members {
+		m.mu.Lock()
+		up := m.up
+		m.mu.Unlock()
+		if !up {
+			return false
+		}
+	}
+	return true
+}
+
+// reload reads the kubeconfig and starts, stops or restarts clusters whose
+// context appeared, disappeared or changed.
+func (s *Source) reload() error {
+	raw, err := os.ReadFile(s.opts.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	same := string(raw) == s.kubeHash
+	s.mu.Unlock()
+	if same {
+		return nil
+	}
+	kc, err := clientcmd.Load(raw)
+	if err != nil {
+		return fmt.Errorf("kubeconfig %s: %v", s.opts.Kubeconfig, err)
+	}
+	names := s.opts.Members
+	if len(names) == 0 {
+		for n := range kc.Contexts {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+	}
+	cfgs := map[string]*rest.Config{}
+	for _, n := range names {
+		if _, ok := kc.Contexts[n]; !ok {
+			s.log.Error("member context not in the kubeconfig: skipped until it appears", "context", n)
+			continue
+		}
+		c, err := clientcmd.NewNonInteractiveClientConfig(*kc, n, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
+		if err != nil {
+			s.log.Error("member context unusable", "context", n, "err", err)
+			continue
+		}
+		cfgs[n] = c
+	}
+	var configCfg *rest.Config
+	switch {
+	case s.opts.ConfigContext != "":
+		configCfg, err = clientcmd.NewNonInteractiveClientConfig(*kc, s.opts.ConfigContext, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
+	default:
+		if configCfg, err = rest.InClusterConfig(); err != nil {
+			configCfg, err = clientcmd.NewNonInteractiveClientConfig(*kc, kc.CurrentContext, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("config cluster: %v", err)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kubeHash = string(raw)
+	for name, m := range s.members {
+		if c, ok := cfgs[name]; !ok || configHash(c) != m.hash {
+			s.log.Info("member cluster removed or changed: stopping its watches", "cluster", name)
+			m.stop()
+			delete(s.members, name)
+		}
+	}
+	s.order = s.order[:0]
+	for _, n := range names {
+		c, ok := cfgs[n]
+		if !ok {
+			continue
+		}
+		s.order = append(s.order, n)
+		if _, running := s.members[n]; running {
+			continue
+		}
+		m, err := newMember(n, c, s)
+		if err != nil {
+			s.log.Error("member cluster", "cluster", n, "err", err)
+			continue
+		}
+		s.log.Info("member cluster added", "cluster", n, "server", c.Host)
+		s.members[n] = m
+		m.start(s.ctx)
+	}
+	if s.config == nil || s.config.hash != configHash(configCfg) {
+		if s.config != nil {
+			s.config.stop()
+		}
+		cc, err := newConfigCluster(s.ctx, configCfg, s)
+		if err != nil {
+			return err
+		}
+		s.config = cc
+		s.status = &statusWriter{cc: cc, log: s.log, events: map[string]bool{}}
+	}
+	go s.enqueue(allKey)
+	return nil
+}
+
+// Watch runs the work queue until ctx ends; it reports each changed table.
+func (s *Source) Watch(ctx context.Context, onChange func([]*gslbv1.Record), onError func(error)) error {
+	go func() {
+		t := time.NewTicker(s.opts.Reload)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				s.queue.ShutDown()
+				return
+			case <-t.C:
+				if err := s.reload(); err != nil {
+					onError(fmt.Errorf("kubeconfig reload: %w", err))
+				}
+			}
+		}
+	}()
+	for {
+		key, shutdown := s.queue.Get()
+		if shutdown {
+			break
+		}
+		keys := []string{key}
+		for s.queue.Len() > 0 { // coalesce: one build serves every queued FQDN
+			k, sd := s.queue.Get()
+			if sd {
+				break
+			}
+			keys = append(keys, k)
+		}
+		s.metrics.queueDepth.Set(float64(s.queue.Len()))
+		s.mu.Lock()
+		var first time.Time
+		for _, k := range keys {
+			if t, ok := s.firstEvent[k]; ok && (first.IsZero() || t.Before(first)) {
+				first = t
+			}
+			delete(s.firstEvent, k)
+		}
+		s.mu.Unlock()
+		records, res := s.build()
+		if !equalTables(records, s.last) {
+			s.last = records
+			onChange(records)
+			if !first.IsZero() {
+				s.metrics.latency.Observe(time.Since(first).Seconds())
+			}
+		}
+		if err := s.status.write(ctx, res, s.clusterStates()); err != nil && ctx.Err() == nil {
+			onError(err)
+			for _, k := range keys {
+				s.queue.AddRateLimited(k)
+			}
+		} else {
+			for _, k := range keys {
+				s.queue.Forget(k)
+			}
+		}
+		for _, k := range keys {
+			s.queue.Done(k)
+		}
+	}
+	s.mu.Lock()
+	for _, m := range s.members {
+		m.stop()
+	}
+	if s.config != nil {
+		s.config.stop()
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Source) clusterStates() map[string]ClusterState {
+	out := map[string]ClusterState{}
+	for _, v := range s.views() {
+		out[v.Name] = v.State
+	}
+	return out
+}
+
+func (s *Source) views() []ClusterView {
+	s.mu.Lock()
+	ms := make([]*member, 0, len(s.order))
+	for _, n := range s.order {
+		if m := s.members[n]; m != nil {
+			ms = append(ms, m)
+		}
+	}
+	s.mu.Unlock()
+	vs := make([]ClusterView, len(ms))
+	for i, m := range ms {
+		vs[i] = m.view()
+	}
+	return vs
+}
+
+// build runs Build on the caches as they are now.
+func (s *Source) build() ([]*gslbv1.Record, Result) {
+	s.mu.Lock()
+	cc := s.config
+	s.mu.Unlock()
+	in := Input{Clusters: s.views(), Zones: s.opts.Zones}
+	if cc != nil {
+		in.Policies, in.HostRules = cc.list()
+	}
+	res := Build(in)
+	s.metrics.builds.Inc()
+	s.metrics.records.Set(float64(len(res.Records)))
+	s.metrics.keptExpired.Set(float64(len(res.KeptExpired)))
+	if len(res.KeptExpired) > 0 && len(res.KeptExpired) != s.lastKept {
+		s.log.Warn("members of clusters unreachable past the grace period kept: no other member left", "fqdns", len(res.KeptExpired), "first", res.KeptExpired[0])
+	}
+	s.lastKept = len(res.KeptExpired)
+	return res.Records, res
+}
+
+func equalTables(a, b []*gslbv1.Record) bool {
+	return slices.EqualFunc(a, b, func(x, y *gslbv1.Record) bool { return proto.Equal(x, y) })
+}
+
+// configCluster watches the policies and host rules.
+type configCluster struct {
+	hash     string
+	dyn      dynamic.Interface
+	cs       kubernetes.Interface
+	cancel   context.CancelFunc
+	gdp, ghr cache.SharedIndexInformer
+}
+
+func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*configCluster, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = 50, 100
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	cc := &configCluster{hash: configHash(cfg), dyn: dyn, cs: cs, cancel: cancel}
+	f := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0)
+	cc.gdp = f.ForResource(v1alpha1.GlobalDeploymentPolicies).Informer()
+	cc.ghr = f.ForResource(v1alpha1.GSLBHostRules).Informer()
+	_ = cc.gdp.SetTransform(toTyped(func() runtime.Object { return &v1alpha1.GlobalDeploymentPolicy{} }))
+	_ = cc.ghr.SetTransform(toTyped(func() runtime.Object { return &v1alpha1.GSLBHostRule{} }))
+	h := cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { s.enqueue(allKey) },
+		UpdateFunc: func(any, any) { s.enqueue(allKey) },
+		DeleteFunc: func(any) { s.enqueue(allKey) },
+	}
+	_, _ = cc.gdp.AddEventHandler(h)
+	_, _ = cc.ghr.AddEventHandler(h)
+	f.Start(ctx.Done())
+	return cc, nil
+}
+
+// toTyped converts the dynamic informer's objects to the typed API, so the
+// cache holds them typed (and without managed fields).
+func toTyped(newObj func() runtime.Object) cache.TransformFunc {
+	return func(obj any) (any, error) {
+		u, ok := obj.(*unstructured.Unstructured)
+		if !ok {
+			return obj, nil
+		}
+		u.SetManagedFields(nil)
+		out := newObj()
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+}
+
+func (cc *configCluster) synced() bool { return cc.gdp.HasSynced() && cc.ghr.HasSynced() }
+
+func (cc *configCluster) stop() { cc.cancel() }
+
+func (cc *configCluster) list() ([]*v1alpha1.GlobalDeploymentPolicy, []*v1alpha1.GSLBHostRule) {
+	var ps []*v1alpha1.GlobalDeploymentPolicy
+	for _, o := range cc.gdp.GetStore().List() {
+		if p, ok := o.(*v1alpha1.GlobalDeploymentPolicy); ok {
+			ps = append(ps, p)
+		}
+	}
+	var rs []*v1alpha1.GSLBHostRule
+	for _, o := range cc.ghr.GetStore().List() {
+		if r, ok := o.(*v1alpha1.GSLBHostRule); ok {
+			rs = append(rs, r)
+		}
+	}
+	return ps, rs
+}

@@ -1,0 +1,139 @@
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// statusWriter writes the policies' and host rules' status, only when it
+// changed, and records an Event per new conflict.
+type statusWriter struct {
+	cc     *configCluster
+	log    *slog.Logger
+	events map[string]bool // conflicts already reported
+}
+
+// PolicyStatus turns a PolicyResult into the status to write, keeping the
+// transition times of conditions that did not change.
+func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states map[string]ClusterState) v1alpha1.GlobalDeploymentPolicyStatus {
+	st := v1alpha1.GlobalDeploymentPolicyStatus{
+		ObservedGeneration: p.Generation,
+		MatchedFQDNs:       slices.Clone(r.FQDNs),
+		FQDNCount:          int32(len(r.FQDNs)),
+		Conflicts:          slices.Clone(r.Conflicts),
+		Clusters:           slices.Clone(r.Clusters),
+		Conditions:         slices.Clone(p.Status.Conditions),
+	}
+	acc := metav1.Condition{Type: v1alpha1.ConditionAccepted, Status: metav1.ConditionTrue, Reason: r.Reason, Message: r.Message, ObservedGeneration: p.Generation}
+	if !r.Accepted {
+		acc.Status = metav1.ConditionFalse
+	} else if len(r.Conflicts) > 0 {
+		acc.Reason = v1alpha1.ReasonConflict
+		acc.Message = fmt.Sprintf("%d FQDN(s) in conflict with another policy; the oldest policy serves them: %s", len(r.Conflicts), r.Conflicts[0])
+	}
+	meta.SetStatusCondition(&st.Conditions, acc)
+	syn := metav1.Condition{Type: v1alpha1.ConditionSynced, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonPushed,
+		Message: "the table built from every matched cluster was handed to the name servers", ObservedGeneration: p.Generation}
+	var down []string
+	for _, c := range r.Clusters {
+		if states[c.Cluster] != ClusterUp {
+			down = append(down, c.Cluster+" "+strings.ToLower(c.State))
+		}
+	}
+	switch {
+	case !r.Accepted:
+		syn.Status, syn.Reason, syn.Message = metav1.ConditionFalse, "NotAccepted", "the policy is not accepted"
+	case len(down) > 0:
+		syn.Status, syn.Reason, syn.Message = metav1.ConditionFalse, v1alpha1.ReasonClusterUnreachable, "unreachable member clusters: "+strings.Join(down, ", ")
+	}
+	meta.SetStatusCondition(&st.Conditions, syn)
+	return st
+}
+
+func (w *statusWriter) write(ctx context.Context, res Result, states map[string]ClusterState) error {
+	if w == nil || w.cc == nil {
+		return nil
+	}
+	ps, rs := w.cc.list()
+	var errs []error
+	for _, p := range ps {
+		r := res.Policies[Key(p)]
+		if r == nil {
+			continue
+		}
+		st := PolicyStatus(p, r, states)
+		for _, c := range r.Conflicts {
+			if k := Key(p) + "|" + c; !w.events[k] {
+				w.events[k] = true
+				w.event(ctx, p.Namespace, p.Name, p.UID, "GlobalDeploymentPolicy", "FQDNConflict", c)
+			}
+		}
+		if equality.Semantic.DeepEqual(st, p.Status) {
+			continue
+		}
+		errs = append(errs, w.patch(ctx, p.Namespace, p.Name, v1alpha1.GlobalDeploymentPolicies.Resource, st))
+	}
+	for _, r := range rs {
+		hr := res.HostRules[Key(r)]
+		if hr == nil {
+			continue
+		}
+		st := v1alpha1.GSLBHostRuleStatus{ObservedGeneration: r.Generation, Conditions: slices.Clone(r.Status.Conditions)}
+		c := metav1.Condition{Type: v1alpha1.ConditionAccepted, Status: metav1.ConditionTrue, Reason: hr.Reason, Message: hr.Message, ObservedGeneration: r.Generation}
+		if !hr.Accepted {
+			c.Status = metav1.ConditionFalse
+		}
+		meta.SetStatusCondition(&st.Conditions, c)
+		if equality.Semantic.DeepEqual(st, r.Status) {
+			continue
+		}
+		errs = append(errs, w.patch(ctx, r.Namespace, r.Name, v1alpha1.GSLBHostRules.Resource, st))
+	}
+	return errors.Join(errs...)
+}
+
+func (w *statusWriter) patch(ctx context.Context, ns, name, resource string, status any) error {
+	body, err := json.Marshal(map[string]any{"status": status})
+	if err != nil {
+		return err
+	}
+	gvr := v1alpha1.SchemeGroupVersion.WithResource(resource)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, err = w.cc.dyn.Resource(gvr).Namespace(ns).Patch(ctx, name, types.MergePatchType, body, metav1.PatchOptions{}, "status")
+	if err != nil {
+		return fmt.Errorf("status of %s %s/%s: %w", resource, ns, name, err)
+	}
+	return nil
+}
+
+func (w *statusWriter) event(ctx context.Context, ns, name string, uid types.UID, kind, reason, msg string) {
+	now := metav1.NewTime(time.Now())
+	ev := &corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: name + ".", Namespace: ns},
+		InvolvedObject: corev1.ObjectReference{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: kind,
+			Namespace: ns, Name: name, UID: uid},
+		Reason: reason, Message: msg, Type: corev1.EventTypeWarning,
+		Source:         corev1.EventSource{Component: "gslb-syncer"},
+		FirstTimestamp: now, LastTimestamp: now, Count: 1,
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := w.cc.cs.CoreV1().Events(ns).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
+		w.log.Warn("cannot record an Event", "object", ns+"/"+name, "reason", reason, "err", err)
+	}
+}
