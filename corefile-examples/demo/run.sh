@@ -200,7 +200,7 @@ for i in "${!site_names[@]}"; do
 	printf '  site %-6s http://%s:%s/  demosite pid %s  "%s"\n' "${site_names[$i]}" "${site_addrs[$i]}" "$site_port" "${site_pids[$i]}" "${site_msgs[$i]}"
 done
 cat <<EOF
-Try:
+Take a member down and back:
   $bin/gslbctl table --server unix://$GSLB_DEMO_DIR/gslb.sock   # health and reason of each member
   kill -STOP ${site_pids[0]}     # freeze s1az1: its probes time out, 127.0.0.11 leaves the answers
   kill -CONT ${site_pids[0]}     # thaw it: back in the answers after 2 passing probes

@@ -7,12 +7,14 @@
 //	  ttl: 30
 //	  algorithm: wrr          # wrr | random
 //	  downResponse: all       # all | fallback | empty | servfail
+//	  healthCheck: {type: http, port: 80, interval: 2s}   # see health.go
 //	records:                  # required; "records: []" is an empty table
 //	  - fqdn: hello.avi.iberia.local
 //	    ttl: 2
 //	    fallback: [192.0.2.10]
+//	    healthCheck: {bodyContains: resides}  # over the defaults' one, field by field
 //	    members:
-//	      - {cluster: s1az1, site: site1, address: 127.0.0.11, weight: 6}
+//	      - {cluster: s1az1, site: site1, address: 127.0.0.11, weight: 6, probePort: 8080}
 //	      - {address: "2001:db8::13", priority: 10, health: down}  # up | down | unknown
 //	      - {hostname: lb.example.net}                             # answered as a CNAME
 package filesource

@@ -1,0 +1,580 @@
+// Package health probes the members of the GSLB table (HTTP, HTTPS or TCP),
+// damps the results with rise and fall thresholds, and fills in each
+// member's health and health_reason before the table is pushed.
+//
+// A Prober is given the desired table with the checks of its members
+// (Update) and publishes the table with the health filled in (Run): at
+// once after every Update, and at every transition of a member's health.
+// The pusher then sends only the records that changed (a DELTA).
+//
+// One probe loop runs per target: a member's address with a check (whose
+// port is the member's probe port). Members of several records that share
+// the address and the check are probed once. Probes run on a bounded pool of
+// workers, each within its check's timeout, so a slow target never holds
+// the others up for longer than that.
+package health
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/internal/clock"
+	"google.golang.org/protobuf/proto"
+)
+
+// DefaultWorkers bounds the probes in flight. Each lasts at most its
+// timeout, so with the default check (interval 2 s, timeout 1 s) even
+// targets that all hang need half a worker each: 1,024 workers keep 2,048
+// hanging targets on schedule, and any number of answering ones.
+const DefaultWorkers = 1024
+
+// Options tune a Prober. The zero value is what production uses.
+type Options struct {
+	// Workers bounds the probes in flight. Default DefaultWorkers.
+	Workers int
+	// Logger receives the transitions (info) and the probes (debug).
+	// Default: slog.Default().
+	Logger *slog.Logger
+	// Clock schedules the probes. Default: the real clock. (A probe's own
+	// deadline is always real time.)
+	Clock clock.Clock
+	// Dial opens the probes' connections. Default: a net.Dialer.
+	Dial DialFunc
+	// Probe runs one probe. Default: Probe over Dial.
+	Probe ProbeFunc
+	// Rand returns a number in [0, 1), to spread the targets' schedules.
+	// Default: math/rand/v2.Float64.
+	Rand func() float64
+	// InitialWait bounds how long Run waits for the first result of every
+	// target before it publishes the first table. Default: the longest
+	// timeout of the checks plus 500 ms.
+	InitialWait time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real()
+	}
+	if o.Dial == nil {
+		d := &net.Dialer{KeepAlive: -1}
+		o.Dial = d.DialContext
+	}
+	if o.Probe == nil {
+		dial := o.Dial
+		o.Probe = func(ctx context.Context, t Target) Result { return Probe(ctx, dial, t) }
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Float64
+	}
+	return o
+}
+
+// Record is a record of the desired table with the checks of its members.
+type Record struct {
+	Record *gslbv1.Record
+	// Checks[i] is the check of Record.Members[i] (its Port the member's
+	// probe port), or nil when that member is not probed. Checks may be
+	// shorter than Members, or nil: the members beyond are not probed.
+	// Members given by hostname are never probed.
+	Checks []*Check
+}
+
+// Unchecked returns records without checks.
+func Unchecked(records []*gslbv1.Record) []Record {
+	out := make([]Record, len(records))
+	for i, r := range records {
+		out[i] = Record{Record: r}
+	}
+	return out
+}
+
+// Records returns the records of rs, as their source gave them.
+func Records(rs []Record) []*gslbv1.Record {
+	out := make([]*gslbv1.Record, len(rs))
+	for i, r := range rs {
+		out[i] = r.Record
+	}
+	return out
+}
+
+// Stats describe a Prober's work.
+type Stats struct {
+	// Targets is how many targets are probed.
+	Targets int
+	// Probes counts the probes completed, Failures those that failed.
+	Probes, Failures uint64
+	// Transitions counts the changes of a target's health.
+	Transitions uint64
+	// Published counts the tables published.
+	Published uint64
+}
+
+// Prober probes the members of the desired table; see the package comment.
+type Prober struct {
+	opts      Options
+	sem       chan struct{}
+	kickSched chan struct{} // capacity 1: the targets changed
+	kickEmit  chan struct{} // capacity 1: the table to publish changed
+	running   atomic.Bool
+
+	mu         sync.Mutex
+	targets    map[Target]*target
+	records    []recSpec
+	out        []*gslbv1.Record // the published table; out[i] renders records[i]
+	dirty      []int            // indexes of records to render again
+	isDirty    []bool           // by record index: in dirty
+	allDirty   bool
+	hasTable   bool // Update was called
+	queue      targetQueue
+	unprobed   int // targets without a first result
+	generation uint64
+	stats      Stats
+	changed    chan struct{} // closed and replaced when stats change
+}
+
+// target is one probe loop.
+type target struct {
+	key      Target
+	st       state
+	next     time.Time // when the next probe is due
+	index    int       // in the queue; -1 when not queued
+	inflight bool
+	started  bool // the first probe was started
+	probed   bool // a first result came
+	removed  bool
+	gen      uint64 // the Update that last listed the target
+	recs     []int  // indexes of the records that use it, ascending
+}
+
+// recSpec is a record of the desired table and the targets of its members.
+type recSpec struct {
+	rec     *gslbv1.Record
+	targets []*target // per member, nil when not probed; nil when none is
+}
+
+// New returns a Prober; Update gives it the table, Run does the work.
+func New(opts Options) *Prober {
+	opts = opts.withDefaults()
+	return &Prober{
+		opts:      opts,
+		sem:       make(chan struct{}, opts.Workers),
+		kickSched: make(chan struct{}, 1),
+		kickEmit:  make(chan struct{}, 1),
+		targets:   map[Target]*target{},
+		changed:   make(chan struct{}),
+	}
+}
+
+// inheritKey matches a target whose check changed with the one it replaces.
+type inheritKey struct {
+	address string
+	typ     Type
+	port    uint16
+}
+
+// Update makes records the desired table. Targets that stay keep their
+// state; new ones start UNKNOWN (served) and are probed at once, except
+// that a target replacing one of the same address, type and port (its check
+// was edited) keeps that one's health until its own probes decide. The
+// table is published at once (after the first results, the first time).
+// Neither the slice nor the records may be modified afterwards.
+func (p *Prober) Update(records []Record) {
+	p.mu.Lock()
+	p.generation++
+	gen := p.generation
+	now := p.opts.Clock.Now()
+	old := p.targets
+	targets := make(map[Target]*target, len(old))
+	specs := make([]recSpec, len(records))
+	var fresh []*target
+	for i, r := range records {
+		spec := recSpec{rec: r.Record}
+		for j, m := range r.Record.GetMembers() {
+			if j >= len(r.Checks) || r.Checks[j] == nil || r.Checks[j].Type == TypeNone || m.GetAddress() == "" {
+				continue
+			}
+			key := Target{Address: m.GetAddress(), Check: *r.Checks[j]}
+			t := targets[key]
+			if t == nil {
+				if t = old[key]; t == nil {
+					t = &target{key: key, index: -1, next: now}
+					fresh = append(fresh, t)
+				}
+				targets[key] = t
+			}
+			if t.gen != gen {
+				t.gen, t.recs = gen, t.recs[:0]
+			}
+			if n := len(t.recs); n == 0 || t.recs[n-1] != i {
+				t.recs = append(t.recs, i)
+			}
+			if spec.targets == nil {
+				spec.targets = make([]*target, len(r.Record.GetMembers()))
+			}
+			spec.targets[j] = t
+		}
+		specs[i] = spec
+	}
+	gone := map[inheritKey]*target{}
+	for key, t := range old {
+		if targets[key] == t {
+			continue
+		}
+		t.removed = true
+		if t.index >= 0 {
+			heap.Remove(&p.queue, t.index)
+		}
+		if !t.probed {
+			p.unprobed--
+		}
+		gone[inheritKey{key.Address, key.Check.Type, key.Check.Port}] = t
+	}
+	for _, t := range fresh {
+		if g := gone[inheritKey{t.key.Address, t.key.Check.Type, t.key.Check.Port}]; g != nil {
+			t.st.health, t.st.reason = g.st.health, g.st.reason
+		}
+		heap.Push(&p.queue, t)
+		p.unprobed++
+	}
+	p.targets, p.records = targets, specs
+	p.out = make([]*gslbv1.Record, len(specs))
+	p.isDirty = make([]bool, len(specs))
+	p.allDirty, p.dirty, p.hasTable = true, p.dirty[:0], true
+	p.stats.Targets = len(targets)
+	p.notifyLocked()
+	p.mu.Unlock()
+	kick(p.kickSched)
+	kick(p.kickEmit)
+}
+
+func kick(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// Run probes and publishes until ctx ends, then returns nil once the probes
+// in flight have ended. publish gets each new table (records with the
+// health of their members filled in), on Run's goroutine, one at a time; it
+// must not modify the slice or the records. Run may be called once.
+func (p *Prober) Run(ctx context.Context, publish func([]*gslbv1.Record)) error {
+	if !p.running.CompareAndSwap(false, true) {
+		return errors.New("health: Run called twice")
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { p.schedule(ctx, &wg) })
+
+	p.awaitFirstResults(ctx)
+	for {
+		if recs, ok := p.render(); ok {
+			publish(recs)
+			p.update(func(s *Stats) { s.Published++ })
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.kickEmit:
+		}
+	}
+}
+
+// awaitFirstResults waits until every target has a first result, at most
+// InitialWait, so that the first table published is already probed.
+func (p *Prober) awaitFirstResults(ctx context.Context) {
+	p.mu.Lock()
+	wait := p.opts.InitialWait
+	if wait <= 0 {
+		for key := range p.targets {
+			wait = max(wait, key.Check.Timeout)
+		}
+		wait += 500 * time.Millisecond
+	}
+	p.mu.Unlock()
+	t := p.opts.Clock.NewTimer(wait)
+	defer t.Stop()
+	for {
+		p.mu.Lock()
+		done, changed := p.unprobed <= 0, p.changed
+		p.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-changed:
+		case <-t.C():
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// render returns the table to publish, and false when nothing changed since
+// the last one.
+func (p *Prober) render() ([]*gslbv1.Record, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.hasTable || (!p.allDirty && len(p.dirty) == 0) {
+		return nil, false
+	}
+	if p.allDirty {
+		for i := range p.records {
+			p.out[i] = p.records[i].render()
+		}
+	} else {
+		for _, i := range p.dirty {
+			p.out[i] = p.records[i].render()
+		}
+	}
+	for _, i := range p.dirty {
+		p.isDirty[i] = false
+	}
+	p.allDirty, p.dirty = false, p.dirty[:0]
+	out := make([]*gslbv1.Record, len(p.out))
+	copy(out, p.out)
+	return out, true
+}
+
+// render returns the record with the health of its probed members: a
+// member the source marks down stays down (an administrative override); a
+// probed member takes its target's health once the probes know it (UP or
+// DOWN); otherwise the member is as the source gave it.
+func (s recSpec) render() *gslbv1.Record {
+	var clone *gslbv1.Record
+	for j, t := range s.targets {
+		if t == nil || t.st.health == gslbv1.Health_HEALTH_UNKNOWN ||
+			s.rec.Members[j].GetHealth() == gslbv1.Health_HEALTH_DOWN {
+			continue
+		}
+		if clone == nil {
+			clone = proto.Clone(s.rec).(*gslbv1.Record)
+		}
+		clone.Members[j].Health, clone.Members[j].HealthReason = t.st.health, t.st.reason
+	}
+	if clone == nil {
+		return s.rec
+	}
+	return clone
+}
+
+// schedule starts the probes as they fall due, until ctx ends.
+func (p *Prober) schedule(ctx context.Context, wg *sync.WaitGroup) {
+	clk := p.opts.Clock
+	for {
+		p.mu.Lock()
+		now := clk.Now()
+		var due []*target
+		for p.queue.Len() > 0 && !p.queue[0].next.After(now) {
+			t := p.queue[0]
+			interval := t.key.Check.Interval
+			switch {
+			case !t.started:
+				// The first probe goes at once, the second within an
+				// interval: targets added together are spread over the
+				// interval ever after, and no gap between two probes
+				// exceeds the interval.
+				t.started = true
+				t.next = now.Add(interval - time.Duration(0.9*p.opts.Rand()*float64(interval)))
+			case t.next.Add(interval).After(now):
+				t.next = t.next.Add(interval)
+			default:
+				// Late by a whole interval (the pool was full): no catching up.
+				t.next = now.Add(interval)
+			}
+			heap.Fix(&p.queue, 0)
+			if !t.inflight { // else the previous probe still runs: skip this one
+				t.inflight = true
+				due = append(due, t)
+			}
+		}
+		var dueAt time.Time // zero: nothing to probe
+		if p.queue.Len() > 0 {
+			dueAt = p.queue[0].next
+		}
+		p.mu.Unlock()
+
+		for _, t := range due {
+			select {
+			case p.sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Go(func() { p.probe(ctx, t) })
+		}
+
+		var timer clock.Timer
+		var fire <-chan time.Time
+		if !dueAt.IsZero() {
+			timer = clk.NewTimer(dueAt.Sub(clk.Now()))
+			fire = timer.C()
+			if !clk.Now().Before(dueAt) {
+				// The time moved on while the timer was made (a fake clock
+				// in tests): do not wait for a timer set too late.
+				timer.Stop()
+				continue
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if timer != nil {
+				timer.Stop()
+			}
+			return
+		case <-p.kickSched:
+		case <-fire:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// probe runs one probe of t and records its result.
+func (p *Prober) probe(ctx context.Context, t *target) {
+	pctx, cancel := context.WithTimeout(ctx, t.key.Check.Timeout)
+	res := p.opts.Probe(pctx, t.key)
+	cancel()
+	<-p.sem
+	if ctx.Err() != nil {
+		return
+	}
+	if p.opts.Logger.Enabled(ctx, slog.LevelDebug) {
+		p.opts.Logger.Debug("probe", "address", t.key.Address, "check", t.key.Check.String(), "ok", res.OK, "reason", res.Reason)
+	}
+
+	p.mu.Lock()
+	t.inflight = false
+	from := t.st.health
+	changed := false
+	if !t.removed {
+		if !t.probed {
+			t.probed = true
+			p.unprobed--
+		}
+		if changed = t.st.observe(res, t.key.Check.Rise, t.key.Check.Fall); changed {
+			for _, i := range t.recs {
+				if !p.isDirty[i] {
+					p.isDirty[i] = true
+					p.dirty = append(p.dirty, i)
+				}
+			}
+		}
+	}
+	var fqdns []string
+	if changed {
+		for _, i := range t.recs[:min(len(t.recs), 3)] {
+			fqdns = append(fqdns, p.records[i].rec.GetFqdn())
+		}
+	}
+	nrecs, to := len(t.recs), t.st.health
+	p.stats.Probes++
+	if !res.OK {
+		p.stats.Failures++
+	}
+	if changed {
+		p.stats.Transitions++
+	}
+	p.notifyLocked()
+	p.mu.Unlock()
+
+	if changed {
+		// A first success changes nothing for the answers (UNKNOWN is
+		// served): not worth a line per member at start-up.
+		level := slog.LevelInfo
+		if from == gslbv1.Health_HEALTH_UNKNOWN && to == gslbv1.Health_HEALTH_UP {
+			level = slog.LevelDebug
+		}
+		p.opts.Logger.Log(ctx, level, "member health changed",
+			"address", t.key.Address, "port", t.key.Check.Port, "check", t.key.Check.String(),
+			"from", healthName(from), "to", healthName(to), "reason", res.Reason,
+			"records", nrecs, "fqdns", fqdns)
+		kick(p.kickEmit)
+	}
+}
+
+func healthName(h gslbv1.Health) string {
+	switch h {
+	case gslbv1.Health_HEALTH_UP:
+		return "up"
+	case gslbv1.Health_HEALTH_DOWN:
+		return "down"
+	default:
+		return "unknown"
+	}
+}
+
+// Stats returns a snapshot of the Prober's counters.
+func (p *Prober) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+// WaitFor blocks until cond holds for the stats, or ctx ends, and returns
+// the stats that satisfied it (or the last ones seen, with ctx's error).
+func (p *Prober) WaitFor(ctx context.Context, cond func(Stats) bool) (Stats, error) {
+	for {
+		p.mu.Lock()
+		s, changed := p.stats, p.changed
+		p.mu.Unlock()
+		if cond(s) {
+			return s, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return s, ctx.Err()
+		}
+	}
+}
+
+func (p *Prober) update(f func(*Stats)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(&p.stats)
+	p.notifyLocked()
+}
+
+func (p *Prober) notifyLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// targetQueue is a min-heap of targets by their next probe.
+type targetQueue []*target
+
+func (q targetQueue) Len() int           { return len(q) }
+func (q targetQueue) Less(i, j int) bool { return q[i].next.Before(q[j].next) }
+func (q targetQueue) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].index, q[j].index = i, j
+}
+func (q *targetQueue) Push(x any) {
+	t := x.(*target)
+	t.index = len(*q)
+	*q = append(*q, t)
+}
+func (q *targetQueue) Pop() any {
+	old := *q
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	t.index = -1
+	*q = old[:len(old)-1]
+	return t
+}
