@@ -19,6 +19,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
+// maxStatusFQDNs bounds the FQDNs listed in a policy's status: with 10,000
+// matched FQDNs the full list made a 600 KB object written on every change.
+const maxStatusFQDNs = 100
+
 // statusWriter writes the policies' and host rules' status, only when it
 // changed, and records an Event per new conflict.
 type statusWriter struct {
@@ -32,7 +36,7 @@ type statusWriter struct {
 func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states map[string]ClusterState) v1alpha1.GlobalDeploymentPolicyStatus {
 	st := v1alpha1.GlobalDeploymentPolicyStatus{
 		ObservedGeneration: p.Generation,
-		MatchedFQDNs:       slices.Clone(r.FQDNs),
+		MatchedFQDNs:       slices.Clone(r.FQDNs[:min(len(r.FQDNs), maxStatusFQDNs)]),
 		FQDNCount:          int32(len(r.FQDNs)),
 		Conflicts:          slices.Clone(r.Conflicts),
 		Clusters:           slices.Clone(r.Clusters),

@@ -132,11 +132,12 @@ type ClusterSyncStatus struct {
 type GlobalDeploymentPolicyStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-	// MatchedFQDNs are the FQDNs this policy serves.
+	// MatchedFQDNs are the FQDNs this policy serves, in order, at most the
+	// first 100: the status of a policy that matches thousands stays small.
 	// +optional
 	// +listType=set
 	MatchedFQDNs []string `json:"matchedFQDNs,omitempty"`
-	// FQDNCount is len(MatchedFQDNs), for the printer column.
+	// FQDNCount is the number of FQDNs this policy serves (all of them).
 	// +optional
 	FQDNCount int32 `json:"fqdnCount,omitempty"`
 	// Conflicts name FQDNs also matched by another policy ("fqdn: ns/name").
