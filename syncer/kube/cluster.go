@@ -37,6 +37,7 @@ type member struct {
 	mu        sync.Mutex
 	served    *stores // the last synced caches (kept while the cluster is down)
 	up        bool
+	replacing bool // serving the caches of the member it replaced (new credentials) until its own sync
 	downSince time.Time
 	starting  bool               // a new informer generation is syncing
 	stopGen   context.CancelFunc // stops the current informer generation
@@ -63,6 +64,20 @@ func newMember(name string, cfg *rest.Config, s *Source) (*member, error) {
 	}
 	return &member{name: name, hash: configHash(cfg), cs: cs, log: s.log.With("cluster", name), opts: &s.opts, notify: s.enqueue, m: s.metrics,
 		downSince: time.Now()}, nil
+}
+
+// takeOver makes c, the same cluster with new credentials or server, serve
+// old's caches and state until its own informers have synced, so that a
+// credential rotation does not drop the cluster's members for a moment.
+// Call it before start.
+func (c *member) takeOver(old *member) {
+	old.mu.Lock()
+	defer old.mu.Unlock()
+	c.served = old.served
+	c.replacing = old.up || old.replacing
+	if !c.replacing {
+		c.downSince = old.downSince // an unreachable cluster keeps its grace period
+	}
 }
 
 // start runs the probe loop until ctx ends or stop is called.
@@ -98,8 +113,8 @@ func (c *member) loop(ctx context.Context) {
 		case err == nil && !c.up && !c.starting:
 			c.starting = true
 			go c.startGeneration(ctx)
-		case err != nil && c.up:
-			c.up, c.downSince, expiredSeen = false, time.Now(), false
+		case err != nil && (c.up || c.replacing):
+			c.up, c.replacing, c.downSince, expiredSeen = false, false, time.Now(), false
 			if c.stopGen != nil {
 				c.stopGen()
 				c.stopGen = nil
@@ -107,7 +122,7 @@ func (c *member) loop(ctx context.Context) {
 			c.m.clusterUp.WithLabelValues(c.name).Set(0)
 			c.log.Warn("member cluster unreachable: its last-known members are kept for the grace period", "grace", c.opts.Grace, "err", err)
 			go c.notify(allKey)
-		case !c.up && !expiredSeen && time.Since(c.downSince) >= c.opts.Grace:
+		case !c.up && !c.replacing && !expiredSeen && time.Since(c.downSince) >= c.opts.Grace:
 			expiredSeen = true
 			c.log.Warn("member cluster unreachable past the grace period", "since", c.downSince.Format(time.RFC3339))
 			go c.notify(allKey)
@@ -180,6 +195,13 @@ func (c *member) startGeneration(ctx context.Context) {
 	c.starting = false
 	if !ok || genCtx.Err() != nil {
 		stopGen()
+		if c.replacing && genCtx.Err() == nil {
+			// The new credentials do not sync (forbidden?): the old caches
+			// are last-known members from now on, with the grace period.
+			c.replacing, c.downSince = false, time.Now()
+			c.log.Warn("member cluster does not sync with its new credentials: its last-known members are kept for the grace period", "grace", c.opts.Grace)
+			go c.notify(allKey)
+		}
 		return
 	}
 	if c.stopGen != nil {
@@ -187,7 +209,7 @@ func (c *member) startGeneration(ctx context.Context) {
 	}
 	c.stopGen = stopGen
 	c.served = &stores{svc: svc.GetStore(), ing: ing.GetStore(), ns: ns.GetStore()}
-	c.up = true
+	c.up, c.replacing = true, false
 	c.m.clusterUp.WithLabelValues(c.name).Set(1)
 	c.log.Info("member cluster synced", "services", len(c.served.svc.ListKeys()), "ingresses", len(c.served.ing.ListKeys()))
 	go c.notify(allKey)
@@ -196,7 +218,7 @@ func (c *member) startGeneration(ctx context.Context) {
 // view returns the cluster's objects as last seen and its state.
 func (c *member) view() ClusterView {
 	c.mu.Lock()
-	st, up, since := c.served, c.up, c.downSince
+	st, up, since := c.served, c.up || c.replacing, c.downSince
 	c.mu.Unlock()
 	v := ClusterView{Name: c.name, NamespaceLabels: map[string]map[string]string{}}
 	switch {

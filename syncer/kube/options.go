@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,8 +17,12 @@ type Options struct {
 	// It is re-read when it changes (a mounted Secret is updated in place):
 	// members added, removed or with new credentials apply live.
 	Kubeconfig string
-	// Members are the contexts that are member clusters; empty: every context.
+	// Members are the contexts that are member clusters; empty (and no
+	// MembersFile): every context.
 	Members []string
+	// MembersFile, instead of Members, is a file naming the member contexts
+	// (see ParseMembers), re-read like the kubeconfig when it changes.
+	MembersFile string
 	// ConfigContext is the context whose cluster holds the policies. Empty:
 	// in-cluster when running in a Pod, else the kubeconfig's current context.
 	ConfigContext string
@@ -31,7 +36,7 @@ type Options struct {
 	LabelSelector string
 	// MetricsAddr, when set, serves Prometheus metrics on /metrics.
 	MetricsAddr string
-	// Reload is how often the kubeconfig file is checked for changes.
+	// Reload is how often the kubeconfig and members files are checked for changes.
 	Reload time.Duration
 	Logger *slog.Logger
 }
@@ -45,7 +50,7 @@ const (
 
 // ParseSpec parses the argument of "--source kubernetes:ARG":
 //
-//	KUBECONFIG[?members=a,b,c&config=CTX&grace=60s&probe=1s&zones=z1,z2&selector=SEL&metrics=HOST:PORT]
+//	KUBECONFIG[?members=a,b,c|members-file=PATH&config=CTX&grace=60s&probe=1s&zones=z1,z2&selector=SEL&metrics=HOST:PORT]
 func ParseSpec(arg string) (Options, error) {
 	o := Options{Grace: DefaultGrace, Probe: DefaultProbe, Reload: DefaultReload}
 	path, query, _ := strings.Cut(arg, "?")
@@ -71,6 +76,8 @@ func ParseSpec(arg string) (Options, error) {
 		switch k {
 		case "members":
 			o.Members = list(v)
+		case "members-file":
+			o.MembersFile = v
 		case "config":
 			o.ConfigContext = v
 		case "grace", "probe", "reload":
@@ -99,8 +106,48 @@ func ParseSpec(arg string) (Options, error) {
 		case "metrics":
 			o.MetricsAddr = v
 		default:
-			return o, fmt.Errorf("unknown option %q (known: members, config, grace, probe, reload, zones, selector, metrics)", k)
+			return o, fmt.Errorf("unknown option %q (known: members, members-file, config, grace, probe, reload, zones, selector, metrics)", k)
 		}
 	}
+	if o.MembersFile != "" && len(o.Members) > 0 {
+		return o, fmt.Errorf("options members and members-file: give one")
+	}
 	return o, nil
+}
+
+// ParseMembers parses a members file: context names separated by newlines,
+// commas or spaces; '#' starts a comment. A YAML list of names, under a key
+// "members:" or not, block or flow style, reads the same. It
+// must name at least one context: an empty file is more likely a file being
+// written than a wish to drop every member.
+func ParseMembers(b []byte) ([]string, error) {
+	var out []string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		line = strings.TrimSpace(line)
+		if line == "---" {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(line, "members:"); ok {
+			line = strings.TrimSpace(rest)
+		}
+		line = strings.TrimPrefix(line, "- ")
+		line = strings.Trim(line, "[]")
+		for f := range strings.FieldsFuncSeq(line, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+			f = strings.Trim(f, `"'`)
+			if f == "" {
+				continue
+			}
+			if f == "-" || strings.HasSuffix(f, ":") {
+				return nil, fmt.Errorf("unexpected %q: want context names, one per line", f)
+			}
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("names no context")
+	}
+	return out, nil
 }

@@ -45,8 +45,9 @@ type Source struct {
 	mu         sync.Mutex
 	members    map[string]*member
 	order      []string // member names in configuration order
-	kubeHash   string
+	kubeHash   string   // the kubeconfig and members file last applied
 	config     *configCluster
+	prevConfig *configCluster       // the replaced config cluster, served until config syncs
 	firstEvent map[string]time.Time // key → when it was first enqueued
 
 	ctx      context.Context
@@ -134,15 +135,22 @@ func (s *Source) allSynced() bool {
 	return true
 }
 
-// reload reads the kubeconfig and starts, stops or restarts clusters whose
-// context appeared, disappeared or changed.
+// reload reads the kubeconfig (and the members file) and starts, stops or
+// restarts clusters whose context appeared, disappeared or changed.
 func (s *Source) reload() error {
 	raw, err := os.ReadFile(s.opts.Kubeconfig)
 	if err != nil {
 		return err
 	}
+	var mraw []byte
+	if s.opts.MembersFile != "" {
+		if mraw, err = os.ReadFile(s.opts.MembersFile); err != nil {
+			return fmt.Errorf("members file: %v", err)
+		}
+	}
+	key := string(raw) + "\x00" + string(mraw)
 	s.mu.Lock()
-	same := string(raw) == s.kubeHash
+	same := key == s.kubeHash
 	s.mu.Unlock()
 	if same {
 		return nil
@@ -152,7 +160,11 @@ func (s *Source) reload() error {
 		return fmt.Errorf("kubeconfig %s: %v", s.opts.Kubeconfig, err)
 	}
 	names := s.opts.Members
-	if len(names) == 0 {
+	if s.opts.MembersFile != "" {
+		if names, err = ParseMembers(mraw); err != nil {
+			return fmt.Errorf("members file %s: %v (the current members stay)", s.opts.MembersFile, err)
+		}
+	} else if len(names) == 0 {
 		for n := range kc.Contexts {
 			names = append(names, n)
 		}
@@ -186,13 +198,25 @@ func (s *Source) reload() error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.kubeHash = string(raw)
+	s.kubeHash = key
+	replaced := map[string]*member{}
 	for name, m := range s.members {
-		if c, ok := cfgs[name]; !ok || configHash(c) != m.hash {
-			s.log.Info("member cluster removed or changed: stopping its watches", "cluster", name)
-			m.stop()
-			delete(s.members, name)
+		c, ok := cfgs[name]
+		switch {
+		case !ok:
+			// Removing a context is deliberate: its members leave at once,
+			// without the grace period of an unreachable cluster.
+			s.log.Info("member cluster removed: stopping its watches, its members leave", "cluster", name)
+		case configHash(c) != m.hash:
+			// New credentials or server: the new watches take over, and the
+			// old caches are served until they have synced.
+			s.log.Info("member cluster credentials or server changed: restarting its watches", "cluster", name)
+			replaced[name] = m
+		default:
+			continue
 		}
+		m.stop()
+		delete(s.members, name)
 	}
 	s.order = s.order[:0]
 	for _, n := range names {
@@ -209,19 +233,39 @@ func (s *Source) reload() error {
 			s.log.Error("member cluster", "cluster", n, "err", err)
 			continue
 		}
-		s.log.Info("member cluster added", "cluster", n, "server", c.Host)
+		if old := replaced[n]; old != nil {
+			m.takeOver(old)
+		} else {
+			s.log.Info("member cluster added", "cluster", n, "server", c.Host)
+		}
 		s.members[n] = m
 		m.start(s.ctx)
 	}
 	if s.config == nil || s.config.hash != configHash(configCfg) {
-		if s.config != nil {
-			s.config.stop()
-		}
 		cc, err := newConfigCluster(s.ctx, configCfg, s)
 		if err != nil {
 			return err
 		}
+		if old := s.config; old != nil {
+			// Serve the old caches until the new ones have synced: an
+			// unsynced config cluster would have no policies at all.
+			if s.prevConfig != nil {
+				s.prevConfig.stop()
+				s.prevConfig = nil
+			}
+			if old.synced() {
+				s.prevConfig = old
+			} else {
+				old.stop()
+			}
+			s.log.Info("config cluster credentials or server changed: restarting its watches")
+		}
 		s.config = cc
+		go func() {
+			if cache.WaitForCacheSync(cc.ctx.Done(), cc.synced) {
+				s.enqueue(allKey)
+			}
+		}()
 		s.status = &statusWriter{cc: cc, log: s.log, events: map[string]bool{}}
 	}
 	go s.enqueue(allKey)
@@ -240,7 +284,7 @@ func (s *Source) Watch(ctx context.Context, onChange func([]*gslbv1.Record), onE
 				return
 			case <-t.C:
 				if err := s.reload(); err != nil {
-					onError(fmt.Errorf("kubeconfig reload: %w", err))
+					onError(fmt.Errorf("kubeconfig or members file reload: %w", err))
 				}
 			}
 		}
@@ -276,7 +320,10 @@ func (s *Source) Watch(ctx context.Context, onChange func([]*gslbv1.Record), onE
 				s.metrics.latency.Observe(time.Since(first).Seconds())
 			}
 		}
-		if err := s.status.write(ctx, res, s.clusterStates()); err != nil && ctx.Err() == nil {
+		s.mu.Lock()
+		status := s.status // reload replaces it when the config cluster's credentials change
+		s.mu.Unlock()
+		if err := status.write(ctx, res, s.clusterStates()); err != nil && ctx.Err() == nil {
 			onError(err)
 			for _, k := range keys {
 				s.queue.AddRateLimited(k)
@@ -296,6 +343,9 @@ func (s *Source) Watch(ctx context.Context, onChange func([]*gslbv1.Record), onE
 	}
 	if s.config != nil {
 		s.config.stop()
+	}
+	if s.prevConfig != nil {
+		s.prevConfig.stop()
 	}
 	s.mu.Unlock()
 	return nil
@@ -329,6 +379,14 @@ func (s *Source) views() []ClusterView {
 func (s *Source) build() ([]*gslbv1.Record, Result) {
 	s.mu.Lock()
 	cc := s.config
+	if prev := s.prevConfig; prev != nil {
+		if cc.synced() {
+			prev.stop()
+			s.prevConfig = nil
+		} else {
+			cc = prev
+		}
+	}
 	s.mu.Unlock()
 	in := Input{Clusters: s.views(), Zones: s.opts.Zones}
 	if cc != nil {
@@ -352,6 +410,7 @@ func equalTables(a, b []*gslbv1.Record) bool {
 // configCluster watches the policies and host rules.
 type configCluster struct {
 	hash     string
+	ctx      context.Context
 	dyn      dynamic.Interface
 	cs       kubernetes.Interface
 	cancel   context.CancelFunc
@@ -370,7 +429,7 @@ func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*config
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	cc := &configCluster{hash: configHash(cfg), dyn: dyn, cs: cs, cancel: cancel}
+	cc := &configCluster{hash: configHash(cfg), ctx: ctx, dyn: dyn, cs: cs, cancel: cancel}
 	f := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0)
 	cc.gdp = f.ForResource(v1alpha1.GlobalDeploymentPolicies).Informer()
 	cc.ghr = f.ForResource(v1alpha1.GSLBHostRules).Informer()

@@ -28,8 +28,9 @@ type Cluster struct {
 	env    *Env
 	dir    string // the cluster's files: certificates, keys, token file, log
 	port   int
-	tokens map[User]string
-	probe  *http.Client // for /readyz
+	tokens map[User]string // RevokeToken may replace one: not concurrently with UserConfig or Kubeconfig
+	extra  map[string]User // more tokens: AddToken
+	probe  *http.Client    // for /readyz
 	client kubernetes.Interface
 
 	mu     sync.Mutex
@@ -39,7 +40,7 @@ type Cluster struct {
 
 // newCluster prepares the files of cluster name under env.Dir/clusters/name.
 func newCluster(env *Env, name string) (*Cluster, error) {
-	c := &Cluster{Name: name, env: env, dir: filepath.Join(env.Dir, "clusters", name), tokens: newTokens()}
+	c := &Cluster{Name: name, env: env, dir: filepath.Join(env.Dir, "clusters", name), tokens: newTokens(), extra: map[string]User{}}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -49,7 +50,7 @@ func newCluster(env *Env, name string) (*Cluster, error) {
 	if err := writeServiceAccountKeys(c.path("service-account.key"), c.path("service-account.pub")); err != nil {
 		return nil, err
 	}
-	if err := writeTokenFile(c.path("tokens.csv"), c.tokens); err != nil {
+	if err := writeTokenFile(c.path("tokens.csv"), c.tokens, c.extra); err != nil {
 		return nil, err
 	}
 	tlsConfig, err := rest.TLSConfigFor(c.Config())

@@ -40,7 +40,9 @@ Sources:
   file:PATH              a YAML members file, followed as it changes
   kubernetes:KUBECONFIG[?members=a,b&config=CTX&grace=60s&zones=z&metrics=HOST:PORT]
                          Services and Ingresses of member clusters (one kubeconfig
-                         context each) selected by GlobalDeploymentPolicy objects
+                         context each) selected by GlobalDeploymentPolicy objects;
+                         members-file=PATH instead of members= names them in a file.
+                         Both files are re-read when they change: no restart
 
 Targets (--push):
   unix:///path/to.sock   the plugin's unix socket

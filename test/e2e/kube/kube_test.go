@@ -58,6 +58,14 @@ type lab struct {
 
 func startLab(t *testing.T, extraSpec string) *lab {
 	t.Helper()
+	return startLabWith(t, "members=s1az1,s1az2,s2&", func(l *lab) error { return l.env.WriteKubeconfig(l.kcfg, k8senv.NonAdmin) }, extraSpec)
+}
+
+// startLabWith is startLab with members ("members=...&" or "") in the
+// syncer's spec, and prepare, which writes the syncer's kubeconfig (l.kcfg)
+// and whatever else is due before the syncer starts.
+func startLabWith(t *testing.T, members string, prepare func(*lab) error, extraSpec string) *lab {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
 	l := &lab{ctx: ctx, cs: map[string]kubernetes.Interface{}}
@@ -76,11 +84,11 @@ func startLab(t *testing.T, extraSpec string) *lab {
 		t.Fatal(err)
 	}
 	l.kcfg = filepath.Join(t.TempDir(), "kubeconfig")
-	if err := l.env.WriteKubeconfig(l.kcfg, k8senv.NonAdmin); err != nil {
+	if err := prepare(l); err != nil {
 		t.Fatal(err)
 	}
 	l.c = harness.StartCoreDNS(t, corefmt, nil)
-	spec := fmt.Sprintf("kubernetes:%s?members=s1az1,s1az2,s2&config=s1az1&grace=%s&probe=200ms&zones=avi.iberia.local%s", l.kcfg, grace, extraSpec)
+	spec := fmt.Sprintf("kubernetes:%s?%sconfig=s1az1&grace=%s&probe=200ms&zones=avi.iberia.local%s", l.kcfg, members, grace, extraSpec)
 	l.s = harness.StartSyncer(t, "--source", spec, "--push", "unix://"+l.c.Sock)
 	l.c.WaitLoaded(wait)
 	l.dns = harness.Dial(t, l.c.Addr, "udp")

@@ -1,0 +1,44 @@
+package kube
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseMembers(t *testing.T) {
+	for _, tc := range []struct{ in, want, err string }{
+		{in: "s1az1\ns1az2\n", want: "s1az1,s1az2"},
+		{in: "# members\ns1az1, s2 s1az2\n\ns1az1\n", want: "s1az1,s2,s1az2"},
+		{in: "members:\n  - s1az1\n  - \"s2\"  # the other site\n", want: "s1az1,s2"},
+		{in: "members: [s1az1, s2]\n", want: "s1az1,s2"},
+		{in: "- s1az1\n- s2\n", want: "s1az1,s2"},
+		{in: "[s1az1, s2]", want: "s1az1,s2"},
+		{in: "", err: "names no context"},
+		{in: "# nothing\n\n", err: "names no context"},
+		{in: "clusters:\n  - a\n", err: `unexpected "clusters:"`},
+	} {
+		got, err := ParseMembers([]byte(tc.in))
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ParseMembers(%q) = %v, %v; want error %q", tc.in, got, err, tc.err)
+			}
+		case err != nil || strings.Join(got, ",") != tc.want:
+			t.Errorf("ParseMembers(%q) = %v, %v; want %s", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestParseSpecMembersFile(t *testing.T) {
+	o, err := ParseSpec("/kc?members-file=/etc/gslb/members&config=s1az1")
+	if err != nil || o.MembersFile != "/etc/gslb/members" || len(o.Members) != 0 {
+		t.Fatalf("ParseSpec: %+v, %v", o, err)
+	}
+	if _, err := ParseSpec("/kc?members-file=/m&members=a,b"); err == nil {
+		t.Error("members and members-file together: no error")
+	}
+	if o, err := ParseSpec("/kc?members=a,b"); err != nil || !slices.Equal(o.Members, []string{"a", "b"}) {
+		t.Errorf("members=a,b: %+v, %v", o.Members, err)
+	}
+}
