@@ -18,7 +18,7 @@ import (
 // Query types and results counted by zoneStats.
 var (
 	qtypeNames  = [...]string{"A", "AAAA", "CNAME", "SOA", "NS", "ANY", "other"}
-	resultNames = [...]string{"answer", "nodata", "nxdomain", "down", "notready", "refused", "dropped", "fallthrough", "servfail"}
+	resultNames = [...]string{"answer", "nodata", "nxdomain", "down", "notready", "refused", "dropped", "fallthrough"}
 )
 
 const (
@@ -30,9 +30,12 @@ const (
 	resRefused
 	resDropped
 	resFallthrough
-	resServfail
 	numResults
 )
+
+// resServfail is fill's result when the down response is SERVFAIL; it is
+// counted as resDown, never under a label of its own.
+const resServfail = numResults
 
 const numQtypes = len(qtypeNames)
 
