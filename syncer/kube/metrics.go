@@ -5,7 +5,6 @@ import (
 )
 
 type metrics struct {
-	reg         *prometheus.Registry
 	clusterUp   *prometheus.GaugeVec
 	objects     *prometheus.GaugeVec
 	queueDepth  prometheus.Gauge
@@ -15,9 +14,11 @@ type metrics struct {
 	records     prometheus.Gauge
 }
 
-func newMetrics() *metrics {
+func newMetrics(reg prometheus.Registerer) *metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
 		clusterUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_cluster_up",
 			Help: "1 when the member cluster answers and its watches are synced, 0 when it is unreachable."}, []string{"cluster"}),
 		objects: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_objects",
@@ -34,6 +35,6 @@ func newMetrics() *metrics {
 		records: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_records",
 			Help: "Records in the last table built."}),
 	}
-	m.reg.MustRegister(m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.records)
+	reg.MustRegister(m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.records)
 	return m
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Options configure the Kubernetes source.
@@ -34,8 +36,12 @@ type Options struct {
 	Zones []string
 	// LabelSelector restricts the Services and Ingresses listed and watched.
 	LabelSelector string
-	// MetricsAddr, when set, serves Prometheus metrics on /metrics.
+	// MetricsAddr is the metrics= option: gslb-syncer serves its metrics
+	// (the source's among them) there when --metrics is not given.
 	MetricsAddr string
+	// Registerer receives the source's metrics. Nil: they are kept in a
+	// registry of their own that nothing serves.
+	Registerer prometheus.Registerer
 	// Reload is how often the kubeconfig and members files are checked for changes.
 	Reload time.Duration
 	Logger *slog.Logger

@@ -9,8 +9,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"slices"
 	"sync"
@@ -19,7 +17,6 @@ import (
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -71,7 +68,7 @@ func New(opts Options) *Source {
 		opts.Logger = slog.Default()
 	}
 	return &Source{
-		opts: opts, log: opts.Logger.With("source", "kubernetes"), metrics: newMetrics(),
+		opts: opts, log: opts.Logger.With("source", "kubernetes"), metrics: newMetrics(opts.Registerer),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "gslb-fqdns"}),
 		members: map[string]*member{}, firstEvent: map[string]time.Time{},
@@ -99,15 +96,6 @@ func (s *Source) Load(ctx context.Context) ([]*gslbv1.Record, error) {
 	s.ctx = ctx
 	if err := s.reload(); err != nil {
 		return nil, err
-	}
-	if s.opts.MetricsAddr != "" {
-		ln, err := net.Listen("tcp", s.opts.MetricsAddr)
-		if err != nil {
-			return nil, fmt.Errorf("metrics: %v", err)
-		}
-		srv := &http.Server{Handler: promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		go func() { <-ctx.Done(); _ = srv.Close() }()
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) && ctx.Err() == nil && !s.allSynced() {

@@ -70,21 +70,97 @@ type MatchRules struct {
 	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
 }
 
-// HealthCheck is filled in by the health-probe feature; the Kubernetes
-// source carries it but does not act on it yet.
+// HealthCheckType is the kind of active probe.
+// +kubebuilder:validation:Enum=HTTP;HTTPS;TCP;None
+type HealthCheckType string
+
+const (
+	HealthCheckHTTP  HealthCheckType = "HTTP"
+	HealthCheckHTTPS HealthCheckType = "HTTPS"
+	HealthCheckTCP   HealthCheckType = "TCP"
+	// HealthCheckNone turns probing off (in a GSLBHostRule: for that FQDN).
+	HealthCheckNone HealthCheckType = "None"
+)
+
+// HealthCheck is an active probe of every member (address and port) of the
+// FQDNs it applies to, run by gslb-syncer. A member turns down after Fall
+// failed probes in a row and up again after Rise good ones. In a
+// GSLBHostRule, the fields set override the policy's, one by one.
+// +kubebuilder:validation:XValidation:rule="!has(self.timeout) || !has(self.interval) || duration(self.timeout) < duration(self.interval)",message="timeout must be shorter than interval"
 type HealthCheck struct {
-	// +kubebuilder:validation:Enum=TCP;HTTP;HTTPS
+	// Type of probe; default HTTP.
 	// +optional
-	Type string `json:"type,omitempty"`
+	Type HealthCheckType `json:"type,omitempty"`
+	// Port probed on the member's address. Default: the Service's first
+	// port, or for an Ingress 80 (HTTP, TCP) or 443 (HTTPS).
+	// +optional
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
-	// +optional
 	Port int32 `json:"port,omitempty"`
+	// Method of the HTTP(S) request: GET (default) or HEAD.
 	// +optional
+	// +kubebuilder:validation:Enum=GET;HEAD
+	Method string `json:"method,omitempty"`
+	// Path of the HTTP(S) request; default /.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/[!-~]*$`
 	Path string `json:"path,omitempty"`
+	// Host header of the HTTP(S) request; default: the FQDN.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Host string `json:"host,omitempty"`
+	// ExpectStatus lists the good HTTP status codes, "200-399,404";
+	// default 200-399.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[1-5][0-9][0-9](-[1-5][0-9][0-9])?(, ?[1-5][0-9][0-9](-[1-5][0-9][0-9])?)*$`
+	ExpectStatus string `json:"expectStatus,omitempty"`
+	// BodyContains, when set, must appear in the first 64 KiB of the body.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	BodyContains string `json:"bodyContains,omitempty"`
+	// SNI of the HTTPS probe; default: Host.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	SNI string `json:"sni,omitempty"`
+	// InsecureSkipVerify accepts any certificate (HTTPS).
+	// +optional
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+	// Interval between probes; default 2s, at least 100ms.
 	// +optional
 	Interval *metav1.Duration `json:"interval,omitempty"`
+	// Timeout of one probe; default 1s (at most half the interval).
+	// +optional
+	Timeout *metav1.Duration `json:"timeout,omitempty"`
+	// Rise: good probes in a row that bring a down member back; default 2.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	Rise int32 `json:"rise,omitempty"`
+	// Fall: failed probes in a row that take a member down; default 3.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	Fall int32 `json:"fall,omitempty"`
 }
+
+// EndpointReadiness says when a member is ready, from the EndpointSlices of
+// the Services behind it (for a Service of type LoadBalancer, itself; for an
+// Ingress, the backend Services of the rules of the FQDN).
+// +kubebuilder:validation:Enum=All;Any;Ignore
+type EndpointReadiness string
+
+const (
+	// ReadinessAll: every backend Service has a ready endpoint (default).
+	// A path that is down means the host is degraded.
+	ReadinessAll EndpointReadiness = "All"
+	// ReadinessAny: at least one backend Service has a ready endpoint.
+	ReadinessAny EndpointReadiness = "Any"
+	// ReadinessIgnore: EndpointSlices are not read (Services whose
+	// endpoints live outside the cluster).
+	ReadinessIgnore EndpointReadiness = "Ignore"
+)
 
 // GlobalDeploymentPolicySpec is what a policy asks for.
 type GlobalDeploymentPolicySpec struct {
@@ -111,8 +187,28 @@ type GlobalDeploymentPolicySpec struct {
 	Algorithm Algorithm `json:"algorithm,omitempty"`
 	// +optional
 	DownResponse *DownResponse `json:"downResponse,omitempty"`
+	// HealthCheck probes every member; absent: no probe (endpoint
+	// readiness only).
 	// +optional
 	HealthCheck *HealthCheck `json:"healthCheck,omitempty"`
+	// EndpointReadiness for hosts with several backend Services; default All.
+	// +optional
+	EndpointReadiness EndpointReadiness `json:"endpointReadiness,omitempty"`
+}
+
+// MemberHealth is the health of one member as last pushed.
+type MemberHealth struct {
+	FQDN string `json:"fqdn"`
+	// +optional
+	Cluster string `json:"cluster,omitempty"`
+	// Address or hostname of the member.
+	Target string `json:"target"`
+	// Health is Up, Down or Unknown (not probed yet, or not probed).
+	Health string `json:"health"`
+	// Reason of the last transition: "HTTP 503 from GET /", "connect
+	// refused", "0/3 endpoints ready".
+	// +optional
+	Reason string `json:"reason,omitempty"`
 }
 
 // ClusterSyncStatus is the state of one member cluster, seen by a policy.
@@ -124,6 +220,9 @@ type ClusterSyncStatus struct {
 	State string `json:"state"`
 	// Members is how many members this cluster contributes.
 	Members int32 `json:"members"`
+	// Healthy is how many of them are served as healthy (up, or not probed).
+	// +optional
+	Healthy int32 `json:"healthy"`
 	// +optional
 	Message string `json:"message,omitempty"`
 }
@@ -148,6 +247,10 @@ type GlobalDeploymentPolicyStatus struct {
 	// +listType=map
 	// +listMapKey=cluster
 	Clusters []ClusterSyncStatus `json:"clusters,omitempty"`
+	// UnhealthyMembers are the members served down, at most the first 100.
+	// +optional
+	// +kubebuilder:validation:MaxItems=100
+	UnhealthyMembers []MemberHealth `json:"unhealthyMembers,omitempty"`
 	// Conditions: Accepted, Synced.
 	// +optional
 	// +listType=map
@@ -228,12 +331,23 @@ type GSLBHostRuleSpec struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=64
 	ThirdPartyMembers []ThirdPartyMember `json:"thirdPartyMembers,omitempty"`
+	// HealthCheck overrides, field by field, the policy's for this FQDN;
+	// type None turns probing off. It also probes the third-party members.
+	// +optional
+	HealthCheck *HealthCheck `json:"healthCheck,omitempty"`
+	// EndpointReadiness overrides the policy's for this FQDN.
+	// +optional
+	EndpointReadiness EndpointReadiness `json:"endpointReadiness,omitempty"`
 }
 
 // GSLBHostRuleStatus is written by gslb-syncer.
 type GSLBHostRuleStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Members of the FQDN and their health, as last pushed.
+	// +optional
+	// +kubebuilder:validation:MaxItems=256
+	Members []MemberHealth `json:"members,omitempty"`
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -281,6 +395,7 @@ const (
 	ReasonConflict           = "Conflict"
 	ReasonPushed             = "Pushed"
 	ReasonClusterUnreachable = "ClusterUnreachable"
+	ReasonInvalidHealthCheck = "InvalidHealthCheck"
 )
 
 // Cluster states in ClusterSyncStatus.
