@@ -8,6 +8,9 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/health"
+
+	"google.golang.org/protobuf/proto"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -33,6 +36,9 @@ type ClusterView struct {
 	State           ClusterState
 	Objects         []Object
 	NamespaceLabels map[string]map[string]string // namespace → labels
+	// Endpoints of the cluster's Services, by "namespace/name" (a Service
+	// without any EndpointSlice is absent).
+	Endpoints map[string]EndpointCount
 }
 
 // Input is everything the table is built from.
@@ -64,7 +70,10 @@ type HostRuleResult struct {
 // Result is the table and the status of every policy and host rule, keyed
 // by "namespace/name".
 type Result struct {
-	Records   []*gslbv1.Record // sorted by fqdn
+	Records []*gslbv1.Record // sorted by fqdn
+	// Checks[i][j] is the health check of Records[i].Members[j], nil when
+	// that member is not probed; Checks[i] is nil when none is.
+	Checks    [][]*health.Check
 	Policies  map[string]*PolicyResult
 	HostRules map[string]*HostRuleResult
 	// KeptExpired are FQDNs served by members of expired clusters because
@@ -88,18 +97,26 @@ func olderFirst[T metav1.Object](a, b T) int {
 }
 
 type policy struct {
-	obj      *v1alpha1.GlobalDeploymentPolicy
-	res      *PolicyResult
-	app, ns  labels.Selector
-	clusters []string // selected clusters
-	split    map[string]v1alpha1.TrafficSplit
+	obj       *v1alpha1.GlobalDeploymentPolicy
+	res       *PolicyResult
+	app, ns   labels.Selector
+	clusters  []string // selected clusters
+	split     map[string]v1alpha1.TrafficSplit
+	readiness v1alpha1.EndpointReadiness
 }
 
 type hostRule struct {
 	obj   *v1alpha1.GSLBHostRule
+	res   *HostRuleResult
 	fqdn  string
 	split map[string]v1alpha1.TrafficSplit
 	extra []*gslbv1.Member
+}
+
+// entry is one member of a record being built, with its check.
+type entry struct {
+	m     *gslbv1.Member
+	check *health.Check
 }
 
 // match is one object of one cluster matched by a policy for an FQDN.
@@ -191,6 +208,28 @@ func Build(in Input) Result {
 		hr := rules[f]
 		rec := &gslbv1.Record{Fqdn: f}
 		var split map[string]v1alpha1.TrafficSplit
+		var hc *v1alpha1.HealthCheck
+		mode := v1alpha1.ReadinessAll
+		if owner >= 0 {
+			hc = accepted[owner].obj.Spec.HealthCheck
+			mode = accepted[owner].readiness
+		}
+		if hr != nil {
+			hc = mergeHealthCheck(hc, hr.obj.Spec.HealthCheck)
+			if hr.obj.Spec.EndpointReadiness != "" {
+				mode = hr.obj.Spec.EndpointReadiness
+			}
+		}
+		check, probed, err := compileHealthCheck(hc)
+		if err != nil && (hr == nil || owner < 0) {
+			probed = false // not reached: each check alone was validated
+		} else if err != nil {
+			// Each check was valid alone; the rule's fields on the
+			// policy's are not: the policy's check applies.
+			hr.res.Accepted, hr.res.Reason = false, v1alpha1.ReasonInvalidHealthCheck
+			hr.res.Message = fmt.Sprintf("on top of the healthCheck of policy %s: %v; the policy's check applies", Key(accepted[owner].obj), err)
+			check, probed, _ = compileHealthCheck(accepted[owner].obj.Spec.HealthCheck)
+		}
 		if owner >= 0 {
 			p := accepted[owner].obj
 			split = accepted[owner].split
@@ -214,7 +253,7 @@ func Build(in Input) Result {
 				split = hr.split
 			}
 		}
-		var live, expired []*gslbv1.Member
+		var live, expired []entry
 		if owner >= 0 {
 			ms := matches[f][owner]
 			slices.SortStableFunc(ms, func(a, b match) int {
@@ -227,12 +266,22 @@ func Build(in Input) Result {
 				if ts, ok := split[cv.Name]; ok {
 					w, prio = uint32(ts.Weight), uint32(ts.Priority)
 				}
-				var add []*gslbv1.Member
+				ready, why := readiness(mode, cv.Endpoints, m.obj, f)
+				var add []entry
 				for _, a := range m.obj.Addresses {
-					add = append(add, &gslbv1.Member{Address: a, Weight: w, Priority: prio, Cluster: cv.Name})
+					e := entry{m: &gslbv1.Member{Address: a, Weight: w, Priority: prio, Cluster: cv.Name}}
+					if probed {
+						e.check = memberCheck(check, m.obj.Port, f)
+					}
+					add = append(add, e)
 				}
 				for _, h := range m.obj.Hostnames {
-					add = append(add, &gslbv1.Member{Hostname: h, Weight: w, Priority: prio, Cluster: cv.Name})
+					add = append(add, entry{m: &gslbv1.Member{Hostname: h, Weight: w, Priority: prio, Cluster: cv.Name}})
+				}
+				if !ready {
+					for _, e := range add {
+						e.m.Health, e.m.HealthReason = gslbv1.Health_HEALTH_DOWN, why
+					}
 				}
 				if cv.State == ClusterExpired {
 					expired = append(expired, add...)
@@ -242,17 +291,24 @@ func Build(in Input) Result {
 			}
 		}
 		if hr != nil {
-			live = append(live, hr.extra...)
+			for _, m := range hr.extra {
+				e := entry{m: proto.CloneOf(m)}
+				if probed && m.Address != "" {
+					e.check = memberCheck(check, 0, f)
+				}
+				live = append(live, e)
+			}
 		}
 		members := live
 		if len(live) == 0 && len(expired) > 0 {
 			members = expired
 			res.KeptExpired = append(res.KeptExpired, f)
-			for _, m := range expired {
-				kept[owner][m.Cluster] = true
+			for _, e := range expired {
+				kept[owner][e.m.Cluster] = true
 			}
 		}
-		rec.Members = dedupe(members)
+		var checks []*health.Check
+		rec.Members, checks = dedupe(members)
 		if owner >= 0 {
 			for _, m := range rec.Members {
 				if m.Cluster != "" {
@@ -262,6 +318,7 @@ func Build(in Input) Result {
 		}
 		if len(rec.Members) > 0 {
 			res.Records = append(res.Records, rec)
+			res.Checks = append(res.Checks, checks)
 		}
 	}
 
@@ -317,6 +374,16 @@ func compilePolicy(p *v1alpha1.GlobalDeploymentPolicy, known map[string]int, clu
 	}
 	if err := checkDown(p.Spec.DownResponse); err != nil {
 		return reject(v1alpha1.ReasonInvalidAddress, "%v", err)
+	}
+	if _, _, err := compileHealthCheck(p.Spec.HealthCheck); err != nil {
+		return reject(v1alpha1.ReasonInvalidHealthCheck, "%v", err)
+	}
+	switch pp.readiness = p.Spec.EndpointReadiness; pp.readiness {
+	case "":
+		pp.readiness = v1alpha1.ReadinessAll
+	case v1alpha1.ReadinessAll, v1alpha1.ReadinessAny, v1alpha1.ReadinessIgnore:
+	default:
+		return reject(v1alpha1.ReasonInvalidHealthCheck, "endpointReadiness %q is not one of All, Any, Ignore", pp.readiness)
 	}
 	if len(p.Spec.MatchClusters) > 0 {
 		pp.clusters = slices.Clone(p.Spec.MatchClusters)
@@ -385,13 +452,23 @@ func compileHostRules(in []*v1alpha1.GSLBHostRule, known map[string]int, zones [
 			reject(v1alpha1.ReasonConflict, "fqdn %s is already overridden by the older %s", f, Key(w.obj))
 			continue
 		}
-		hr := &hostRule{obj: r, fqdn: f}
+		hr := &hostRule{obj: r, res: res, fqdn: f}
 		if hr.split, err = compileSplit(r.Spec.TrafficSplit, known, nil); err != nil {
 			reject(v1alpha1.ReasonUnknownCluster, "%v", err)
 			continue
 		}
 		if err := checkDown(r.Spec.DownResponse); err != nil {
 			reject(v1alpha1.ReasonInvalidAddress, "%v", err)
+			continue
+		}
+		if _, _, err := compileHealthCheck(r.Spec.HealthCheck); err != nil {
+			reject(v1alpha1.ReasonInvalidHealthCheck, "%v", err)
+			continue
+		}
+		switch r.Spec.EndpointReadiness {
+		case "", v1alpha1.ReadinessAll, v1alpha1.ReadinessAny, v1alpha1.ReadinessIgnore:
+		default:
+			reject(v1alpha1.ReasonInvalidHealthCheck, "endpointReadiness %q is not one of All, Any, Ignore", r.Spec.EndpointReadiness)
 			continue
 		}
 		bad := ""
@@ -430,17 +507,32 @@ func compileHostRules(in []*v1alpha1.GSLBHostRule, known map[string]int, zones [
 	return rules
 }
 
-func dedupe(ms []*gslbv1.Member) []*gslbv1.Member {
-	seen := map[string]bool{}
-	out := ms[:0:0]
-	for _, m := range ms {
-		k := gslbv1.MemberKey(m)
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, m)
+// dedupe returns each member once (the first of a key), with its check
+// (nil checks: none is probed). A member several objects give (a Service
+// and an Ingress with the same load balancer address) is ready when one of
+// them is.
+func dedupe(es []entry) ([]*gslbv1.Member, []*health.Check) {
+	seen := map[string]int{}
+	out := make([]*gslbv1.Member, 0, len(es))
+	checks := make([]*health.Check, 0, len(es))
+	probed := false
+	for _, e := range es {
+		k := gslbv1.MemberKey(e.m)
+		if i, ok := seen[k]; ok {
+			if out[i].Health == gslbv1.Health_HEALTH_DOWN && e.m.Health != gslbv1.Health_HEALTH_DOWN {
+				out[i].Health, out[i].HealthReason = e.m.Health, e.m.HealthReason
+			}
+			continue
 		}
+		seen[k] = len(out)
+		out = append(out, e.m)
+		checks = append(checks, e.check)
+		probed = probed || e.check != nil
 	}
-	return out
+	if !probed {
+		checks = nil
+	}
+	return out, checks
 }
 
 func algorithm(a v1alpha1.Algorithm) gslbv1.Algorithm {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
@@ -20,11 +21,11 @@ import (
 
 // stores are one generation of a member's informer caches.
 type stores struct {
-	svc, ing, ns cache.Store
+	svc, ing, ns, eps cache.Store
 }
 
-// member is one member cluster: informers on its Services, Ingresses and
-// Namespaces, and a probe that tells whether it answers.
+// member is one member cluster: informers on its Services, Ingresses,
+// Namespaces and EndpointSlices, and a probe that tells whether it answers.
 type member struct {
 	name   string
 	hash   string // of the rest config: a change means new credentials or server
@@ -43,6 +44,9 @@ type member struct {
 	stopGen   context.CancelFunc // stops the current informer generation
 	cancel    context.CancelFunc // stops everything of this member
 }
+
+// backendIndex indexes Services and Ingresses by their backend Services.
+const backendIndex = "backend"
 
 func configHash(cfg *rest.Config) string {
 	b, _ := json.Marshal(struct {
@@ -163,6 +167,38 @@ func (c *member) startGeneration(ctx context.Context) {
 	svc := fs.Core().V1().Services().Informer()
 	ing := fs.Networking().V1().Ingresses().Informer()
 	ns := f.Core().V1().Namespaces().Informer()
+	fe := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithTransform(stripSlice),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = sliceServiceSelector }))
+	eps := fe.Discovery().V1().EndpointSlices().Informer()
+	// An EndpointSlice change concerns the FQDNs of the objects whose
+	// backends include its Service.
+	byBackend := cache.Indexers{backendIndex: func(o any) ([]string, error) { return BackendServices(o), nil }}
+	_ = svc.AddIndexers(byBackend)
+	_ = ing.AddIndexers(byBackend)
+	sliceChanged := func(o any) {
+		if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
+			o = d.Obj
+		}
+		key, ok := SliceService(o)
+		if !ok {
+			return
+		}
+		var fqdns []string
+		for _, src := range []cache.SharedIndexInformer{svc, ing} {
+			objs, _ := src.GetIndexer().ByIndex(backendIndex, key)
+			for _, ob := range objs {
+				fqdns = append(fqdns, ObjectFQDNs(ob)...)
+			}
+		}
+		if len(fqdns) > 0 {
+			c.notify(fqdns...)
+		}
+	}
+	_, _ = eps.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    sliceChanged,
+		UpdateFunc: func(o, n any) { sliceChanged(n) },
+		DeleteFunc: sliceChanged,
+	})
 	h := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { c.notify(ObjectFQDNs(o)...) },
 		UpdateFunc: func(o, n any) { c.notify(append(ObjectFQDNs(o), ObjectFQDNs(n)...)...) },
@@ -178,8 +214,10 @@ func (c *member) startGeneration(ctx context.Context) {
 		UpdateFunc: func(o, n any) { c.notify(allKey) },
 		DeleteFunc: func(any) { c.notify(allKey) },
 	}
-	for _, inf := range []cache.SharedIndexInformer{svc, ing} {
-		_, _ = inf.AddEventHandler(h)
+	for _, inf := range []cache.SharedIndexInformer{svc, ing, eps} {
+		if inf != eps {
+			_, _ = inf.AddEventHandler(h)
+		}
 		_ = inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
 			c.log.Debug("watch error", "err", err)
 		})
@@ -187,8 +225,9 @@ func (c *member) startGeneration(ctx context.Context) {
 	_, _ = ns.AddEventHandler(nsh)
 	f.Start(genCtx.Done())
 	fs.Start(genCtx.Done())
+	fe.Start(genCtx.Done())
 	syncCtx, cancel := context.WithTimeout(genCtx, 30*time.Second)
-	ok := cache.WaitForCacheSync(syncCtx.Done(), svc.HasSynced, ing.HasSynced, ns.HasSynced)
+	ok := cache.WaitForCacheSync(syncCtx.Done(), svc.HasSynced, ing.HasSynced, ns.HasSynced, eps.HasSynced)
 	cancel()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -208,10 +247,11 @@ func (c *member) startGeneration(ctx context.Context) {
 		c.stopGen()
 	}
 	c.stopGen = stopGen
-	c.served = &stores{svc: svc.GetStore(), ing: ing.GetStore(), ns: ns.GetStore()}
+	c.served = &stores{svc: svc.GetStore(), ing: ing.GetStore(), ns: ns.GetStore(), eps: eps.GetStore()}
 	c.up, c.replacing = true, false
 	c.m.clusterUp.WithLabelValues(c.name).Set(1)
-	c.log.Info("member cluster synced", "services", len(c.served.svc.ListKeys()), "ingresses", len(c.served.ing.ListKeys()))
+	c.log.Info("member cluster synced", "services", len(c.served.svc.ListKeys()), "ingresses", len(c.served.ing.ListKeys()),
+		"endpointslices", len(c.served.eps.ListKeys()))
 	go c.notify(allKey)
 }
 
@@ -249,8 +289,17 @@ func (c *member) view() ClusterView {
 		n := o.(*corev1.Namespace)
 		v.NamespaceLabels[n.Name] = n.Labels
 	}
+	all := st.eps.List()
+	sl := make([]*discoveryv1.EndpointSlice, 0, len(all))
+	for _, o := range all {
+		if e, ok := o.(*discoveryv1.EndpointSlice); ok {
+			sl = append(sl, e)
+		}
+	}
+	v.Endpoints = CountEndpoints(sl)
 	c.m.objects.WithLabelValues(c.name, "Service").Set(float64(nsvc))
 	c.m.objects.WithLabelValues(c.name, "Ingress").Set(float64(ning))
 	c.m.objects.WithLabelValues(c.name, "Namespace").Set(float64(len(v.NamespaceLabels)))
+	c.m.objects.WithLabelValues(c.name, "EndpointSlice").Set(float64(len(sl)))
 	return v
 }

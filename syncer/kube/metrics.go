@@ -12,6 +12,7 @@ type metrics struct {
 	keptExpired prometheus.Gauge
 	builds      prometheus.Counter
 	records     prometheus.Gauge
+	unready     *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -34,7 +35,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Tables built from the caches."}),
 		records: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_records",
 			Help: "Records in the last table built."}),
+		unready: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_unready_members",
+			Help: "Members of a cluster whose backend Services have no ready endpoint (served down)."}, []string{"cluster"}),
 	}
-	reg.MustRegister(m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.records)
+	reg.MustRegister(m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.records, m.unready)
 	return m
 }

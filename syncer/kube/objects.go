@@ -22,6 +22,15 @@ type Object struct {
 	FQDNs     []string // canonical (lower case, trailing dot), sorted, unique
 	Addresses []string // IPv4 and IPv6 literals, canonical, sorted, unique
 	Hostnames []string // canonical, sorted, unique: answered as CNAMEs
+	// Backends are, per FQDN, the Services (in Namespace) whose ready
+	// endpoints make the object's members ready: a Service of type
+	// LoadBalancer is its own backend; an Ingress has the backend Services
+	// of its rules for that host (the default backend for a rule without
+	// paths). Sorted, unique. No backend: nothing to wait for.
+	Backends map[string][]string
+	// Port is what a health check probes when it names no port: a
+	// Service's first TCP port; 0 for an Ingress (80, or 443 for HTTPS).
+	Port uint16
 }
 
 // ServiceObject returns the Object of a Service, and false when the Service
@@ -43,6 +52,17 @@ func ServiceObject(s *corev1.Service) (Object, bool) {
 		return Object{}, false
 	}
 	o.Addresses, o.Hostnames = lbTargets(s.Status.LoadBalancer.Ingress)
+	o.Backends = make(map[string][]string, len(o.FQDNs))
+	self := []string{s.Name}
+	for _, f := range o.FQDNs {
+		o.Backends[f] = self
+	}
+	for _, p := range s.Spec.Ports {
+		if p.Protocol == "" || p.Protocol == corev1.ProtocolTCP {
+			o.Port = uint16(p.Port)
+			break
+		}
+	}
 	return o, true
 }
 
@@ -64,7 +84,65 @@ func IngressObject(in *networkingv1.Ingress) (Object, bool) {
 		ing = append(ing, corev1.LoadBalancerIngress{IP: i.IP, Hostname: i.Hostname})
 	}
 	o.Addresses, o.Hostnames = lbTargets(ing)
+	o.Backends = ingressBackends(in, o.FQDNs)
 	return o, true
+}
+
+// ingressBackends returns, per FQDN, the Services behind the rules of that
+// host.
+func ingressBackends(in *networkingv1.Ingress, fqdns []string) map[string][]string {
+	out := make(map[string][]string, len(fqdns))
+	for _, r := range in.Spec.Rules {
+		f, err := gslbv1.CanonicalName(r.Host)
+		if err != nil || strings.HasPrefix(r.Host, "*") {
+			continue
+		}
+		var paths []networkingv1.HTTPIngressPath
+		if r.HTTP != nil {
+			paths = r.HTTP.Paths
+		}
+		if len(paths) == 0 {
+			if b := in.Spec.DefaultBackend; b != nil && b.Service != nil {
+				out[f] = append(out[f], b.Service.Name)
+			}
+			continue
+		}
+		for _, p := range paths {
+			if p.Backend.Service != nil && p.Backend.Service.Name != "" {
+				out[f] = append(out[f], p.Backend.Service.Name)
+			}
+		}
+	}
+	for f, b := range out {
+		slices.Sort(b)
+		out[f] = slices.Compact(b)
+	}
+	return out
+}
+
+// BackendServices returns every Service an object of a watched kind
+// depends on, as "namespace/name" (the index that maps an EndpointSlice
+// change to the objects, and so the FQDNs, it affects).
+func BackendServices(obj any) []string {
+	var o Object
+	var ok bool
+	switch v := obj.(type) {
+	case *corev1.Service:
+		o, ok = ServiceObject(v)
+	case *networkingv1.Ingress:
+		o, ok = IngressObject(v)
+	}
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, bs := range o.Backends {
+		for _, b := range bs {
+			out = append(out, o.Namespace+"/"+b)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // ObjectFQDNs returns the FQDNs an object of a watched kind asks for (for

@@ -16,6 +16,7 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/health"
 
 	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -31,6 +32,10 @@ import (
 
 // allKey asks for a rebuild of everything (policies, namespaces, cluster state).
 const allKey = "*"
+
+// healthKey asks for the status to be written again: the health of the
+// members served changed.
+const healthKey = "!health"
 
 // Source implements gslb-syncer's Source interface.
 type Source struct {
@@ -48,9 +53,13 @@ type Source struct {
 	firstEvent map[string]time.Time // key → when it was first enqueued
 
 	ctx      context.Context
-	last     []*gslbv1.Record
+	last     []health.Record
+	lastRes  Result
 	status   *statusWriter
 	lastKept int // len(KeptExpired) of the last build, to log changes only
+
+	servedMu sync.Mutex
+	served   []*gslbv1.Record // the table last published, with the members' health
 }
 
 // New returns a source; nothing runs before Load.
@@ -90,9 +99,16 @@ func (s *Source) enqueue(keys ...string) {
 	s.metrics.queueDepth.Set(float64(s.queue.Len()))
 }
 
-// Load connects to every cluster, waits (up to 30 s) for the caches, and
-// returns the first table. Clusters that do not answer count as unreachable.
+// Load is LoadChecked without the checks.
 func (s *Source) Load(ctx context.Context) ([]*gslbv1.Record, error) {
+	recs, err := s.LoadChecked(ctx)
+	return health.Records(recs), err
+}
+
+// LoadChecked connects to every cluster, waits (up to 30 s) for the
+// caches, and returns the first table, with the health checks of the
+// members. Clusters that do not answer count as unreachable.
+func (s *Source) LoadChecked(ctx context.Context) ([]health.Record, error) {
 	s.ctx = ctx
 	if err := s.reload(); err != nil {
 		return nil, err
@@ -101,8 +117,8 @@ func (s *Source) Load(ctx context.Context) ([]*gslbv1.Record, error) {
 	for time.Now().Before(deadline) && ctx.Err() == nil && !s.allSynced() {
 		time.Sleep(50 * time.Millisecond)
 	}
-	records, _ := s.build()
-	s.last = records
+	records, res := s.build()
+	s.last, s.lastRes = records, res
 	return records, nil
 }
 
@@ -260,8 +276,35 @@ func (s *Source) reload() error {
 	return nil
 }
 
-// Watch runs the work queue until ctx ends; it reports each changed table.
+// Watch is WatchChecked without the checks.
 func (s *Source) Watch(ctx context.Context, onChange func([]*gslbv1.Record), onError func(error)) error {
+	return s.WatchTimed(ctx, func(recs []health.Record, _ time.Time) { onChange(health.Records(recs)) }, onError)
+}
+
+// WatchChecked is WatchTimed without the times.
+func (s *Source) WatchChecked(ctx context.Context, onChange func([]health.Record), onError func(error)) error {
+	return s.WatchTimed(ctx, func(recs []health.Record, _ time.Time) { onChange(recs) }, onError)
+}
+
+// Served tells the source the table last published (with the health the
+// prober found): the policies' and host rules' status show it. It returns
+// at once; the records must not be modified afterwards.
+func (s *Source) Served(records []*gslbv1.Record) {
+	s.servedMu.Lock()
+	s.served = records
+	s.servedMu.Unlock()
+	s.queue.Add(healthKey)
+}
+
+func (s *Source) servedTable() []*gslbv1.Record {
+	s.servedMu.Lock()
+	defer s.servedMu.Unlock()
+	return s.served
+}
+
+// WatchTimed runs the work queue until ctx ends; it reports each changed
+// table, with the time of the oldest watch event it reflects.
+func (s *Source) WatchTimed(ctx context.Context, onChange func([]health.Record, time.Time), onError func(error)) error {
 	go func() {
 		t := time.NewTicker(s.opts.Reload)
 		defer t.Stop()
@@ -300,18 +343,23 @@ func (s *Source) Watch(ctx context.Context, onChange func([]*gslbv1.Record), onE
 			delete(s.firstEvent, k)
 		}
 		s.mu.Unlock()
-		records, res := s.build()
-		if !equalTables(records, s.last) {
-			s.last = records
-			onChange(records)
-			if !first.IsZero() {
+		if slices.ContainsFunc(keys, func(k string) bool { return k != healthKey }) {
+			records, res := s.build()
+			s.lastRes = res
+			if !equalTables(records, s.last) {
+				s.last = records
+				if first.IsZero() {
+					first = time.Now()
+				}
+				onChange(records, first)
 				s.metrics.latency.Observe(time.Since(first).Seconds())
 			}
 		}
+		res := s.lastRes
 		s.mu.Lock()
 		status := s.status // reload replaces it when the config cluster's credentials change
 		s.mu.Unlock()
-		if err := status.write(ctx, res, s.clusterStates()); err != nil && ctx.Err() == nil {
+		if err := status.write(ctx, res, s.clusterStates(), s.servedTable()); err != nil && ctx.Err() == nil {
 			onError(err)
 			for _, k := range keys {
 				s.queue.AddRateLimited(k)
@@ -364,7 +412,7 @@ func (s *Source) views() []ClusterView {
 }
 
 // build runs Build on the caches as they are now.
-func (s *Source) build() ([]*gslbv1.Record, Result) {
+func (s *Source) build() ([]health.Record, Result) {
 	s.mu.Lock()
 	cc := s.config
 	if prev := s.prevConfig; prev != nil {
@@ -388,11 +436,30 @@ func (s *Source) build() ([]*gslbv1.Record, Result) {
 		s.log.Warn("members of clusters unreachable past the grace period kept: no other member left", "fqdns", len(res.KeptExpired), "first", res.KeptExpired[0])
 	}
 	s.lastKept = len(res.KeptExpired)
-	return res.Records, res
+	unready := map[string]int{}
+	for _, r := range res.Records {
+		for _, m := range r.Members {
+			if m.Health == gslbv1.Health_HEALTH_DOWN && m.Cluster != "" {
+				unready[m.Cluster]++
+			}
+		}
+	}
+	for _, v := range in.Clusters {
+		s.metrics.unready.WithLabelValues(v.Name).Set(float64(unready[v.Name]))
+	}
+	out := make([]health.Record, len(res.Records))
+	for i, r := range res.Records {
+		out[i] = health.Record{Record: r, Checks: res.Checks[i]}
+	}
+	return out, res
 }
 
-func equalTables(a, b []*gslbv1.Record) bool {
-	return slices.EqualFunc(a, b, func(x, y *gslbv1.Record) bool { return proto.Equal(x, y) })
+func equalTables(a, b []health.Record) bool {
+	return slices.EqualFunc(a, b, func(x, y health.Record) bool {
+		return proto.Equal(x.Record, y.Record) && slices.EqualFunc(x.Checks, y.Checks, func(c, d *health.Check) bool {
+			return (c == nil) == (d == nil) && (c == nil || *c == *d)
+		})
+	})
 }
 
 // configCluster watches the policies and host rules.

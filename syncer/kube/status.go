@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 
 	corev1 "k8s.io/api/core/v1"
@@ -21,7 +22,37 @@ import (
 
 // maxStatusFQDNs bounds the FQDNs listed in a policy's status: with 10,000
 // matched FQDNs the full list made a 600 KB object written on every change.
-const maxStatusFQDNs = 100
+// maxStatusMembers bounds its unhealthy members in the same way.
+const (
+	maxStatusFQDNs   = 100
+	maxStatusMembers = 100
+	maxRuleMembers   = 256
+)
+
+// servedIndex is the table last published, by FQDN.
+type servedIndex map[string]*gslbv1.Record
+
+func indexServed(recs []*gslbv1.Record) servedIndex {
+	out := make(servedIndex, len(recs))
+	for _, r := range recs {
+		out[r.Fqdn] = r
+	}
+	return out
+}
+
+func healthName(h gslbv1.Health) string {
+	switch h {
+	case gslbv1.Health_HEALTH_UP:
+		return "Up"
+	case gslbv1.Health_HEALTH_DOWN:
+		return "Down"
+	}
+	return "Unknown"
+}
+
+func memberHealth(f string, m *gslbv1.Member) v1alpha1.MemberHealth {
+	return v1alpha1.MemberHealth{FQDN: f, Cluster: m.Cluster, Target: m.Address + m.Hostname, Health: healthName(m.Health), Reason: m.HealthReason}
+}
 
 // statusWriter writes the policies' and host rules' status, only when it
 // changed, and records an Event per new conflict.
@@ -33,7 +64,8 @@ type statusWriter struct {
 
 // PolicyStatus turns a PolicyResult into the status to write, keeping the
 // transition times of conditions that did not change.
-func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states map[string]ClusterState) v1alpha1.GlobalDeploymentPolicyStatus {
+// served holds the members' health as last published (nil: none yet).
+func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states map[string]ClusterState, served servedIndex) v1alpha1.GlobalDeploymentPolicyStatus {
 	st := v1alpha1.GlobalDeploymentPolicyStatus{
 		ObservedGeneration: p.Generation,
 		MatchedFQDNs:       slices.Clone(r.FQDNs[:min(len(r.FQDNs), maxStatusFQDNs)]),
@@ -65,12 +97,56 @@ func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states ma
 		syn.Status, syn.Reason, syn.Message = metav1.ConditionFalse, v1alpha1.ReasonClusterUnreachable, "unreachable member clusters: "+strings.Join(down, ", ")
 	}
 	meta.SetStatusCondition(&st.Conditions, syn)
+	healthy := map[string]int32{}
+	for _, f := range r.FQDNs {
+		rec := served[f]
+		if rec == nil {
+			continue
+		}
+		for _, m := range rec.Members {
+			switch {
+			case m.Health != gslbv1.Health_HEALTH_DOWN:
+				healthy[m.Cluster]++
+			case len(st.UnhealthyMembers) < maxStatusMembers:
+				st.UnhealthyMembers = append(st.UnhealthyMembers, memberHealth(f, m))
+			}
+		}
+	}
+	for i := range st.Clusters {
+		if served == nil {
+			st.Clusters[i].Healthy = st.Clusters[i].Members
+		} else {
+			st.Clusters[i].Healthy = min(healthy[st.Clusters[i].Cluster], st.Clusters[i].Members)
+		}
+	}
 	return st
 }
 
-func (w *statusWriter) write(ctx context.Context, res Result, states map[string]ClusterState) error {
+// HostRuleStatus turns a HostRuleResult into the status to write.
+func HostRuleStatus(r *v1alpha1.GSLBHostRule, hr *HostRuleResult, served servedIndex) v1alpha1.GSLBHostRuleStatus {
+	st := v1alpha1.GSLBHostRuleStatus{ObservedGeneration: r.Generation, Conditions: slices.Clone(r.Status.Conditions)}
+	c := metav1.Condition{Type: v1alpha1.ConditionAccepted, Status: metav1.ConditionTrue, Reason: hr.Reason, Message: hr.Message, ObservedGeneration: r.Generation}
+	if !hr.Accepted {
+		c.Status = metav1.ConditionFalse
+	}
+	meta.SetStatusCondition(&st.Conditions, c)
+	if f, err := gslbv1.CanonicalName(r.Spec.FQDN); err == nil && hr.Accepted {
+		if rec := served[f]; rec != nil {
+			for _, m := range rec.Members[:min(len(rec.Members), maxRuleMembers)] {
+				st.Members = append(st.Members, memberHealth(f, m))
+			}
+		}
+	}
+	return st
+}
+
+func (w *statusWriter) write(ctx context.Context, res Result, states map[string]ClusterState, served []*gslbv1.Record) error {
 	if w == nil || w.cc == nil {
 		return nil
+	}
+	var idx servedIndex
+	if served != nil {
+		idx = indexServed(served)
 	}
 	ps, rs := w.cc.list()
 	var errs []error
@@ -79,7 +155,7 @@ func (w *statusWriter) write(ctx context.Context, res Result, states map[string]
 		if r == nil {
 			continue
 		}
-		st := PolicyStatus(p, r, states)
+		st := PolicyStatus(p, r, states, idx)
 		for _, c := range r.Conflicts {
 			if k := Key(p) + "|" + c; !w.events[k] {
 				w.events[k] = true
@@ -96,12 +172,7 @@ func (w *statusWriter) write(ctx context.Context, res Result, states map[string]
 		if hr == nil {
 			continue
 		}
-		st := v1alpha1.GSLBHostRuleStatus{ObservedGeneration: r.Generation, Conditions: slices.Clone(r.Status.Conditions)}
-		c := metav1.Condition{Type: v1alpha1.ConditionAccepted, Status: metav1.ConditionTrue, Reason: hr.Reason, Message: hr.Message, ObservedGeneration: r.Generation}
-		if !hr.Accepted {
-			c.Status = metav1.ConditionFalse
-		}
-		meta.SetStatusCondition(&st.Conditions, c)
+		st := HostRuleStatus(r, hr, idx)
 		if equality.Semantic.DeepEqual(st, r.Status) {
 			continue
 		}
