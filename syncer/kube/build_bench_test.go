@@ -2,7 +2,15 @@ package kube
 
 import (
 	"fmt"
+	"log/slog"
 	"testing"
+	"time"
+
+	"github.com/gslbdns/gslb/syncer/health"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 
@@ -44,5 +52,78 @@ func BenchmarkBuild(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkChange is the syncer's work for one changed object with n FQDNs
+// per cluster: reading the caches (view), Build, and the comparison with
+// the last table.
+func BenchmarkChange(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("fqdns=%d", n), func(b *testing.B) {
+			var members []*member
+			for c := range 3 {
+				st := &stores{svc: cache.NewIndexer(cache.MetaNamespaceKeyFunc, objectIndexers()),
+					ing: cache.NewIndexer(cache.MetaNamespaceKeyFunc, objectIndexers()),
+					ns:  cache.NewStore(cache.MetaNamespaceKeyFunc), eps: cache.NewIndexer(cache.MetaNamespaceKeyFunc, sliceIndexers())}
+				for i := range n {
+					name := fmt.Sprintf("p%05d", i)
+					_ = st.ing.Add(benchIngress(name, fmt.Sprintf("127.%d.%d.%d", 20+c, i/250, i%250+1)))
+					_ = st.eps.Add(&discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name,
+						Labels: map[string]string{discoveryv1.LabelServiceName: name}}, Endpoints: make([]discoveryv1.Endpoint, 3)})
+				}
+				_ = st.ns.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}})
+				members = append(members, &member{name: fmt.Sprintf("c%d", c), served: st, up: true, m: newMetrics(nil), opts: &Options{Grace: time.Minute}})
+			}
+			pol := scaleInput(1).Policies
+			s := &Source{metrics: newMetrics(nil), opts: Options{Zones: []string{"avi.iberia.local."}}, log: slog.New(slog.DiscardHandler)}
+			last, _ := func() ([]health.Record, Result) {
+				vs := make([]ClusterView, len(members))
+				for i, m := range members {
+					vs[i] = m.view()
+				}
+				res := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
+				return toChecked(res), res
+			}()
+			b.Run("partial", func(b *testing.B) {
+				b.ReportAllocs()
+				dirty := []string{"p00042.avi.iberia.local."}
+				for b.Loop() {
+					vs := make([]ClusterView, len(members))
+					for i, m := range members {
+						vs[i] = m.partialView(dirty)
+					}
+					res := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
+					if !equalTables(mergeRecords(last, dirty, res), last) {
+						b.Fatal("changed")
+					}
+				}
+			})
+			b.Run("full", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					vs := make([]ClusterView, len(members))
+					for i, m := range members {
+						vs[i] = m.view()
+					}
+					res := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
+					if !equalTables(toChecked(res), last) {
+						b.Fatal("changed")
+					}
+				}
+			})
+		})
+	}
+}
+
+func benchIngress(name, ip string) *networkingv1.Ingress {
+	pt := networkingv1.PathTypePrefix
+	return &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name, Labels: map[string]string{"app": "gslb"}},
+		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: name + ".avi.iberia.local", IngressRuleValue: networkingv1.IngressRuleValue{
+			HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &pt,
+				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: name}}}}},
+		}}}},
+		Status: networkingv1.IngressStatus{LoadBalancer: networkingv1.IngressLoadBalancerStatus{Ingress: []networkingv1.IngressLoadBalancerIngress{{IP: ip}}}},
 	}
 }

@@ -21,7 +21,8 @@ import (
 
 // stores are one generation of a member's informer caches.
 type stores struct {
-	svc, ing, ns, eps cache.Store
+	svc, ing, eps cache.Indexer // indexed by FQDN and backend Service; slices by Service
+	ns            cache.Store
 }
 
 // member is one member cluster: informers on its Services, Ingresses,
@@ -45,8 +46,31 @@ type member struct {
 	cancel    context.CancelFunc // stops everything of this member
 }
 
-// backendIndex indexes Services and Ingresses by their backend Services.
-const backendIndex = "backend"
+// The indexes of the caches: Services and Ingresses by their backend
+// Services and by FQDN; EndpointSlices by Service.
+const (
+	backendIndex = "backend"
+	fqdnIndex    = "fqdn"
+	serviceIndex = "service"
+)
+
+// objectIndexers index Services and Ingresses.
+func objectIndexers() cache.Indexers {
+	return cache.Indexers{
+		backendIndex: func(o any) ([]string, error) { return BackendServices(o), nil },
+		fqdnIndex:    func(o any) ([]string, error) { return ObjectFQDNs(o), nil },
+	}
+}
+
+// sliceIndexers index EndpointSlices.
+func sliceIndexers() cache.Indexers {
+	return cache.Indexers{serviceIndex: func(o any) ([]string, error) {
+		if k, ok := SliceService(o); ok {
+			return []string{k}, nil
+		}
+		return nil, nil
+	}}
+}
 
 func configHash(cfg *rest.Config) string {
 	b, _ := json.Marshal(struct {
@@ -172,9 +196,9 @@ func (c *member) startGeneration(ctx context.Context) {
 	eps := fe.Discovery().V1().EndpointSlices().Informer()
 	// An EndpointSlice change concerns the FQDNs of the objects whose
 	// backends include its Service.
-	byBackend := cache.Indexers{backendIndex: func(o any) ([]string, error) { return BackendServices(o), nil }}
-	_ = svc.AddIndexers(byBackend)
-	_ = ing.AddIndexers(byBackend)
+	_ = svc.AddIndexers(objectIndexers())
+	_ = ing.AddIndexers(objectIndexers())
+	_ = eps.AddIndexers(sliceIndexers())
 	sliceChanged := func(o any) {
 		if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
 			o = d.Obj
@@ -247,7 +271,7 @@ func (c *member) startGeneration(ctx context.Context) {
 		c.stopGen()
 	}
 	c.stopGen = stopGen
-	c.served = &stores{svc: svc.GetStore(), ing: ing.GetStore(), ns: ns.GetStore(), eps: eps.GetStore()}
+	c.served = &stores{svc: svc.GetIndexer(), ing: ing.GetIndexer(), ns: ns.GetStore(), eps: eps.GetIndexer()}
 	c.up, c.replacing = true, false
 	c.m.clusterUp.WithLabelValues(c.name).Set(1)
 	c.log.Info("member cluster synced", "services", len(c.served.svc.ListKeys()), "ingresses", len(c.served.ing.ListKeys()),
@@ -255,8 +279,9 @@ func (c *member) startGeneration(ctx context.Context) {
 	go c.notify(allKey)
 }
 
-// view returns the cluster's objects as last seen and its state.
-func (c *member) view() ClusterView {
+// snapshot returns the caches last synced (nil: none yet) and the view of
+// the cluster without objects.
+func (c *member) snapshot() (*stores, ClusterView) {
 	c.mu.Lock()
 	st, up, since := c.served, c.up || c.replacing, c.downSince
 	c.mu.Unlock()
@@ -269,6 +294,71 @@ func (c *member) view() ClusterView {
 	default:
 		v.State = ClusterExpired
 	}
+	return st, v
+}
+
+// partialView is the cluster as view sees it, restricted to the objects
+// that ask for one of fqdns, their namespaces and their Services'
+// endpoints: Build on partial views gives the records of those FQDNs.
+func (c *member) partialView(fqdns []string) ClusterView {
+	st, v := c.snapshot()
+	if st == nil {
+		return v
+	}
+	seen := map[any]bool{}
+	v.Endpoints = map[string]EndpointCount{}
+	for _, f := range fqdns {
+		for _, idx := range []cache.Indexer{st.svc, st.ing} {
+			objs, _ := idx.ByIndex(fqdnIndex, f)
+			for _, o := range objs {
+				if seen[o] {
+					continue
+				}
+				seen[o] = true
+				var ob Object
+				var ok bool
+				switch x := o.(type) {
+				case *corev1.Service:
+					ob, ok = ServiceObject(x)
+				case *networkingv1.Ingress:
+					ob, ok = IngressObject(x)
+				}
+				if !ok {
+					continue
+				}
+				v.Objects = append(v.Objects, ob)
+				if _, done := v.NamespaceLabels[ob.Namespace]; !done {
+					var lbls map[string]string
+					if n, exists, _ := st.ns.GetByKey(ob.Namespace); exists {
+						lbls = n.(*corev1.Namespace).Labels
+					}
+					v.NamespaceLabels[ob.Namespace] = lbls
+				}
+				for _, bs := range ob.Backends {
+					for _, b := range bs {
+						k := ob.Namespace + "/" + b
+						if _, done := v.Endpoints[k]; done {
+							continue
+						}
+						sl, _ := st.eps.ByIndex(serviceIndex, k)
+						es := make([]*discoveryv1.EndpointSlice, 0, len(sl))
+						for _, e := range sl {
+							es = append(es, e.(*discoveryv1.EndpointSlice))
+						}
+						if cnt, ok := CountEndpoints(es)[k]; ok {
+							v.Endpoints[k] = cnt
+						}
+					}
+				}
+			}
+		}
+	}
+	return v
+}
+
+// view returns the cluster's objects as last seen and its state.
+func (c *member) view() ClusterView {
+	st, v := c.snapshot()
 	if st == nil {
 		return v
 	}

@@ -5,14 +5,15 @@ import (
 )
 
 type metrics struct {
-	clusterUp   *prometheus.GaugeVec
-	objects     *prometheus.GaugeVec
-	queueDepth  prometheus.Gauge
-	latency     prometheus.Histogram
-	keptExpired prometheus.Gauge
-	builds      prometheus.Counter
-	records     prometheus.Gauge
-	unready     *prometheus.GaugeVec
+	clusterUp     *prometheus.GaugeVec
+	objects       *prometheus.GaugeVec
+	queueDepth    prometheus.Gauge
+	latency       prometheus.Histogram
+	keptExpired   prometheus.Gauge
+	builds        prometheus.Counter
+	partialBuilds prometheus.Counter
+	records       prometheus.Gauge
+	unready       *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -32,12 +33,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		keptExpired: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_kept_expired_fqdns",
 			Help: "FQDNs served by members of clusters unreachable past the grace period, because no other member is left."}),
 		builds: prometheus.NewCounter(prometheus.CounterOpts{Name: "gslb_syncer_kube_builds_total",
-			Help: "Tables built from the caches."}),
+			Help: "Full builds of the table from the caches (policy, namespace or cluster changes, and status)."}),
+		partialBuilds: prometheus.NewCounter(prometheus.CounterOpts{Name: "gslb_syncer_kube_partial_builds_total",
+			Help: "Builds of the records of the changed FQDNs only."}),
 		records: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_records",
 			Help: "Records in the last table built."}),
 		unready: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_unready_members",
 			Help: "Members of a cluster whose backend Services have no ready endpoint (served down)."}, []string{"cluster"}),
 	}
-	reg.MustRegister(m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.records, m.unready)
+	reg.MustRegister(m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.partialBuilds, m.records, m.unready)
 	return m
 }

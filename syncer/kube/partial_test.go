@@ -1,0 +1,170 @@
+package kube
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// randomCluster mutates the caches of one member cluster at random, as
+// watch events would, and returns the FQDNs each change concerns (what the
+// event handlers enqueue).
+type randomCluster struct {
+	r  *rand.Rand
+	m  *member
+	st *stores
+}
+
+func newRandomCluster(r *rand.Rand, name string) *randomCluster {
+	st := &stores{svc: cache.NewIndexer(cache.MetaNamespaceKeyFunc, objectIndexers()),
+		ing: cache.NewIndexer(cache.MetaNamespaceKeyFunc, objectIndexers()),
+		ns:  cache.NewStore(cache.MetaNamespaceKeyFunc), eps: cache.NewIndexer(cache.MetaNamespaceKeyFunc, sliceIndexers())}
+	_ = st.ns.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{"env": "prod"}}})
+	_ = st.ns.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "b"}})
+	m := &member{name: name, served: st, up: true, m: newMetrics(nil), opts: &Options{Grace: time.Minute}}
+	return &randomCluster{r: r, m: m, st: st}
+}
+
+func (c *randomCluster) fqdn() string { return fmt.Sprintf("f%02d.avi.iberia.local", c.r.IntN(30)) }
+
+func (c *randomCluster) labels() map[string]string {
+	return map[string]string{"app": []string{"gslb", "other", "none"}[c.r.IntN(3)]}
+}
+
+func (c *randomCluster) addr() string { return fmt.Sprintf("127.0.%d.%d", c.r.IntN(4), 1+c.r.IntN(3)) }
+
+// change makes one random change and returns the FQDNs to rebuild.
+func (c *randomCluster) change() []string {
+	ns := []string{"a", "b"}[c.r.IntN(2)]
+	name := fmt.Sprintf("o%d", c.r.IntN(12))
+	svcName := fmt.Sprintf("s%d", c.r.IntN(6))
+	switch c.r.IntN(5) {
+	case 0, 1: // create or update an Ingress (one or two hosts, one or two backends)
+		pt := networkingv1.PathTypePrefix
+		in := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: c.labels()}}
+		for range 1 + c.r.IntN(2) {
+			var paths []networkingv1.HTTPIngressPath
+			for range 1 + c.r.IntN(2) {
+				paths = append(paths, networkingv1.HTTPIngressPath{Path: "/", PathType: &pt, Backend: networkingv1.IngressBackend{
+					Service: &networkingv1.IngressServiceBackend{Name: fmt.Sprintf("s%d", c.r.IntN(6))}}})
+			}
+			in.Spec.Rules = append(in.Spec.Rules, networkingv1.IngressRule{Host: c.fqdn(),
+				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}}})
+		}
+		in.Status.LoadBalancer.Ingress = []networkingv1.IngressLoadBalancerIngress{{IP: c.addr()}}
+		return c.put(c.st.ing, in)
+	case 2: // create or update a LoadBalancer Service
+		s := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: svcName, Labels: c.labels(),
+			Annotations: map[string]string{v1alpha1.AnnotationHostname: c.fqdn()}},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Ports: []corev1.ServicePort{{Port: 80}}}}
+		s.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: c.addr()}}
+		return c.put(c.st.svc, s)
+	case 3: // delete an object
+		idx := []cache.Indexer{c.st.svc, c.st.ing}[c.r.IntN(2)]
+		keys := idx.ListKeys()
+		if len(keys) == 0 {
+			return nil
+		}
+		o, _, _ := idx.GetByKey(keys[c.r.IntN(len(keys))])
+		_ = idx.Delete(o)
+		return ObjectFQDNs(o)
+	default: // an EndpointSlice: ready, not ready, or gone
+		key := ns + "/" + svcName
+		sl := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: svcName,
+			Labels: map[string]string{discoveryv1.LabelServiceName: svcName}}, AddressType: discoveryv1.AddressTypeIPv4}
+		ready := c.r.IntN(3) > 0
+		sl.Endpoints = []discoveryv1.Endpoint{{Conditions: discoveryv1.EndpointConditions{Ready: &ready}}}
+		if c.r.IntN(4) == 0 {
+			_ = c.st.eps.Delete(sl)
+		} else {
+			_ = c.st.eps.Update(sl)
+		}
+		var fqdns []string
+		for _, idx := range []cache.Indexer{c.st.svc, c.st.ing} {
+			objs, _ := idx.ByIndex(backendIndex, key)
+			for _, o := range objs {
+				fqdns = append(fqdns, ObjectFQDNs(o)...)
+			}
+		}
+		return fqdns
+	}
+}
+
+func (c *randomCluster) put(idx cache.Indexer, o any) []string {
+	var fqdns []string
+	if old, ok, _ := idx.Get(o); ok {
+		fqdns = ObjectFQDNs(old)
+	}
+	_ = idx.Update(o)
+	return append(fqdns, ObjectFQDNs(o)...)
+}
+
+// Rebuilding only the changed FQDNs gives the table a full build gives,
+// over random changes of objects and endpoints in three clusters, with two
+// overlapping policies (conflicts), a host rule and a health check.
+func TestPartialBuildEqualsFull(t *testing.T) {
+	for seed := range uint64(20) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		var cs []*randomCluster
+		for _, n := range []string{"s1az1", "s1az2", "s2"} {
+			cs = append(cs, newRandomCluster(r, n))
+		}
+		older := gdp("older", 0, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
+			s.HealthCheck = &v1alpha1.HealthCheck{Type: v1alpha1.HealthCheckTCP}
+		})
+		newer := gdp("newer", 5, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
+			s.MatchRules.AppSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+				{Key: "app", Operator: metav1.LabelSelectorOpIn, Values: []string{"gslb", "other"}}}}
+			s.MatchRules.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}
+			s.MatchClusters = []string{"s2", "s1az1"}
+			s.EndpointReadiness = v1alpha1.ReadinessAny
+		})
+		hr := &v1alpha1.GSLBHostRule{ObjectMeta: metav1.ObjectMeta{Namespace: "gslb", Name: "h"},
+			Spec: v1alpha1.GSLBHostRuleSpec{FQDN: "f03.avi.iberia.local", ThirdPartyMembers: []v1alpha1.ThirdPartyMember{{Address: "192.0.2.1", Weight: 1}}}}
+		full := func(view func(*randomCluster) ClusterView) Result {
+			in := Input{Policies: []*v1alpha1.GlobalDeploymentPolicy{older, newer}, HostRules: []*v1alpha1.GSLBHostRule{hr},
+				Zones: []string{"avi.iberia.local."}}
+			for _, c := range cs {
+				in.Clusters = append(in.Clusters, view(c))
+			}
+			return Build(in)
+		}
+		table := toChecked(full(func(c *randomCluster) ClusterView { return c.m.view() }))
+		for step := range 150 {
+			c := cs[r.IntN(len(cs))]
+			dirty := c.change()
+			slices.Sort(dirty)
+			dirty = slices.Compact(dirty)
+			table = mergeRecords(table, dirty, full(func(c *randomCluster) ClusterView { return c.m.partialView(dirty) }))
+			want := toChecked(full(func(c *randomCluster) ClusterView { return c.m.view() }))
+			if !equalTables(table, want) {
+				for i := range max(len(table), len(want)) {
+					var g, w string
+					if i < len(table) {
+						g = table[i].Record.String()
+					}
+					if i < len(want) {
+						w = want[i].Record.String()
+					}
+					if g != w {
+						t.Fatalf("seed %d step %d (dirty %v): record %d\n got %s\nwant %s", seed, step, dirty, i, g, w)
+					}
+				}
+				t.Fatalf("seed %d step %d: checks differ", seed, step)
+			}
+		}
+		if len(table) == 0 {
+			t.Errorf("seed %d: empty table: the test exercises nothing", seed)
+		}
+	}
+}
