@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +249,36 @@ func TestStatusShowsMemberHealth(t *testing.T) {
 	hs := HostRuleStatus(hr, &HostRuleResult{Accepted: true, Reason: v1alpha1.ReasonValid}, served)
 	if len(hs.Members) != 3 || hs.Members[0].Health != "Down" || hs.Members[1].Health != "Unknown" {
 		t.Errorf("host rule members %+v", hs.Members)
+	}
+}
+
+// The caches keep what Build reads: an object and its stripped copy give
+// the same Object.
+func TestStripKeepsWhatBuildReads(t *testing.T) {
+	pt := networkingv1.PathTypePrefix
+	in := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "i", Labels: gslbApp,
+		Annotations: map[string]string{"big": strings.Repeat("x", 1000)}, ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "m"}}},
+		Spec: networkingv1.IngressSpec{
+			DefaultBackend: &networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "def", Port: networkingv1.ServiceBackendPort{Number: 80}}},
+			Rules: []networkingv1.IngressRule{{Host: "a.example", IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+				Paths: []networkingv1.HTTPIngressPath{{Path: "/x", PathType: &pt, Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "web"}}}}}}},
+				{Host: "b.example"}}},
+		Status: networkingv1.IngressStatus{LoadBalancer: networkingv1.IngressLoadBalancerStatus{Ingress: []networkingv1.IngressLoadBalancerIngress{{IP: "192.0.2.1"}, {Hostname: "lb.example"}}}},
+	}
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s", Labels: gslbApp,
+		Annotations: map[string]string{v1alpha1.AnnotationExternalDNS: "s.example,t.example", "other": "x"}},
+		Spec:   corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Ports: []corev1.ServicePort{{Name: "h", Port: 8080, Protocol: corev1.ProtocolTCP}}},
+		Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{IP: "2001:db8::1"}}}}}
+	si, _ := stripManaged(in)
+	ss, _ := stripManaged(svc)
+	a, _ := IngressObject(in)
+	b, _ := IngressObject(si.(*networkingv1.Ingress))
+	c, _ := ServiceObject(svc)
+	d, _ := ServiceObject(ss.(*corev1.Service))
+	if fmt.Sprint(a) != fmt.Sprint(b) || fmt.Sprint(c) != fmt.Sprint(d) || len(a.FQDNs) != 2 || len(c.FQDNs) != 2 {
+		t.Errorf("ingress\n%+v\n%+v\nservice\n%+v\n%+v", a, b, c, d)
+	}
+	if si.(*networkingv1.Ingress).Annotations != nil || si.(*networkingv1.Ingress).ManagedFields != nil || len(ss.(*corev1.Service).Annotations) != 1 {
+		t.Errorf("not stripped: %+v %+v", si, ss)
 	}
 }
