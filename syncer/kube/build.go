@@ -59,12 +59,16 @@ type PolicyResult struct {
 	FQDNs           []string // served by this policy
 	Conflicts       []string // "fqdn: also matched by ns/name"
 	Clusters        []v1alpha1.ClusterSyncStatus
+	// Unresolved says which references to clusters that are not members
+	// were ignored ("" when all resolve).
+	Unresolved string
 }
 
 // HostRuleResult is what Build found for one host rule.
 type HostRuleResult struct {
 	Accepted        bool
 	Reason, Message string
+	Unresolved      string // as in PolicyResult
 }
 
 // Result is the table and the status of every policy and host rule, keyed
@@ -364,14 +368,20 @@ func compilePolicy(p *v1alpha1.GlobalDeploymentPolicy, known map[string]int, clu
 			return reject(v1alpha1.ReasonInvalidSelector, "matchRules.namespaceSelector: %v", err)
 		}
 	}
+	// A cluster that is not a member (a typo, or a cluster removed from
+	// the members) is ignored and reported: refusing the policy would take
+	// all its FQDNs out of the DNS.
+	var unknownMatch []string
 	for _, c := range p.Spec.MatchClusters {
 		if _, ok := known[c]; !ok {
-			return reject(v1alpha1.ReasonUnknownCluster, "matchClusters: %q is not a member cluster (members: %s)", c, memberNames(clusters))
+			unknownMatch = append(unknownMatch, c)
 		}
 	}
-	if pp.split, err = compileSplit(p.Spec.TrafficSplit, known, clusters); err != nil {
-		return reject(v1alpha1.ReasonUnknownCluster, "%v", err)
+	var unknownSplit []string
+	if pp.split, unknownSplit, err = compileSplit(p.Spec.TrafficSplit, known); err != nil {
+		return reject(v1alpha1.ReasonInvalidSplit, "%v", err)
 	}
+	pp.res.Unresolved = unresolved(unknownMatch, unknownSplit, clusters)
 	if err := checkDown(p.Spec.DownResponse); err != nil {
 		return reject(v1alpha1.ReasonInvalidAddress, "%v", err)
 	}
@@ -386,7 +396,7 @@ func compilePolicy(p *v1alpha1.GlobalDeploymentPolicy, known map[string]int, clu
 		return reject(v1alpha1.ReasonInvalidHealthCheck, "endpointReadiness %q is not one of All, Any, Ignore", pp.readiness)
 	}
 	if len(p.Spec.MatchClusters) > 0 {
-		pp.clusters = slices.Clone(p.Spec.MatchClusters)
+		pp.clusters = slices.DeleteFunc(slices.Clone(p.Spec.MatchClusters), func(c string) bool { _, ok := known[c]; return !ok })
 		slices.SortFunc(pp.clusters, func(a, b string) int { return cmp.Compare(known[a], known[b]) })
 		pp.clusters = slices.Compact(pp.clusters)
 	} else {
@@ -398,18 +408,46 @@ func compilePolicy(p *v1alpha1.GlobalDeploymentPolicy, known map[string]int, clu
 	return pp
 }
 
-func compileSplit(ts []v1alpha1.TrafficSplit, known map[string]int, clusters []ClusterView) (map[string]v1alpha1.TrafficSplit, error) {
+// compileSplit returns the split by cluster, and the clusters it names
+// that are not members (their entries are left out).
+func compileSplit(ts []v1alpha1.TrafficSplit, known map[string]int) (map[string]v1alpha1.TrafficSplit, []string, error) {
 	split := map[string]v1alpha1.TrafficSplit{}
+	var unknown []string
 	for _, t := range ts {
-		if _, ok := known[t.Cluster]; !ok {
-			return nil, fmt.Errorf("trafficSplit: %q is not a member cluster (members: %s)", t.Cluster, memberNames(clusters))
-		}
 		if t.Weight < 0 || t.Weight > gslbv1.MaxWeight || t.Priority < 0 {
-			return nil, fmt.Errorf("trafficSplit: cluster %q: weight %d or priority %d out of range", t.Cluster, t.Weight, t.Priority)
+			return nil, nil, fmt.Errorf("trafficSplit: cluster %q: weight %d or priority %d out of range", t.Cluster, t.Weight, t.Priority)
+		}
+		if _, ok := known[t.Cluster]; !ok {
+			unknown = append(unknown, t.Cluster)
+			continue
 		}
 		split[t.Cluster] = t
 	}
-	return split, nil
+	return split, unknown, nil
+}
+
+// unresolved describes the ignored references to clusters that are not
+// members.
+func unresolved(match, split []string, clusters []ClusterView) string {
+	var parts []string
+	if len(match) > 0 {
+		parts = append(parts, fmt.Sprintf("matchClusters %s", quoteAll(match)))
+	}
+	if len(split) > 0 {
+		parts = append(parts, fmt.Sprintf("trafficSplit %s", quoteAll(split)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: not a member cluster, ignored (members: %s)", strings.Join(parts, " and "), memberNames(clusters))
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
 }
 
 func checkDown(d *v1alpha1.DownResponse) error {
@@ -453,10 +491,12 @@ func compileHostRules(in []*v1alpha1.GSLBHostRule, known map[string]int, zones [
 			continue
 		}
 		hr := &hostRule{obj: r, res: res, fqdn: f}
-		if hr.split, err = compileSplit(r.Spec.TrafficSplit, known, nil); err != nil {
-			reject(v1alpha1.ReasonUnknownCluster, "%v", err)
+		var unknown []string
+		if hr.split, unknown, err = compileSplit(r.Spec.TrafficSplit, known); err != nil {
+			reject(v1alpha1.ReasonInvalidSplit, "%v", err)
 			continue
 		}
+		res.Unresolved = unresolved(nil, unknown, nil)
 		if err := checkDown(r.Spec.DownResponse); err != nil {
 			reject(v1alpha1.ReasonInvalidAddress, "%v", err)
 			continue

@@ -9,6 +9,7 @@ import (
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 
 	"google.golang.org/protobuf/encoding/prototext"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -165,17 +166,22 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "unknown cluster in trafficSplit refused with a reason",
+			name: "unknown clusters in trafficSplit and matchClusters ignored and reported",
 			in: func() Input {
 				return Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
 					s.TrafficSplit = append(s.TrafficSplit, v1alpha1.TrafficSplit{Cluster: "s9", Weight: 1})
+					s.MatchClusters = []string{"s1az1", "gone", "s2"}
 				})}}
 			},
-			absent: []string{hello},
+			want: map[string]string{hello: "s1az1=127.0.0.11/6/0 s2=127.0.0.13/2/0"},
 			check: func(t *testing.T, r Result) {
 				p := r.Policies["gslb/p"]
-				if p.Accepted || p.Reason != v1alpha1.ReasonUnknownCluster || !strings.Contains(p.Message, `"s9"`) {
+				if !p.Accepted || p.Unresolved != `matchClusters "gone" and trafficSplit "s9": not a member cluster, ignored (members: s1az1, s1az2, s2)` {
 					t.Errorf("policy %+v", p)
+				}
+				st := PolicyStatus(gdp("p", 0), p, nil, nil)
+				if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionResolvedRefs); c == nil || c.Status != metav1.ConditionFalse || c.Reason != v1alpha1.ReasonUnknownCluster {
+					t.Errorf("ResolvedRefs %+v", c)
 				}
 			},
 		},

@@ -97,6 +97,7 @@ func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states ma
 		syn.Status, syn.Reason, syn.Message = metav1.ConditionFalse, v1alpha1.ReasonClusterUnreachable, "unreachable member clusters: "+strings.Join(down, ", ")
 	}
 	meta.SetStatusCondition(&st.Conditions, syn)
+	meta.SetStatusCondition(&st.Conditions, resolvedRefs(r.Unresolved, p.Generation))
 	healthy := map[string]int32{}
 	for _, f := range r.FQDNs {
 		rec := served[f]
@@ -122,6 +123,15 @@ func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states ma
 	return st
 }
 
+func resolvedRefs(unresolved string, gen int64) metav1.Condition {
+	c := metav1.Condition{Type: v1alpha1.ConditionResolvedRefs, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonResolvedRefs,
+		Message: "every cluster named is a member", ObservedGeneration: gen}
+	if unresolved != "" {
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, v1alpha1.ReasonUnknownCluster, unresolved
+	}
+	return c
+}
+
 // HostRuleStatus turns a HostRuleResult into the status to write.
 func HostRuleStatus(r *v1alpha1.GSLBHostRule, hr *HostRuleResult, served servedIndex) v1alpha1.GSLBHostRuleStatus {
 	st := v1alpha1.GSLBHostRuleStatus{ObservedGeneration: r.Generation, Conditions: slices.Clone(r.Status.Conditions)}
@@ -130,6 +140,7 @@ func HostRuleStatus(r *v1alpha1.GSLBHostRule, hr *HostRuleResult, served servedI
 		c.Status = metav1.ConditionFalse
 	}
 	meta.SetStatusCondition(&st.Conditions, c)
+	meta.SetStatusCondition(&st.Conditions, resolvedRefs(hr.Unresolved, r.Generation))
 	if f, err := gslbv1.CanonicalName(r.Spec.FQDN); err == nil && hr.Accepted {
 		if rec := served[f]; rec != nil {
 			for _, m := range rec.Members[:min(len(rec.Members), maxRuleMembers)] {

@@ -350,9 +350,13 @@ func TestKubeScenario(t *testing.T) {
 		unk.Spec.MatchRules.AppSelector.MatchLabels = gslbApp("unknown")
 		unk.Spec.TrafficSplit = append(unk.Spec.TrafficSplit, v1alpha1.TrafficSplit{Cluster: "s9", Weight: 1})
 		must(t, kubescenario.Apply(ctx, l.dyn, unk))
+		// The unknown cluster is ignored and reported; the rest serves.
 		harness.Eventually(t, wait, func() error {
 			p := l.policy(t, "unknown-cluster")
-			if c := cond(p, "Accepted"); c.Status != "False" || c.Reason != v1alpha1.ReasonUnknownCluster || !strings.Contains(c.Message, "s9") {
+			if c := cond(p, "ResolvedRefs"); c.Status != "False" || c.Reason != v1alpha1.ReasonUnknownCluster || !strings.Contains(c.Message, `"s9"`) {
+				return fmt.Errorf("ResolvedRefs %+v", c)
+			}
+			if c := cond(p, "Accepted"); c.Status != "True" {
 				return fmt.Errorf("Accepted %+v", c)
 			}
 			return nil

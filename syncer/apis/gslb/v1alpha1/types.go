@@ -386,6 +386,12 @@ type GSLBHostRuleList struct {
 const (
 	ConditionAccepted = "Accepted"
 	ConditionSynced   = "Synced"
+	// ConditionResolvedRefs is False when trafficSplit or matchClusters
+	// name a cluster that is not a member (reason UnknownCluster): those
+	// entries are ignored, the rest of the policy serves.
+	ConditionResolvedRefs = "ResolvedRefs"
+
+	ReasonResolvedRefs = "ResolvedRefs"
 
 	ReasonValid              = "Valid"
 	ReasonUnknownCluster     = "UnknownCluster"
@@ -396,6 +402,7 @@ const (
 	ReasonPushed             = "Pushed"
 	ReasonClusterUnreachable = "ClusterUnreachable"
 	ReasonInvalidHealthCheck = "InvalidHealthCheck"
+	ReasonInvalidSplit       = "InvalidTrafficSplit"
 )
 
 // Cluster states in ClusterSyncStatus.
