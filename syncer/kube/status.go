@@ -192,15 +192,18 @@ func (w *statusWriter) write(ctx context.Context, res Result, states map[string]
 	return errors.Join(errs...)
 }
 
+// patch replaces the whole status (a JSON patch "add" of /status): a merge
+// patch would keep the fields the new status leaves out, such as the last
+// unhealthy member once it recovers.
 func (w *statusWriter) patch(ctx context.Context, ns, name, resource string, status any) error {
-	body, err := json.Marshal(map[string]any{"status": status})
+	body, err := json.Marshal([]map[string]any{{"op": "add", "path": "/status", "value": status}})
 	if err != nil {
 		return err
 	}
 	gvr := v1alpha1.SchemeGroupVersion.WithResource(resource)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	_, err = w.cc.dyn.Resource(gvr).Namespace(ns).Patch(ctx, name, types.MergePatchType, body, metav1.PatchOptions{}, "status")
+	_, err = w.cc.dyn.Resource(gvr).Namespace(ns).Patch(ctx, name, types.JSONPatchType, body, metav1.PatchOptions{}, "status")
 	if err != nil {
 		return fmt.Errorf("status of %s %s/%s: %w", resource, ns, name, err)
 	}
