@@ -119,6 +119,14 @@ func (s *Source) Watch(ctx context.Context, onChange func([]*gslbv1.Record), onE
 
 // WatchChecked is Watch, with the health checks of the records' members.
 func (s *Source) WatchChecked(ctx context.Context, onChange func([]health.Record), onError func(error)) error {
+	return s.WatchTimed(ctx, func(recs []health.Record, _ time.Time) { onChange(recs) }, onError)
+}
+
+// WatchTimed is WatchChecked, with the time each change was first noticed
+// (Options.Clock's): the first file system event of the burst that led to
+// the read, the poll that saw the file's stat change, or the first check
+// when Watch starts.
+func (s *Source) WatchTimed(ctx context.Context, onChange func(records []health.Record, since time.Time), onError func(error)) error {
 	clk := s.opts.Clock
 	var (
 		events <-chan fsnotify.Event
@@ -141,7 +149,7 @@ func (s *Source) WatchChecked(ctx context.Context, onChange func([]health.Record
 	}
 
 	// Anything that changed before the watch was set up is caught here.
-	s.check(onChange, onError)
+	s.check(onChange, onError, clk.Now())
 
 	poll := clk.NewTimer(s.opts.PollInterval)
 	defer func() { poll.Stop() }()
@@ -192,10 +200,10 @@ func (s *Source) WatchChecked(ctx context.Context, onChange func([]health.Record
 			schedule()
 		case <-debounceC:
 			debounce, debounceC = nil, nil
-			s.check(onChange, onError)
+			s.check(onChange, onError, firstEvent)
 		case <-poll.C():
-			if s.statChanged() {
-				s.check(onChange, onError)
+			if now := clk.Now(); s.statChanged() {
+				s.check(onChange, onError, now)
 			}
 			poll = clk.NewTimer(s.opts.PollInterval)
 		}
@@ -207,8 +215,9 @@ func Watch(ctx context.Context, path string, onChange func([]*gslbv1.Record), on
 	return New(path, Options{}).Watch(ctx, onChange, onError)
 }
 
-// check reads the file and reports it if its content changed.
-func (s *Source) check(onChange func([]health.Record), onError func(error)) {
+// check reads the file and reports it if its content changed, as noticed at
+// since.
+func (s *Source) check(onChange func([]health.Record, time.Time), onError func(error), since time.Time) {
 	s.mu.Lock()
 	data, err := s.readLocked()
 	if err != nil {
@@ -235,7 +244,7 @@ func (s *Source) check(onChange func([]health.Record), onError func(error)) {
 		onError(err)
 		return
 	}
-	onChange(recs)
+	onChange(recs, since)
 }
 
 // readLocked reads the file and remembers its stat for the poll.

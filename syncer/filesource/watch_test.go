@@ -10,6 +10,7 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/internal/clock"
 )
 
@@ -25,6 +26,7 @@ func table(fqdn string) string {
 // reports collects what a watcher reports.
 type reports struct {
 	changes chan []*gslbv1.Record
+	times   chan time.Time // with WatchTimed: the time of each change, sent before it
 	errs    chan error
 	// clk, when set, is the watcher's fake clock: waiting for a report then
 	// lets the debounce run out whenever the watcher has one pending.
@@ -32,11 +34,28 @@ type reports struct {
 }
 
 func newReports(clk *clock.Fake) *reports {
-	return &reports{changes: make(chan []*gslbv1.Record, 100), errs: make(chan error, 100), clk: clk}
+	return &reports{changes: make(chan []*gslbv1.Record, 100), times: make(chan time.Time, 100), errs: make(chan error, 100), clk: clk}
 }
 
 func (r *reports) onChange(recs []*gslbv1.Record) { r.changes <- recs }
 func (r *reports) onError(err error)              { r.errs <- err }
+func (r *reports) onTimed(recs []health.Record, since time.Time) {
+	r.times <- since
+	r.changes <- health.Records(recs)
+}
+
+// wantSince checks the time of the change last reported by WatchTimed.
+func (r *reports) wantSince(t *testing.T, want time.Time) {
+	t.Helper()
+	select {
+	case got := <-r.times:
+		if !got.Equal(want) {
+			t.Errorf("change noticed at %v, want %v", got, want)
+		}
+	default:
+		t.Fatal("no time reported with the change")
+	}
+}
 
 // next waits for the next report: a change or an error.
 func (r *reports) next(t *testing.T) ([]*gslbv1.Record, error) {
@@ -131,10 +150,21 @@ func write(t *testing.T, path, content string) {
 // startWatch runs s.Watch until the test ends.
 func startWatch(t *testing.T, s *Source, clk *clock.Fake) *reports {
 	t.Helper()
+	return startWatchWith(t, clk, func(ctx context.Context, r *reports) error { return s.Watch(ctx, r.onChange, r.onError) })
+}
+
+// startWatchTimed runs s.WatchTimed until the test ends.
+func startWatchTimed(t *testing.T, s *Source, clk *clock.Fake) *reports {
+	t.Helper()
+	return startWatchWith(t, clk, func(ctx context.Context, r *reports) error { return s.WatchTimed(ctx, r.onTimed, r.onError) })
+}
+
+func startWatchWith(t *testing.T, clk *clock.Fake, watch func(context.Context, *reports) error) *reports {
+	t.Helper()
 	r := newReports(clk)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Watch(ctx, r.onChange, r.onError) }()
+	go func() { done <- watch(ctx, r) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -318,4 +348,42 @@ func TestWatchPollSameStat(t *testing.T) {
 	}
 	poll()
 	r.wantChange(t, "v9.example.")
+}
+
+// TestWatchTimed reports with each change when it was noticed: the first
+// event of the burst that led to the read, or the poll that saw it.
+func TestWatchTimed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "members.yaml")
+	write(t, path, table("v1.example."))
+	clk := clock.NewFake(time.Unix(0, 0))
+	s := New(path, Options{Clock: clk})
+	// Without a Load, the first check reports the file, at once.
+	r := startWatchTimed(t, s, clk)
+	r.wantChange(t, "v1.example.")
+	r.wantSince(t, time.Unix(0, 0))
+	waitIdle(t, clk)
+
+	// Events: the time of the first one, not of the read a debounce later.
+	clk.Advance(10 * time.Second)
+	waitIdle(t, clk) // the polls due meanwhile found nothing
+	noticed := clk.Now()
+	replace(t, path, table("v2.example."))
+	r.wantChange(t, "v2.example.")
+	r.wantSince(t, noticed)
+	if clk.Now().Equal(noticed) {
+		t.Error("the read did not wait for the debounce")
+	}
+
+	// The poll: the time of the poll that saw the file's stat change.
+	pclk := clock.NewFake(time.Unix(100, 0))
+	ps := New(path, Options{PollOnly: true, PollInterval: time.Second, Clock: pclk})
+	if _, err := ps.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	pr := startWatchTimed(t, ps, nil)
+	waitIdle(t, pclk)
+	replace(t, path, table("v3.example."))
+	pclk.Advance(time.Second)
+	pr.wantChange(t, "v3.example.")
+	pr.wantSince(t, time.Unix(101, 0))
 }

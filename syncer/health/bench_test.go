@@ -133,7 +133,7 @@ func BenchmarkProbeCPU(b *testing.B) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		p.Run(ctx, func([]*gslbv1.Record) {})
+		p.Run(ctx, func(Table) {})
 	}()
 	// The first round (every target at once), then a full interval for the
 	// schedules to settle.

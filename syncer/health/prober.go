@@ -5,7 +5,16 @@
 // A Prober is given the desired table with the checks of its members
 // (Update) and publishes the table with the health filled in (Run): at
 // once after every Update, and at every transition of a member's health.
-// The pusher then sends only the records that changed (a DELTA).
+// The pusher then sends only the records that changed (a DELTA). Each
+// published Table says which Update it reflects and when the earliest
+// transition it is the first to show was seen, so that the caller can
+// measure how long a change takes to reach the plugins.
+//
+// Seed carries the health over a restart: given the table a plugin serves,
+// it starts the targets at the health it shows instead of UNKNOWN.
+//
+// The Prober exports its metrics (gslb_syncer_health_*) to
+// Options.Registerer.
 //
 // One probe loop runs per target: a member's address with a check (whose
 // port is the member's probe port). Members of several records that share
@@ -27,6 +36,7 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/internal/clock"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -57,6 +67,9 @@ type Options struct {
 	// target before it publishes the first table. Default: the longest
 	// timeout of the checks plus 500 ms.
 	InitialWait time.Duration
+	// Registerer receives the Prober's metrics. Default: a registry of
+	// their own, which nothing serves.
+	Registerer prometheus.Registerer
 }
 
 func (o Options) withDefaults() Options {
@@ -123,9 +136,25 @@ type Stats struct {
 	Published uint64
 }
 
+// Table is one table a Prober publishes.
+type Table struct {
+	// Records are the records of the desired table with the health of
+	// their probed members filled in.
+	Records []*gslbv1.Record
+	// Generation is that of the latest Update the table reflects (the
+	// number Update returned): it includes every Update up to it.
+	Generation uint64
+	// HealthSince is when the earliest of the transitions of a target's
+	// health that this table is the first to show was seen (the end of the
+	// probe that made it); zero when it shows none. The first table
+	// published is the start-up's: it counts none.
+	HealthSince time.Time
+}
+
 // Prober probes the members of the desired table; see the package comment.
 type Prober struct {
 	opts      Options
+	m         *metrics
 	sem       chan struct{}
 	kickSched chan struct{} // capacity 1: the targets changed
 	kickEmit  chan struct{} // capacity 1: the table to publish changed
@@ -142,6 +171,8 @@ type Prober struct {
 	queue      targetQueue
 	unprobed   int // targets without a first result
 	generation uint64
+	rendered   bool      // a table was rendered: transitions from now on are changes
+	healthSeen time.Time // the earliest transition not yet rendered; zero if none
 	stats      Stats
 	changed    chan struct{} // closed and replaced when stats change
 }
@@ -169,7 +200,7 @@ type recSpec struct {
 // New returns a Prober; Update gives it the table, Run does the work.
 func New(opts Options) *Prober {
 	opts = opts.withDefaults()
-	return &Prober{
+	p := &Prober{
 		opts:      opts,
 		sem:       make(chan struct{}, opts.Workers),
 		kickSched: make(chan struct{}, 1),
@@ -177,6 +208,8 @@ func New(opts Options) *Prober {
 		targets:   map[Target]*target{},
 		changed:   make(chan struct{}),
 	}
+	p.m = newMetrics(opts.Registerer, p)
+	return p
 }
 
 // inheritKey matches a target whose check changed with the one it replaces.
@@ -192,7 +225,10 @@ type inheritKey struct {
 // was edited) keeps that one's health until its own probes decide. The
 // table is published at once (after the first results, the first time).
 // Neither the slice nor the records may be modified afterwards.
-func (p *Prober) Update(records []Record) {
+//
+// Update returns the table's generation, which counts the calls from 1;
+// Table.Generation tells which Update a published table reflects.
+func (p *Prober) Update(records []Record) uint64 {
 	p.mu.Lock()
 	p.generation++
 	gen := p.generation
@@ -259,6 +295,7 @@ func (p *Prober) Update(records []Record) {
 	p.mu.Unlock()
 	kick(p.kickSched)
 	kick(p.kickEmit)
+	return gen
 }
 
 func kick(c chan struct{}) {
@@ -271,8 +308,9 @@ func kick(c chan struct{}) {
 // Run probes and publishes until ctx ends, then returns nil once the probes
 // in flight have ended. publish gets each new table (records with the
 // health of their members filled in), on Run's goroutine, one at a time; it
-// must not modify the slice or the records. Run may be called once.
-func (p *Prober) Run(ctx context.Context, publish func([]*gslbv1.Record)) error {
+// must not modify the slice or the records, and should return soon: probe
+// results wait for it. Run may be called once.
+func (p *Prober) Run(ctx context.Context, publish func(Table)) error {
 	if !p.running.CompareAndSwap(false, true) {
 		return errors.New("health: Run called twice")
 	}
@@ -282,8 +320,8 @@ func (p *Prober) Run(ctx context.Context, publish func([]*gslbv1.Record)) error 
 
 	p.awaitFirstResults(ctx)
 	for {
-		if recs, ok := p.render(); ok {
-			publish(recs)
+		if tab, ok := p.render(); ok {
+			publish(tab)
 			p.update(func(s *Stats) { s.Published++ })
 		}
 		select {
@@ -327,11 +365,11 @@ func (p *Prober) awaitFirstResults(ctx context.Context) {
 
 // render returns the table to publish, and false when nothing changed since
 // the last one.
-func (p *Prober) render() ([]*gslbv1.Record, bool) {
+func (p *Prober) render() (Table, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.hasTable || (!p.allDirty && len(p.dirty) == 0) {
-		return nil, false
+		return Table{}, false
 	}
 	if p.allDirty {
 		for i := range p.records {
@@ -348,7 +386,12 @@ func (p *Prober) render() ([]*gslbv1.Record, bool) {
 	p.allDirty, p.dirty = false, p.dirty[:0]
 	out := make([]*gslbv1.Record, len(p.out))
 	copy(out, p.out)
-	return out, true
+	tab := Table{Records: out, Generation: p.generation, HealthSince: p.healthSeen}
+	if !p.rendered {
+		tab.HealthSince, p.rendered = time.Time{}, true
+	}
+	p.healthSeen = time.Time{}
+	return tab, true
 }
 
 // render returns the record with the health of its probed members: a
@@ -447,13 +490,16 @@ func (p *Prober) schedule(ctx context.Context, wg *sync.WaitGroup) {
 
 // probe runs one probe of t and records its result.
 func (p *Prober) probe(ctx context.Context, t *target) {
+	start := p.opts.Clock.Now()
 	pctx, cancel := context.WithTimeout(ctx, t.key.Check.Timeout)
 	res := p.opts.Probe(pctx, t.key)
 	cancel()
+	end := p.opts.Clock.Now()
 	<-p.sem
 	if ctx.Err() != nil {
 		return
 	}
+	p.m.observeProbe(t.key.Check.Type, res.OK, end.Sub(start).Seconds())
 	if p.opts.Logger.Enabled(ctx, slog.LevelDebug) {
 		p.opts.Logger.Debug("probe", "address", t.key.Address, "check", t.key.Check.String(), "ok", res.OK, "reason", res.Reason)
 	}
@@ -468,11 +514,9 @@ func (p *Prober) probe(ctx context.Context, t *target) {
 			p.unprobed--
 		}
 		if changed = t.st.observe(res, t.key.Check.Rise, t.key.Check.Fall); changed {
-			for _, i := range t.recs {
-				if !p.isDirty[i] {
-					p.isDirty[i] = true
-					p.dirty = append(p.dirty, i)
-				}
+			p.markDirtyLocked(t)
+			if p.healthSeen.IsZero() || end.Before(p.healthSeen) {
+				p.healthSeen = end
 			}
 		}
 	}
@@ -489,6 +533,7 @@ func (p *Prober) probe(ctx context.Context, t *target) {
 	}
 	if changed {
 		p.stats.Transitions++
+		p.m.observeTransition(to)
 	}
 	p.notifyLocked()
 	p.mu.Unlock()
@@ -505,6 +550,16 @@ func (p *Prober) probe(ctx context.Context, t *target) {
 			"from", healthName(from), "to", healthName(to), "reason", res.Reason,
 			"records", nrecs, "fqdns", fqdns)
 		kick(p.kickEmit)
+	}
+}
+
+// markDirtyLocked marks the records that use t to be rendered again.
+func (p *Prober) markDirtyLocked(t *target) {
+	for _, i := range t.recs {
+		if !p.isDirty[i] {
+			p.isDirty[i] = true
+			p.dirty = append(p.dirty, i)
+		}
 	}
 }
 

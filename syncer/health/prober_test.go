@@ -16,7 +16,7 @@ import (
 const testDeadline = 30 * time.Second
 
 // fakeNet is the probe of the tests: every target answers well unless told
-// otherwise, by address.
+// otherwise, by address or by "address path".
 type fakeNet struct {
 	mu          sync.Mutex
 	fail        map[string]string        // address → the reason of its failures
@@ -40,6 +40,9 @@ func (f *fakeNet) probe(ctx context.Context, t Target) Result {
 		f.noDeadline = true
 	}
 	reason, failing := f.fail[t.Address]
+	if !failing {
+		reason, failing = f.fail[t.Address+" "+t.Check.Path]
+	}
 	hang := f.hang[t.Address]
 	f.mu.Unlock()
 	defer func() {
@@ -56,6 +59,9 @@ func (f *fakeNet) probe(ctx context.Context, t Target) Result {
 	}
 	if failing {
 		return Result{Reason: reason}
+	}
+	if t.Check.Type == TypeTCP {
+		return Result{OK: true, Reason: "TCP connect ok"}
 	}
 	return Result{OK: true, Reason: fmt.Sprintf("HTTP 200 from %s %s", t.Check.Method, t.Check.Path)}
 }
@@ -86,9 +92,16 @@ type rig struct {
 
 	mu     sync.Mutex
 	tables [][]*gslbv1.Record
+	meta   []Table // the tables as published, with their generation and times
 }
 
 func newRig(t *testing.T, opts Options, records []Record) *rig {
+	t.Helper()
+	return newRigWith(t, opts, records, nil)
+}
+
+// newRigWith is newRig with prepare called between the first Update and Run.
+func newRigWith(t *testing.T, opts Options, records []Record, prepare func(*rig)) *rig {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	r := &rig{t: t, ctx: ctx, clk: clock.NewFake(time.Unix(1_000_000, 0)), net: newFakeNet()}
@@ -98,12 +111,16 @@ func newRig(t *testing.T, opts Options, records []Record) *rig {
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	r.p = New(opts)
 	r.p.Update(records)
+	if prepare != nil {
+		prepare(r)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		r.p.Run(ctx, func(recs []*gslbv1.Record) {
+		r.p.Run(ctx, func(tab Table) {
 			r.mu.Lock()
-			r.tables = append(r.tables, recs)
+			r.tables = append(r.tables, tab.Records)
+			r.meta = append(r.meta, tab)
 			r.mu.Unlock()
 		})
 	}()
@@ -147,6 +164,16 @@ func (r *rig) last() []*gslbv1.Record {
 		return nil
 	}
 	return r.tables[len(r.tables)-1]
+}
+
+// table returns the n-th table published, from 1.
+func (r *rig) table(n int) Table {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n < 1 || n > len(r.meta) {
+		r.t.Fatalf("table %d of %d", n, len(r.meta))
+	}
+	return r.meta[n-1]
 }
 
 func (r *rig) published() int {
@@ -271,9 +298,12 @@ func TestProberNoFlapping(t *testing.T) {
 }
 
 func TestProberUnknownStaysServedUntilFall(t *testing.T) {
-	r := newRig(t, Options{}, nil)
-	r.net.set("127.0.0.11", "connect: connection refused")
-	r.p.Update([]Record{helloRecord("hello.example.", testCheck, "127.0.0.11")})
+	// The table is given before Run starts: else Run may publish the empty
+	// one first.
+	r := newRigWith(t, Options{}, nil, func(r *rig) {
+		r.net.set("127.0.0.11", "connect: connection refused")
+		r.p.Update([]Record{helloRecord("hello.example.", testCheck, "127.0.0.11")})
+	})
 	tab := r.waitPublished(1)
 	if h, why := member(t, tab, "hello.example.", "127.0.0.11"); h != gslbv1.Health_HEALTH_UNKNOWN || why != "" {
 		t.Fatalf("after one failure: %v %q, want UNKNOWN (served)", h, why)
@@ -428,10 +458,11 @@ func TestProberPool(t *testing.T) {
 	c := testCheck
 	c.Timeout = time.Hour // real time: the hang lasts until released
 	c.Interval = 2 * time.Hour
-	r := newRig(t, Options{Workers: 3, InitialWait: time.Second}, nil)
 	hang := make(chan struct{})
-	r.net.hang["127.0.0.11"] = hang
-	r.p.Update([]Record{helloRecord("hello.example.", c, addrs...)})
+	r := newRigWith(t, Options{Workers: 3, InitialWait: time.Second}, nil, func(r *rig) {
+		r.net.hang["127.0.0.11"] = hang
+		r.p.Update([]Record{helloRecord("hello.example.", c, addrs...)})
+	})
 	r.waitProbes(5)
 	r.net.mu.Lock()
 	maxIn := r.net.maxInflight
@@ -456,4 +487,41 @@ func TestProberPool(t *testing.T) {
 	}
 	close(hang)
 	r.waitProbes(11)
+}
+
+// Each table says which Update it reflects, and when the earliest
+// transition it is the first to show was seen; the start-up's counts none.
+func TestProberTableGenerationAndHealthSince(t *testing.T) {
+	const a = "127.0.0.11"
+	rec := helloRecord("hello.example.", testCheck, a)
+	var gen uint64
+	r := newRigWith(t, Options{}, nil, func(r *rig) { gen = r.p.Update([]Record{rec}) })
+	if gen != 2 { // newRig's Update of nil was the first
+		t.Fatalf("Update returned %d, want 2", gen)
+	}
+	r.waitPublished(1)
+	if tab := r.table(1); tab.Generation != 2 || !tab.HealthSince.IsZero() {
+		t.Errorf("first table: generation %d, health since %v; want 2 and none (start-up, although unknown → up)", tab.Generation, tab.HealthSince)
+	}
+
+	r.net.set(a, "HTTP 503 from GET /")
+	for i := range testCheck.Fall - 1 {
+		r.tick(testCheck.Interval, uint64(i+2))
+	}
+	r.clk.Advance(testCheck.Interval)
+	downAt := r.clk.Now()
+	r.waitPublished(2)
+	if tab := r.table(2); tab.Generation != 2 || !tab.HealthSince.Equal(downAt) {
+		t.Errorf("table of the transition: generation %d, health since %v; want 2 and %v", tab.Generation, tab.HealthSince, downAt)
+	}
+
+	edited := helloRecord("hello.example.", testCheck, a)
+	edited.Record.Members[0].Weight = 7
+	if gen := r.p.Update([]Record{edited}); gen != 3 {
+		t.Fatalf("Update returned %d, want 3", gen)
+	}
+	r.waitPublished(3)
+	if tab := r.table(3); tab.Generation != 3 || !tab.HealthSince.IsZero() {
+		t.Errorf("table of the edit: generation %d, health since %v; want 3 and none", tab.Generation, tab.HealthSince)
+	}
 }

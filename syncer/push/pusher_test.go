@@ -173,8 +173,9 @@ func TestPushFullThenDelta(t *testing.T) {
 	v1 := tableOf(record("a.example.", 1), record("b.example.", 1, 2), record("c.example.", 3))
 	gen := h.update(v1)
 	s := h.p.Stats()
-	if gen != 1 || s.AckedVersion != 1 || s.FullPushes != 1 || s.DeltaPushes != 0 || s.AckedRecords != 3 || s.LastError != nil {
-		t.Fatalf("after the first push: generation %d, stats %+v", gen, s)
+	if gen != 1 || s.AckedVersion != 1 || s.FullPushes != 1 || s.DeltaPushes != 0 || s.AckedRecords != 3 || s.LastError != nil ||
+		!s.AckedAt.Equal(h.clk.Now()) {
+		t.Fatalf("after the first push: generation %d, stats %+v (now %v)", gen, s, h.clk.Now())
 	}
 	a := h.wantApplies("FULL")
 	if a[0].BaseVersion != 0 || len(a[0].Upserts) != 3 {
@@ -211,10 +212,12 @@ func TestPushNothingWhenInSync(t *testing.T) {
 	h := newHarness(t)
 	h.update(tableOf(record("a.example.", 1)))
 
-	// The same content again, as new objects: acknowledged without a push.
+	// The same content again, as new objects: acknowledged without a push,
+	// at the time it was found held.
+	h.clk.Advance(time.Millisecond) // not a timer's whole period: nothing fires
 	gen := h.update(tableOf(record("a.example.", 1)))
-	if s := h.p.Stats(); s.AckedGeneration != gen || s.AckedVersion != 1 {
-		t.Errorf("stats %+v", s)
+	if s := h.p.Stats(); s.AckedGeneration != gen || s.AckedVersion != 1 || !s.AckedAt.Equal(h.clk.Now()) {
+		t.Errorf("stats %+v, want generation %d acknowledged at %v", s, gen, h.clk.Now())
 	}
 
 	// Resync ticks check the version and push nothing.

@@ -1,6 +1,9 @@
 package push
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Stats describe a Pusher's progress.
 type Stats struct {
@@ -12,6 +15,9 @@ type Stats struct {
 	// AckedGeneration is the generation (the number Update returned) of the
 	// table the plugin holds at AckedVersion; 0 when AckedVersion is 0.
 	AckedGeneration uint64
+	// AckedAt is when AckedGeneration was acknowledged (Options.Clock's
+	// time), or found already held; zero when AckedGeneration is 0.
+	AckedAt time.Time
 	// DesiredGeneration is the generation of the latest Update.
 	DesiredGeneration uint64
 	// AckedRecords is how many records the plugin said it holds.

@@ -67,7 +67,7 @@ func (p *Pusher) sync(ctx context.Context) error {
 // forget drops what the plugin acknowledged: the next push is FULL.
 func (p *Pusher) forget() {
 	p.acked = nil
-	p.update(func(s *Stats) { s.AckedVersion, s.AckedGeneration, s.AckedRecords = 0, 0, 0 })
+	p.update(func(s *Stats) { s.AckedVersion, s.AckedGeneration, s.AckedRecords, s.AckedAt = 0, 0, 0, time.Time{} })
 }
 
 // errTooLarge marks a table that cannot be pushed at all.
@@ -81,7 +81,8 @@ func (p *Pusher) push(ctx context.Context, desired []*gslbv1.Record, gen uint64,
 		upserts, deletes = diff(p.acked, desired)
 		if len(upserts) == 0 && len(deletes) == 0 {
 			// Same content under a new generation.
-			p.update(func(s *Stats) { s.AckedGeneration, s.LastError = gen, nil })
+			now := p.opts.Clock.Now()
+			p.update(func(s *Stats) { s.AckedGeneration, s.AckedAt, s.LastError = gen, now, nil })
 			return nil
 		}
 		h = &gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_DELTA, BaseVersion: p.Stats().AckedVersion}
@@ -101,8 +102,10 @@ func (p *Pusher) push(ctx context.Context, desired []*gslbv1.Record, gen uint64,
 		return fmt.Errorf("apply %s: the plugin answered version 0", kindName(h.GetKind()))
 	}
 	p.acked = index(desired)
+	now := p.opts.Clock.Now()
 	p.update(func(s *Stats) {
 		s.AckedVersion, s.AckedGeneration, s.AckedRecords = resp.GetVersion(), gen, resp.GetRecords()
+		s.AckedAt = now
 		s.LastError = nil
 		if full {
 			s.FullPushes++
@@ -113,7 +116,7 @@ func (p *Pusher) push(ctx context.Context, desired []*gslbv1.Record, gen uint64,
 	p.opts.Logger.Info("applied",
 		"target", p.Target(), "kind", kindName(h.GetKind()), "version", resp.GetVersion(),
 		"base_version", h.GetBaseVersion(), "upserts", len(upserts), "deletes", len(deletes),
-		"records", resp.GetRecords(), "chunks", len(msgs), "duration", p.opts.Clock.Now().Sub(start).Round(time.Millisecond))
+		"records", resp.GetRecords(), "chunks", len(msgs), "duration", now.Sub(start).Round(time.Millisecond))
 	return nil
 }
 

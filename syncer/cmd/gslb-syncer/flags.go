@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +21,7 @@ type config struct {
 	tls      push.TLSFiles
 	resync   time.Duration
 	logLevel slog.Level
+	metrics  string // HOST:PORT of /metrics; "" for none (or the source's metrics= option)
 }
 
 // targetList is a repeatable flag.
@@ -34,7 +37,8 @@ func (l *targetList) Set(s string) error {
 const usage = `Usage: gslb-syncer --source file:PATH --push ADDR [--push ADDR]... [flags]
 
 gslb-syncer keeps the table of gslb CoreDNS plugins equal to a source: it
-pushes the whole table at first, then only what changes.
+pushes the whole table at first, then only what changes. With --metrics it
+serves Prometheus metrics on http://HOST:PORT/metrics.
 
 Sources:
   file:PATH              a YAML members file, followed as it changes
@@ -42,7 +46,9 @@ Sources:
                          Services and Ingresses of member clusters (one kubeconfig
                          context each) selected by GlobalDeploymentPolicy objects;
                          members-file=PATH instead of members= names them in a file.
-                         Both files are re-read when they change: no restart
+                         Both files are re-read when they change: no restart.
+                         metrics=HOST:PORT serves the metrics there (as --metrics,
+                         which wins when both are given)
 
 Targets (--push):
   unix:///path/to.sock   the plugin's unix socket
@@ -72,6 +78,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&cfg.tls.CA, "tls-ca", "", "CA bundle `file` (PEM) that the plugins' certificates must chain to, for tcp targets")
 	fs.DurationVar(&cfg.resync, "resync", push.DefaultResync, "how often to check that each plugin still holds the table")
 	fs.StringVar(&logLevel, "log-level", "info", "`level` of the logs: debug, info, warn or error")
+	fs.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics on http://`HOST:PORT`/metrics (port 0: any free port, logged)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -89,5 +96,23 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	if err := cfg.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
 		return cfg, fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
 	}
+	if cfg.metrics != "" {
+		if err := checkListenAddr(cfg.metrics); err != nil {
+			return cfg, fmt.Errorf("--metrics %q: %v", cfg.metrics, err)
+		}
+	}
 	return cfg, nil
+}
+
+// checkListenAddr checks that addr is HOST:PORT with a numeric port (the
+// host may be empty: every address).
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want HOST:PORT")
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("port %q: want a number from 0 to 65535", port)
+	}
+	return nil
 }

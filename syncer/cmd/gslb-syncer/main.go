@@ -1,5 +1,5 @@
 // Command gslb-syncer keeps the tables of gslb CoreDNS plugins equal to a
-// source (a YAML members file), over the plugins' gRPC API.
+// source (a YAML members file, or Kubernetes), over the plugins' gRPC API.
 package main
 
 import (
@@ -13,8 +13,8 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
-	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/push"
 )
@@ -29,7 +29,7 @@ func main() {
 // Exit codes.
 const (
 	exitOK     = 0
-	exitSource = 1 // the source cannot be loaded at start-up
+	exitSource = 1 // the source cannot be loaded, or the metrics served, at start-up
 	exitUsage  = 2 // the command line is wrong
 )
 
@@ -48,11 +48,16 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 
-	src, err := openSource(cfg.source, log)
+	// One registry for every metric: the source's, the prober's, the
+	// latencies', the runtime's.
+	reg := newRegistry()
+	src, srcMetricsAddr, err := openSource(cfg.source, log, reg)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
 	pushers := make([]*push.Pusher, 0, len(cfg.targets))
+	plugins := make([]dumper, 0, len(cfg.targets))
+	targets := make([]string, 0, len(cfg.targets))
 	for _, t := range cfg.targets {
 		p, err := push.New(t, push.Options{TLS: cfg.tls, Logger: log, Resync: cfg.resync})
 		if errors.Is(err, push.ErrTCPNeedsTLS) {
@@ -61,7 +66,29 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		if err != nil {
 			return fail(exitUsage, err)
 		}
-		pushers = append(pushers, p)
+		pushers, plugins, targets = append(pushers, p), append(plugins, p), append(targets, p.Target())
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+
+	// The metrics are served from before the source is loaded: a source
+	// that takes its time to load (Kubernetes) shows why.
+	metricsAddr, metricsFrom := cfg.metrics, "--metrics "
+	if metricsAddr == "" && srcMetricsAddr != "" {
+		metricsAddr, metricsFrom = srcMetricsAddr, "--source option metrics="
+	}
+	if metricsAddr != "" {
+		m, err := listenMetrics(metricsAddr, reg, log)
+		if err != nil {
+			return fail(exitSource, fmt.Errorf("%s%s: cannot serve the metrics: %v", metricsFrom, metricsAddr, err))
+		}
+		log.Info("serving metrics", "url", "http://"+m.Addr()+"/metrics")
+		wg.Go(func() { m.Serve(ctx) })
 	}
 
 	records, err := loadChecked(ctx, src)
@@ -70,31 +97,42 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	// The prober fills in the health of the probed members and publishes
 	// the table at once on a change of the source, and at every change of
-	// a member's health.
-	prober := health.New(health.Options{Logger: log})
+	// a member's health. Its targets start at the health a plugin serves
+	// (a restart keeps a dead member out), else unknown.
+	prober := health.New(health.Options{Logger: log, Registerer: reg})
 	prober.Update(records)
+	if prober.Stats().Targets > 0 {
+		seedProber(ctx, prober, plugins, log)
+	}
 	log.Info("gslb-syncer started", "source", cfg.source, "records", len(records), "targets", len(pushers), "resync", cfg.resync,
 		"probed", prober.Stats().Targets)
-	update := func(records []*gslbv1.Record) {
-		for _, p := range pushers {
-			p.Update(records)
+
+	latency := newAckLatency(reg, targets)
+	feed := newServedFeed(src)
+	publish := func(tab health.Table) {
+		for i, p := range pushers {
+			latency.published(i, tab, func() uint64 { return p.Update(tab.Records) })
+		}
+		if feed != nil {
+			feed.offer(tab.Records)
 		}
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	for _, p := range pushers {
+	for i, p := range pushers {
 		log.Info("pushing", "target", p.Target())
 		wg.Go(func() { p.Run(ctx) })
+		wg.Go(func() { followAcks(ctx, p, func(gen uint64, at time.Time) { latency.acked(i, gen, at) }) })
 	}
-	wg.Go(func() { prober.Run(ctx, update) })
+	if feed != nil {
+		wg.Go(func() { feed.run(ctx) })
+	}
+	wg.Go(func() { prober.Run(ctx, publish) })
 	code := exitOK
 	wg.Go(func() {
-		err := watchChecked(ctx, src,
-			func(records []health.Record) {
+		err := watchTimed(ctx, src, time.Now,
+			func(records []health.Record, since time.Time) {
 				log.Info("source changed", "source", cfg.source, "records", len(records))
-				prober.Update(records)
+				latency.sourceChanged(since, func() uint64 { return prober.Update(records) })
 			},
 			func(err error) {
 				log.Error("source problem; the last good table keeps serving", "source", cfg.source, "err", err)

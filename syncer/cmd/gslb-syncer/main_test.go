@@ -101,6 +101,12 @@ func TestUsageErrors(t *testing.T) {
 		{"bad resync", []string{"--source", "file:" + path, "--push", "unix:///x.sock", "--resync", "0s"}, 2, "gslb-syncer: --resync 0s must be positive\n"},
 		{"bad log level", []string{"--source", "file:" + path, "--push", "unix:///x.sock", "--log-level", "loud"}, 2,
 			`gslb-syncer: --log-level "loud": want debug, info, warn or error` + "\n"},
+		{"bad metrics address", []string{"--source", "file:" + path, "--push", "unix:///x.sock", "--metrics", "9100"}, 2,
+			`gslb-syncer: --metrics "9100": want HOST:PORT` + "\n"},
+		{"bad metrics port", []string{"--source", "file:" + path, "--push", "unix:///x.sock", "--metrics", "127.0.0.1:http"}, 2,
+			`gslb-syncer: --metrics "127.0.0.1:http": port "http": want a number from 0 to 65535` + "\n"},
+		{"bad kubernetes metrics option", []string{"--source", "kubernetes:/k?metrics=localhost", "--push", "unix:///x.sock"}, 2,
+			`gslb-syncer: --source "kubernetes:/k?metrics=localhost": option metrics="localhost": want HOST:PORT` + "\n"},
 		{"stray argument", []string{"--source", "file:" + path, "--push", "unix:///x.sock", "extra"}, 2, `gslb-syncer: unexpected argument "extra"` + "\n"},
 		{"missing file", []string{"--source", "file:" + filepath.Join(dir, "nope.yaml"), "--push", "unix:///x.sock"}, 1, "no such file or directory"},
 	}
