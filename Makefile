@@ -89,7 +89,9 @@ bench: build
 	$(GO) run ./test/tools/dnsbench -bin $(BIN) -rounds $(BENCH_ROUNDS) -duration $(BENCH_DURATION) -out bench/dnsperf.md
 
 # The scenario on one machine: three real kube-apiservers (s1az1, s1az2, s2),
-# coredns-gslb on 127.0.0.1:1053, the syncer watching them. See README.md.
+# the demo sites (demosite on 127.0.0.11/.12/.13:8000, probed by the policy),
+# coredns-gslb on 127.0.0.1:1053, the syncer watching them. See README.md;
+# `go run ./test/tools/kubelab` lists the commands (site stop|start, endpoints).
 LAB_DIR ?= /tmp/gslb-lab
 lab: build k8s-bins
 	$(GO) run ./test/tools/kubelab up -dir $(LAB_DIR) -bin $(BIN)

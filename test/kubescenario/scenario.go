@@ -1,6 +1,6 @@
 // Package kubescenario installs gslb's custom resources, the syncer's RBAC
-// and the scenario's objects (hello Service and Ingress, the 6:4:2 policy)
-// into k8senv clusters. The e2e tests and `make lab` (test/tools/kubelab)
+// and the scenario's objects (hello Service and Ingress, their
+// EndpointSlices, the 6:4:2 policy) into k8senv clusters. The e2e tests and `make lab` (test/tools/kubelab)
 // share it.
 package kubescenario
 
@@ -43,6 +43,17 @@ var LBAddress = map[string]string{"s1az1": "127.0.0.11", "s1az2": "127.0.0.12", 
 
 // Members is the scenario's member clusters, in order.
 var Members = []string{"s1az1", "s1az2", "s2"}
+
+// The demo sites of `make lab` (test/tools/demosite), one per cluster, on
+// LBAddress:SitePort, each page saying which site served it.
+const SitePort = 8000
+
+// SiteMessage is each cluster's demo site's message (as in `make run`).
+var SiteMessage = map[string]string{
+	"s1az1": "This service resides in SITE1 AZ1",
+	"s1az2": "This service resides in SITE1 AZ2",
+	"s2":    "This service resides in SITE2",
+}
 
 var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 
@@ -164,9 +175,16 @@ func LB(targets ...string) []corev1.LoadBalancerIngress {
 	return out
 }
 
-// Ingress creates an Ingress for host with labels, and writes its load
-// balancer status as an ingress controller would.
+// Ingress creates an Ingress for host with labels, whose backend is the
+// Service named like the Ingress (not created: a bare apiserver's ClusterIP
+// range is small), and writes its load balancer status as an ingress
+// controller would. It first writes the backend's EndpointSlice with
+// ReadyEndpoints ready endpoints (EndpointSlice), as the endpoint controller
+// would for running pods; that is done even when the Ingress already exists.
 func Ingress(ctx context.Context, cs kubernetes.Interface, ns, name string, labels map[string]string, host string, targets ...string) error {
+	if err := EndpointSlice(ctx, cs, ns, name, ReadyEndpoints, 0); err != nil {
+		return err
+	}
 	pt := networkingv1.PathTypePrefix
 	in := &networkingv1.Ingress{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
@@ -188,7 +206,13 @@ func Ingress(ctx context.Context, cs kubernetes.Interface, ns, name string, labe
 
 // Service creates a Service of type LoadBalancer whose FQDNs are in our
 // annotation, and writes its load balancer status as a cloud controller would.
+// It first writes the Service's EndpointSlice with ReadyEndpoints ready
+// endpoints (EndpointSlice), as the endpoint controller would for running
+// pods; that is done even when the Service already exists.
 func Service(ctx context.Context, cs kubernetes.Interface, ns, name string, labels map[string]string, fqdns string, targets ...string) (*corev1.Service, error) {
+	if err := EndpointSlice(ctx, cs, ns, name, ReadyEndpoints, 0); err != nil {
+		return nil, err
+	}
 	s := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: map[string]string{v1alpha1.AnnotationHostname: fqdns}},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: map[string]string{"app": name},
@@ -242,11 +266,25 @@ func Apply(ctx context.Context, dyn dynamic.Interface, obj runtime.Object) error
 	return err
 }
 
+// InstallOptions vary the scenario InstallWith sets up; the zero value is
+// Install's.
+type InstallOptions struct {
+	// HealthCheck, when set, is the policy's spec.healthCheck (absent by
+	// default: the members are not probed).
+	HealthCheck *v1alpha1.HealthCheck
+}
+
 // Install sets up the whole scenario: CRDs and the config role in the
 // config cluster (configCfg), the member role in every member, the hello
-// Service and Ingress (app: gslb) with LB status in every member, and the
-// 6:4:2 policy. members maps cluster name → admin config.
+// Service and Ingress (app: gslb) with LB status and a ready EndpointSlice
+// (ReadyEndpoints) in every member, and the 6:4:2 policy, without a health
+// check. members maps cluster name → admin config.
 func Install(ctx context.Context, root, syncerUser string, configCfg *rest.Config, members map[string]*rest.Config) error {
+	return InstallWith(ctx, root, syncerUser, configCfg, members, InstallOptions{})
+}
+
+// InstallWith is Install with options.
+func InstallWith(ctx context.Context, root, syncerUser string, configCfg *rest.Config, members map[string]*rest.Config, opts InstallOptions) error {
 	if err := InstallCRDs(ctx, configCfg, root); err != nil {
 		return err
 	}
@@ -280,7 +318,9 @@ func Install(ctx context.Context, root, syncerUser string, configCfg *rest.Confi
 	if err != nil {
 		return err
 	}
-	if err := Apply(ctx, dyn, Policy(GDPName, 2, [3]int32{6, 4, 2})); err != nil && !apierrors.IsAlreadyExists(err) {
+	p := Policy(GDPName, 2, [3]int32{6, 4, 2})
+	p.Spec.HealthCheck = opts.HealthCheck
+	if err := Apply(ctx, dyn, p); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
 	return nil

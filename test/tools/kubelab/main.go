@@ -1,16 +1,30 @@
 // Command kubelab runs the Kubernetes scenario on loopback, for `make lab`:
 //
-//	go run ./test/tools/kubelab up   [-dir DIR] [-bin BIN]   # make lab
-//	go run ./test/tools/kubelab down [-dir DIR]              # make lab-down
+//	go run ./test/tools/kubelab up   [-dir DIR] [-bin BIN]          # make lab
+//	go run ./test/tools/kubelab down [-dir DIR]                     # make lab-down
+//	go run ./test/tools/kubelab site stop|start NAME [-dir DIR]     # one demo site
+//	go run ./test/tools/kubelab endpoints NAME READY [NOTREADY] [-dir DIR]
 //
 // up starts one etcd and three kube-apiservers (s1az1, s1az2, s2; see
-// test/k8senv), installs the CRDs and the syncer's ClusterRoles (bound to the
-// lab's non-admin user), creates the scenario (hello Service and Ingress
-// labelled app: gslb in each cluster, with the load balancer status a cloud
-// controller would write: 127.0.0.11/.12/.13; the 6:4:2 policy), then starts
+// test/k8senv) and the three demo sites (BIN/demosite on 127.0.0.11, .12 and
+// .13 port 8000, each page saying which site served it), installs the CRDs
+// and the syncer's ClusterRoles (bound to the lab's non-admin user), creates
+// the scenario (hello Service and Ingress labelled app: gslb in each cluster,
+// with the load balancer status a cloud controller would write:
+// 127.0.0.11/.12/.13, and the EndpointSlice the endpoint controller would:
+// 3 ready endpoints; the 6:4:2 policy, whose health check probes the demo
+// sites: HTTP GET / on port 8000 every second), then starts
 // BIN/coredns-gslb on 127.0.0.1:1053 and BIN/gslb-syncer with the non-admin
-// kubeconfig. Everything keeps running after up returns. down stops exactly
-// the processes up recorded (pid and executable checked), then the apiservers
+// kubeconfig. Everything keeps running after up returns.
+//
+// site stop NAME stops the demo site of cluster NAME, so that its member
+// leaves the answers once the probes fail; site start NAME starts it again.
+// endpoints NAME READY [NOTREADY] sets hello's EndpointSlice in cluster NAME
+// to READY ready (and NOTREADY not-ready) endpoints: with 0 ready, the
+// cluster's member leaves the answers.
+//
+// down stops exactly the processes up and site start recorded (pid and
+// executable checked): the syncer, coredns, the sites, then the apiservers
 // and etcd.
 package main
 
@@ -20,18 +34,24 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 	"github.com/gslbdns/gslb/test/k8senv"
 	"github.com/gslbdns/gslb/test/kubescenario"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 const corefile = `avi.iberia.local:1053 {
@@ -47,6 +67,44 @@ const corefile = `avi.iberia.local:1053 {
 }
 `
 
+const usage = `usage:
+  kubelab up [-dir DIR] [-bin BIN]                      start the lab (make lab)
+  kubelab down [-dir DIR]                               stop it (make lab-down)
+  kubelab site stop|start NAME [-dir DIR] [-bin BIN]    stop or start the demo site of cluster NAME
+  kubelab endpoints NAME READY [NOTREADY] [-dir DIR]    set hello's EndpointSlice in cluster NAME
+NAME is s1az1, s1az2 or s2; DIR is /tmp/gslb-lab by default`
+
+const defaultDir = "/tmp/gslb-lab"
+
+// The lab policy's health check: a stopped site leaves the answers after
+// fall × interval (3 s), and comes back after rise good probes (2 s).
+var healthCheck = v1alpha1.HealthCheck{
+	Type:     v1alpha1.HealthCheckHTTP,
+	Port:     kubescenario.SitePort,
+	Path:     "/",
+	Interval: &metav1.Duration{Duration: time.Second},
+	Timeout:  &metav1.Duration{Duration: 500 * time.Millisecond},
+	Rise:     2,
+	Fall:     3,
+}
+
+// The recorded processes, in the order down stops them: the syncer first, so
+// that it does not complain about a vanished server.
+var procNames = append([]string{"syncer", "coredns"}, siteProcs()...)
+
+func siteProcs() []string {
+	var names []string
+	for _, m := range kubescenario.Members {
+		names = append(names, siteProc(m))
+	}
+	return names
+}
+
+func siteProc(cluster string) string { return "site-" + cluster }
+
+// binFile, in the lab directory, records the -bin of up for site start.
+const binFile = "kubelab.bin"
+
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "kubelab: %v\n", err)
@@ -55,34 +113,95 @@ func main() {
 }
 
 func run(args []string) error {
-	if len(args) == 0 || (args[0] != "up" && args[0] != "down") {
-		return errors.New("usage: kubelab up [-dir DIR] [-bin BIN] | kubelab down [-dir DIR]")
+	if len(args) == 0 || !slices.Contains([]string{"up", "down", "site", "endpoints"}, args[0]) {
+		return errors.New(usage)
 	}
-	fs := flag.NewFlagSet("kubelab "+args[0], flag.ContinueOnError)
-	dir := fs.String("dir", "/tmp/gslb-lab", "lab directory (kubeconfigs, logs, state)")
-	bin := fs.String("bin", "bin", "directory holding coredns-gslb and gslb-syncer")
-	if err := fs.Parse(args[1:]); err != nil {
+	cmd := args[0]
+	fset := flag.NewFlagSet("kubelab "+cmd, flag.ContinueOnError)
+	fset.Usage = func() { fmt.Fprintln(fset.Output(), usage) }
+	dir := fset.String("dir", defaultDir, "lab directory (kubeconfigs, logs, state)")
+	bin := new(string)
+	switch cmd {
+	case "up":
+		bin = fset.String("bin", "bin", "directory holding coredns-gslb, gslb-syncer and demosite")
+	case "site":
+		bin = fset.String("bin", "", "directory holding demosite (default: up's)")
+	}
+	pos, err := parseArgs(fset, args[1:])
+	if err != nil {
 		return err
 	}
 	abs, err := filepath.Abs(*dir)
 	if err != nil {
 		return err
 	}
-	if args[0] == "down" {
+	if *bin != "" {
+		if *bin, err = filepath.Abs(*bin); err != nil {
+			return err
+		}
+	}
+	switch cmd {
+	case "up":
+		if len(pos) != 0 {
+			return errors.New(usage)
+		}
+		return up(abs, *bin)
+	case "down":
+		if len(pos) != 0 {
+			return errors.New(usage)
+		}
 		return down(abs)
+	case "site":
+		if len(pos) != 2 || (pos[0] != "stop" && pos[0] != "start") || !slices.Contains(kubescenario.Members, pos[1]) {
+			return errors.New(usage)
+		}
+		if pos[0] == "stop" {
+			return siteStop(abs, pos[1])
+		}
+		return siteStart(abs, *bin, pos[1])
+	default: // endpoints
+		if len(pos) < 2 || len(pos) > 3 || !slices.Contains(kubescenario.Members, pos[0]) {
+			return errors.New(usage)
+		}
+		n := []int{0, 0}
+		for i, a := range pos[1:] {
+			if n[i], err = strconv.Atoi(a); err != nil || n[i] < 0 {
+				return fmt.Errorf("%q: not a number of endpoints\n%s", a, usage)
+			}
+		}
+		return endpoints(abs, pos[0], n[0], n[1])
 	}
-	b, err := filepath.Abs(*bin)
-	if err != nil {
-		return err
+}
+
+// parseArgs parses the flags wherever they are among the positional
+// arguments ("site stop s2 -dir D" as well as "-dir D site stop s2") and
+// returns the positional ones.
+func parseArgs(fset *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fset.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fset.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
 	}
-	return up(abs, b)
 }
 
 func up(dir, bin string) error {
-	for _, b := range []string{"coredns-gslb", "gslb-syncer"} {
+	for _, b := range []string{"coredns-gslb", "gslb-syncer", "demosite"} {
 		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
 			return fmt.Errorf("%v: run `make build` first", err)
 		}
+	}
+	// StartLab refuses a directory whose apiservers run, and empties one
+	// whose lab is stopped: the pid files of processes that still run must
+	// not go with it.
+	if live := running(dir); len(live) > 0 {
+		return fmt.Errorf("a lab is running in %s (%s): stop it first (make lab-down)", dir, strings.Join(live, ", "))
 	}
 	env, err := k8senv.StartLab(dir, kubescenario.Members...)
 	if err != nil {
@@ -92,6 +211,15 @@ func up(dir, bin string) error {
 		_ = stopProcs(dir)
 		return errors.Join(err, env.Close())
 	}
+	if err := os.WriteFile(filepath.Join(dir, binFile), []byte(bin+"\n"), 0o644); err != nil {
+		return fail(err)
+	}
+	// The sites first, so that the syncer's first probes find them up.
+	for _, m := range kubescenario.Members {
+		if err := startSite(dir, bin, m); err != nil {
+			return fail(err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cfgs := map[string]*rest.Config{}
@@ -99,7 +227,9 @@ func up(dir, bin string) error {
 		cfgs[c.Name] = c.Config()
 	}
 	root, _ := os.Getwd()
-	if err := kubescenario.Install(ctx, root, k8senv.NonAdmin.Name(), cfgs["s1az1"], cfgs); err != nil {
+	hc := healthCheck
+	opts := kubescenario.InstallOptions{HealthCheck: &hc}
+	if err := kubescenario.InstallWith(ctx, root, k8senv.NonAdmin.Name(), cfgs["s1az1"], cfgs, opts); err != nil {
 		return fail(fmt.Errorf("installing the scenario: %v", err))
 	}
 	sock := filepath.Join(dir, "gslb.sock")
@@ -111,36 +241,156 @@ func up(dir, bin string) error {
 		return fail(err)
 	}
 	kcfg := k8senv.LabKubeconfig(dir, k8senv.NonAdmin)
-	spec := "kubernetes:" + kcfg + "?members=s1az1,s1az2,s2&config=s1az1&grace=30s&zones=avi.iberia.local&metrics=127.0.0.1:9154"
-	for i := 0; i < 50; i++ { // the socket appears once CoreDNS is up
+	spec := "kubernetes:" + kcfg + "?members=s1az1,s1az2,s2&config=s1az1&grace=30s&zones=avi.iberia.local"
+	for range 50 { // the socket appears once CoreDNS is up
 		if _, err := os.Stat(sock); err == nil {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if err := startProc(dir, "syncer", filepath.Join(bin, "gslb-syncer"), "--source", spec, "--push", "unix://"+sock); err != nil {
+	if err := startProc(dir, "syncer", filepath.Join(bin, "gslb-syncer"), "--source", spec, "--push", "unix://"+sock, "--metrics", "127.0.0.1:9154"); err != nil {
 		return fail(err)
 	}
 	admin := k8senv.LabKubeconfig(dir, k8senv.Admin)
+	kl := "go run ./test/tools/kubelab"
 	fmt.Printf(`gslb lab running (files in %[1]s)
   kube-apiservers: s1az1, s1az2, s2 (one etcd); coredns-gslb on 127.0.0.1:1053; gslb-syncer (non-admin, metrics on 127.0.0.1:9154)
-  logs: %[1]s/coredns.log  %[1]s/syncer.log  %[1]s/clusters/*/kube-apiserver.log
+  logs: %[1]s/coredns.log  %[1]s/syncer.log  %[1]s/site-*.log  %[1]s/clusters/*/kube-apiserver.log
 
+Demo sites, hello's members (each cluster's hello has 3 ready endpoints). The policy probes them:
+GET / on port %[4]d every 1s, timeout 500ms; a member leaves the answers after 3 failed probes, returns after 2 good ones.
+`, dir, admin, kcfg, kubescenario.SitePort)
+	for _, m := range kubescenario.Members {
+		pid, _, _ := readPid(dir, siteProc(m))
+		fmt.Printf("  %-6s http://%s:%d/  pid %-7d %q\n", m, kubescenario.LBAddress[m], kubescenario.SitePort, pid, kubescenario.SiteMessage[m])
+	}
+	fmt.Printf(`
 Try:
   export KUBECONFIG=%[2]s          # admin; the syncer uses %[3]s
   kubectl get gdp -A                                   # the 6:4:2 policy, its status
   for i in $(seq 12); do dig +short @127.0.0.1 -p 1053 hello.avi.iberia.local; done | sort | uniq -c
+  while sleep 1; do echo $(for i in $(seq 12); do dig +short @127.0.0.1 -p 1053 hello.avi.iberia.local; done | sort | uniq -c); done
+                                                       # watch the split in another terminal
+Take a member out and back (from the repository's root):
+  %[4]s site stop s2 -dir %[1]s        # s2's site stops: 127.0.0.13 leaves the answers within about 3 s
+  %[4]s site start s2 -dir %[1]s       # started again: 127.0.0.13 is back after 2 good probes
+  %[4]s endpoints s2 0 -dir %[1]s      # hello in s2 has no ready endpoint: 127.0.0.13 leaves
+  %[4]s endpoints s2 3 -dir %[1]s      # 3 ready endpoints again: it returns
+  kubectl get gdp -n gslb gslb-policy -o jsonpath='{.status.unhealthyMembers}'; echo
+  kubectl --context s2 get endpointslices -l kubernetes.io/service-name=hello -o yaml
+  grep -i health %[1]s/syncer.log
+More:
   kubectl patch gdp -n gslb gslb-policy --type merge -p '{"spec":{"trafficSplit":[{"cluster":"s1az1","weight":6},{"cluster":"s1az2","weight":3},{"cluster":"s2","weight":1}]}}'
   kubectl --context s2 patch svc hello --subresource=status --type merge -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.23"}]}}}'
   kubectl --context s2 delete ingress hello
-Stop with: make lab-down
-`, dir, admin, kcfg)
+  curl -s 127.0.0.1:9154/metrics | grep gslb
+Stop everything with: make lab-down
+`, dir, admin, kcfg, kl)
 	return nil
 }
 
+// startSite starts the demo site of cluster m and waits until it listens.
+func startSite(dir, bin, m string) error {
+	addr := net.JoinHostPort(kubescenario.LBAddress[m], strconv.Itoa(kubescenario.SitePort))
+	if err := startProc(dir, siteProc(m), filepath.Join(bin, "demosite"), "--listen", addr, "--message", kubescenario.SiteMessage[m]); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			return c.Close()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("site %s not listening on %s: %v", m, addr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func siteStart(dir, bin, m string) error {
+	if !isLab(dir) {
+		return fmt.Errorf("no lab in %s (make lab)", dir)
+	}
+	if pid, path, err := readPid(dir, siteProc(m)); err == nil && alive(pid, path) {
+		return fmt.Errorf("site %s is running already (pid %d)", m, pid)
+	}
+	if bin == "" {
+		b, err := os.ReadFile(filepath.Join(dir, binFile))
+		if err != nil {
+			return fmt.Errorf("%v: give -bin", err)
+		}
+		bin = strings.TrimSpace(string(b))
+	}
+	if err := startSite(dir, bin, m); err != nil {
+		return err
+	}
+	pid, _, _ := readPid(dir, siteProc(m))
+	fmt.Printf("kubelab: site %s started on %s:%d (pid %d): %s returns to the answers after %d good probes\n",
+		m, kubescenario.LBAddress[m], kubescenario.SitePort, pid, kubescenario.LBAddress[m], healthCheck.Rise)
+	return nil
+}
+
+func siteStop(dir, m string) error {
+	pid, path, err := readPid(dir, siteProc(m))
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && !alive(pid, path)) {
+		_ = os.Remove(pidFile(dir, siteProc(m)))
+		return fmt.Errorf("site %s is not running (in %s)", m, dir)
+	}
+	if err != nil {
+		return err
+	}
+	if err := stopProc(dir, siteProc(m)); err != nil {
+		return err
+	}
+	fmt.Printf("kubelab: site %s stopped (pid %d): %s leaves the answers after %d failed probes\n",
+		m, pid, kubescenario.LBAddress[m], healthCheck.Fall)
+	return nil
+}
+
+// endpoints sets the EndpointSlice of hello in cluster m, as the admin.
+func endpoints(dir, m string, ready, notReady int) error {
+	if !isLab(dir) {
+		return fmt.Errorf("no lab in %s (make lab)", dir)
+	}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: k8senv.LabKubeconfig(dir, k8senv.Admin)},
+		&clientcmd.ConfigOverrides{CurrentContext: m}).ClientConfig()
+	if err != nil {
+		return err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := kubescenario.SetReady(ctx, cs, kubescenario.AppNS, "hello", ready, notReady); err != nil {
+		return err
+	}
+	what := kubescenario.LBAddress[m] + " is served (while its site passes the probes)"
+	if ready == 0 {
+		what = kubescenario.LBAddress[m] + " leaves the answers"
+	}
+	fmt.Printf("kubelab: hello in %s has %d ready and %d not-ready endpoints (EndpointSlice %s/%s): %s\n",
+		m, ready, notReady, kubescenario.AppNS, kubescenario.EndpointSliceName("hello"), what)
+	return nil
+}
+
+func isLab(dir string) bool {
+	_, err := os.Stat(k8senv.LabKubeconfig(dir, k8senv.Admin))
+	return err == nil
+}
+
+func pidFile(dir, name string) string { return filepath.Join(dir, name+".pid") }
+
 // startProc starts a detached process logging to DIR/NAME.log and records
-// its pid in DIR/NAME.pid.
+// its pid and executable in DIR/NAME.pid.
 func startProc(dir, name, path string, args ...string) error {
+	// /proc/PID/exe is the resolved path: record that one.
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		path = p
+	}
 	log, err := os.OpenFile(filepath.Join(dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -154,16 +404,42 @@ func startProc(dir, name, path string, args ...string) error {
 		return err
 	}
 	pid := cmd.Process.Pid
-	_ = cmd.Process.Release()
-	time.Sleep(500 * time.Millisecond)
-	if !alive(pid, path) {
+	if err := os.WriteFile(pidFile(dir, name), []byte(strconv.Itoa(pid)+" "+path+"\n"), 0o644); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return err
+	}
+	// Wait reaps it should it exit at once (no zombie while up runs).
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	select {
+	case <-exited:
+		_ = os.Remove(pidFile(dir, name))
 		b, _ := os.ReadFile(filepath.Join(dir, name+".log"))
 		return fmt.Errorf("%s exited at start:\n%s", name, b)
+	case <-time.After(500 * time.Millisecond):
+		return nil
 	}
-	return os.WriteFile(filepath.Join(dir, name+".pid"), []byte(strconv.Itoa(pid)+" "+path+"\n"), 0o644)
 }
 
-// alive reports whether pid runs the executable path.
+// readPid reads DIR/NAME.pid: the pid and the executable.
+func readPid(dir, name string) (int, string, error) {
+	b, err := os.ReadFile(pidFile(dir, name))
+	if err != nil {
+		return 0, "", err
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 0, "", fmt.Errorf("%s: unreadable", pidFile(dir, name))
+	}
+	pid, err := strconv.Atoi(f[0])
+	if err != nil || pid <= 0 {
+		return 0, "", fmt.Errorf("%s: unreadable", pidFile(dir, name))
+	}
+	return pid, f[1], nil
+}
+
+// alive reports whether pid runs the executable path (and is no zombie).
 func alive(pid int, path string) bool {
 	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
 	if err != nil {
@@ -178,31 +454,50 @@ func alive(pid int, path string) bool {
 	return strings.TrimSuffix(exe, " (deleted)") == path
 }
 
-// stopProcs stops the recorded syncer and coredns (SIGTERM, then SIGKILL).
-func stopProcs(dir string) error {
-	var errs []error
-	for _, name := range []string{"syncer", "coredns"} {
-		pf := filepath.Join(dir, name+".pid")
-		b, err := os.ReadFile(pf)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
+// running lists the recorded processes of dir that still run.
+func running(dir string) []string {
+	var live []string
+	for _, name := range procNames {
+		if pid, path, err := readPid(dir, name); err == nil && alive(pid, path) {
+			live = append(live, fmt.Sprintf("%s pid %d", name, pid))
 		}
-		f := strings.Fields(string(b))
-		if err != nil || len(f) != 2 {
-			errs = append(errs, fmt.Errorf("%s: unreadable", pf))
-			continue
+	}
+	return live
+}
+
+// stopProc stops the recorded process NAME (SIGTERM, then SIGKILL after
+// 10 s) and removes its pid file. No pid file: nothing to do.
+func stopProc(dir, name string) error {
+	pid, path, err := readPid(dir, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if alive(pid, path) {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+		for i := 0; i < 100 && alive(pid, path); i++ {
+			time.Sleep(100 * time.Millisecond)
 		}
-		pid, _ := strconv.Atoi(f[0])
-		if pid > 0 && alive(pid, f[1]) {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
-			for i := 0; i < 100 && alive(pid, f[1]); i++ {
+		if alive(pid, path) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			for i := 0; i < 50 && alive(pid, path); i++ {
 				time.Sleep(100 * time.Millisecond)
 			}
-			if alive(pid, f[1]) {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
+			if alive(pid, path) {
+				return fmt.Errorf("%s (pid %d) still runs after SIGKILL", name, pid)
 			}
 		}
-		_ = os.Remove(pf)
+	}
+	return os.Remove(pidFile(dir, name))
+}
+
+// stopProcs stops the recorded syncer, coredns and sites.
+func stopProcs(dir string) error {
+	var errs []error
+	for _, name := range procNames {
+		errs = append(errs, stopProc(dir, name))
 	}
 	return errors.Join(errs...)
 }
