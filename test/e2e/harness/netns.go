@@ -18,7 +18,7 @@ import (
 //
 // The namespace lives on one OS thread, locked to a goroutine that runs the
 // functions given to Do; sockets opened and processes started in Do belong
-// to the namespace. t.Cleanup ends the thread, and with it the namespace.
+// to the namespace. t.Cleanup returns the thread to the original namespace.
 type NetNS struct {
 	calls chan func()
 	quit  chan struct{}
@@ -33,9 +33,26 @@ func NewNetNS(t testing.TB) *NetNS {
 	n := &NetNS{calls: make(chan func()), quit: make(chan struct{})}
 	errc := make(chan error, 1)
 	go func() {
-		// Never unlocked: the thread is in another namespace, so it must
-		// die with the goroutine rather than go back to the scheduler.
+		// The thread enters the namespace, and goes back to the original
+		// one before it is unlocked. It must never die: children started
+		// with Pdeathsig from any goroutine that ran on this thread before
+		// (harness processes, k8senv's apiservers) would be killed with it.
 		runtime.LockOSThread()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("opening the thread's network namespace: %v", err)
+			return
+		}
+		defer func() {
+			if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+				// Stuck in the namespace: park forever rather than let
+				// the thread exit.
+				select {}
+			}
+			unix.Close(orig)
+			runtime.UnlockOSThread()
+		}()
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			errc <- fmt.Errorf("unshare(CLONE_NEWNET): %v (a private network namespace needs root)", err)
 			return

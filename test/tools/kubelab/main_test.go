@@ -65,7 +65,7 @@ func TestRunUsage(t *testing.T) {
 func TestProcs(t *testing.T) {
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {
-		t.Skip("no sleep")
+		t.Fatal("sleep not found: coreutils is needed")
 	}
 	dir := t.TempDir()
 	if err := startProc(dir, "site-s2", sleep, "60"); err != nil {
