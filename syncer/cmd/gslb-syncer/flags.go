@@ -22,6 +22,7 @@ type config struct {
 	resync   time.Duration
 	logLevel slog.Level
 	metrics  string // HOST:PORT of /metrics; "" for none (or the source's metrics= option)
+	pprof    bool   // /debug/pprof on the metrics address
 }
 
 // targetList is a repeatable flag.
@@ -78,6 +79,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&cfg.tls.CA, "tls-ca", "", "CA bundle `file` (PEM) that the plugins' certificates must chain to, for tcp targets")
 	fs.DurationVar(&cfg.resync, "resync", push.DefaultResync, "how often to check that each plugin still holds the table")
 	fs.StringVar(&logLevel, "log-level", "info", "`level` of the logs: debug, info, warn or error")
+	fs.BoolVar(&cfg.pprof, "pprof", false, "also serve Go's /debug/pprof profiles on the metrics address (keep it private)")
 	fs.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics on http://`HOST:PORT`/metrics (port 0: any free port, logged)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

@@ -82,8 +82,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	if metricsAddr == "" && srcMetricsAddr != "" {
 		metricsAddr, metricsFrom = srcMetricsAddr, "--source option metrics="
 	}
+	if cfg.pprof && metricsAddr == "" {
+		return fail(exitUsage, fmt.Errorf("--pprof serves on the metrics address: set --metrics"))
+	}
 	if metricsAddr != "" {
-		m, err := listenMetrics(metricsAddr, reg, log)
+		m, err := listenMetrics(metricsAddr, reg, log, cfg.pprof)
 		if err != nil {
 			return fail(exitSource, fmt.Errorf("%s%s: cannot serve the metrics: %v", metricsFrom, metricsAddr, err))
 		}

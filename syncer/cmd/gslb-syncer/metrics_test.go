@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -189,5 +190,34 @@ func TestMetricsListenFailure(t *testing.T) {
 		"--push", sock, "--metrics", "127.0.0.1:0"}, &stderr)
 	if code != exitSource || strings.Contains(stderr.String(), "cannot serve the metrics") || !strings.Contains(stderr.String(), `msg="serving metrics"`) {
 		t.Errorf("exit code %d, stderr\n%s\nwant the metrics served on --metrics and the source's failure", code, stderr.String())
+	}
+}
+
+// --pprof serves Go's profiles on the metrics address only when asked, and
+// needs a metrics address.
+func TestPprof(t *testing.T) {
+	for _, profiling := range []bool{false, true} {
+		m, err := listenMetrics("127.0.0.1:0", newRegistry(), slog.New(slog.DiscardHandler), profiling)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { m.Serve(ctx); close(done) }()
+		resp, err := http.Get("http://" + m.Addr() + "/debug/pprof/cmdline")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[bool]int{false: 404, true: 200}[profiling]; resp.StatusCode != want {
+			t.Errorf("profiling %v: /debug/pprof/cmdline %d, want %d", profiling, resp.StatusCode, want)
+		}
+		cancel()
+		<-done
+	}
+	var stderr strings.Builder
+	if code := run(context.Background(), []string{"--source", "file:/nonexistent.yaml", "--push", "unix:///tmp/x.sock", "--pprof"}, &stderr); code != exitUsage ||
+		!strings.Contains(stderr.String(), "--pprof") {
+		t.Errorf("--pprof without --metrics: exit %d, %q", code, stderr.String())
 	}
 }
