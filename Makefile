@@ -85,7 +85,7 @@ bench: build
 	@./test/tools/ensure-deb.sh gdnsd gdnsd
 	@./test/tools/ensure-deb.sh knotd knot
 	@mkdir -p bench
-	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./plugin/... | tee bench/go.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./plugin/... ./syncer/kube | tee bench/go.txt
 	$(GO) run ./test/tools/dnsbench -bin $(BIN) -rounds $(BENCH_ROUNDS) -duration $(BENCH_DURATION) -out bench/dnsperf.md
 
 # The scenario on one machine: three real kube-apiservers (s1az1, s1az2, s2),

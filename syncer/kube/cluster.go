@@ -46,6 +46,18 @@ type member struct {
 	starting  bool               // a new informer generation is syncing
 	stopGen   context.CancelFunc // stops the current informer generation
 	cancel    context.CancelFunc // stops everything of this member
+
+	// The Objects of the cached Services and Ingresses, by the cache's
+	// pointer (an update stores a new one): a full view converts only
+	// the objects that changed since the last.
+	convMu sync.Mutex
+	conv   map[any]converted
+}
+
+// converted is an object's Object, and false when it is not a source.
+type converted struct {
+	obj Object
+	ok  bool
 }
 
 // The indexes of the caches: Services and Ingresses by their backend
@@ -404,19 +416,27 @@ func (c *member) view() ClusterView {
 	if st == nil {
 		return v
 	}
-	nsvc, ning := 0, 0
-	for _, o := range st.svc.List() {
-		if ob, ok := ServiceObject(o.(*corev1.Service)); ok {
-			v.Objects = append(v.Objects, ob)
+	svcs, ings := st.svc.List(), st.ing.List()
+	nsvc, ning := len(svcs), len(ings)
+	c.convMu.Lock()
+	conv := make(map[any]converted, nsvc+ning)
+	for _, o := range append(svcs, ings...) {
+		cv, done := c.conv[o]
+		if !done {
+			switch x := o.(type) {
+			case *corev1.Service:
+				cv.obj, cv.ok = ServiceObject(x)
+			case *networkingv1.Ingress:
+				cv.obj, cv.ok = IngressObject(x)
+			}
 		}
-		nsvc++
-	}
-	for _, o := range st.ing.List() {
-		if ob, ok := IngressObject(o.(*networkingv1.Ingress)); ok {
-			v.Objects = append(v.Objects, ob)
+		conv[o] = cv
+		if cv.ok {
+			v.Objects = append(v.Objects, cv.obj)
 		}
-		ning++
 	}
+	c.conv = conv
+	c.convMu.Unlock()
 	for _, o := range st.ns.List() {
 		n := o.(*corev1.Namespace)
 		v.NamespaceLabels[n.Name] = n.Labels

@@ -120,6 +120,7 @@ func TestKubePropagation(t *testing.T) {
 	if p99 > propagationP99 {
 		t.Errorf("p99 %v above the %v target", p99, propagationP99)
 	}
+	t.Logf("slowest: %v", lat[max(0, len(lat)-5):])
 	rss := rssKiB(t, l.s.Pid())
 	t.Logf("gslb-syncer RSS with 3 x %d Ingresses: %d MiB", scaleFQDNs, rss/1024)
 }
