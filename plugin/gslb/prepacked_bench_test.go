@@ -51,9 +51,9 @@ func BenchmarkAnswerEncoding(b *testing.B) {
 		for b.Loop() {
 			out := append(buf[:0], wire[:qEnd]...)
 			binary.BigEndian.PutUint16(out[2:], 0x8400|uint16(wire[2]&0x01)<<8) // QR, AA, RD copied
-			binary.BigEndian.PutUint16(out[6:], 1)                               // ANCOUNT
-			binary.BigEndian.PutUint16(out[8:], 0)                               // NSCOUNT
-			binary.BigEndian.PutUint16(out[10:], 1)                              // ARCOUNT: OPT
+			binary.BigEndian.PutUint16(out[6:], 1)                              // ANCOUNT
+			binary.BigEndian.PutUint16(out[8:], 0)                              // NSCOUNT
+			binary.BigEndian.PutUint16(out[10:], 1)                             // ARCOUNT: OPT
 			out = append(out, rr...)
 			out = append(out, opt...)
 			if len(out) == 0 {
