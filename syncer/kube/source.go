@@ -1,8 +1,10 @@
 // Package kube is gslb-syncer's Kubernetes source: it watches Services of
-// type LoadBalancer and Ingresses in several member clusters (one kubeconfig,
-// one context per cluster), and GlobalDeploymentPolicy and GSLBHostRule
-// objects in a config cluster, builds the table with Build, and writes the
-// policies' status back.
+// type LoadBalancer, Ingresses and the EndpointSlices of their Services in
+// several member clusters (one kubeconfig, one context per cluster), and
+// GlobalDeploymentPolicy and GSLBHostRule objects in a config cluster,
+// builds the table with Build (only the changed FQDNs' records after a
+// change of one object), with the health checks of the members, and
+// writes the policies' status back, with the health the prober found.
 package kube
 
 import (
