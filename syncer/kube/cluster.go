@@ -369,14 +369,7 @@ func (c *member) partialView(fqdns []string) ClusterView {
 					continue
 				}
 				seen[o] = true
-				var ob Object
-				var ok bool
-				switch x := o.(type) {
-				case *corev1.Service:
-					ob, ok = ServiceObject(x)
-				case *networkingv1.Ingress:
-					ob, ok = IngressObject(x)
-				}
+				ob, ok := ObjectOf(o)
 				if !ok {
 					continue
 				}
@@ -423,12 +416,7 @@ func (c *member) view() ClusterView {
 	for _, o := range append(svcs, ings...) {
 		cv, done := c.conv[o]
 		if !done {
-			switch x := o.(type) {
-			case *corev1.Service:
-				cv.obj, cv.ok = ServiceObject(x)
-			case *networkingv1.Ingress:
-				cv.obj, cv.ok = IngressObject(x)
-			}
+			cv.obj, cv.ok = ObjectOf(o)
 		}
 		conv[o] = cv
 		if cv.ok {

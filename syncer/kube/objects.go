@@ -120,18 +120,23 @@ func ingressBackends(in *networkingv1.Ingress, fqdns []string) map[string][]stri
 	return out
 }
 
+// ObjectOf returns the Object of a watched Service or Ingress, and false
+// when it is not a source.
+func ObjectOf(obj any) (Object, bool) {
+	switch o := obj.(type) {
+	case *corev1.Service:
+		return ServiceObject(o)
+	case *networkingv1.Ingress:
+		return IngressObject(o)
+	}
+	return Object{}, false
+}
+
 // BackendServices returns every Service an object of a watched kind
 // depends on, as "namespace/name" (the index that maps an EndpointSlice
 // change to the objects, and so the FQDNs, it affects).
 func BackendServices(obj any) []string {
-	var o Object
-	var ok bool
-	switch v := obj.(type) {
-	case *corev1.Service:
-		o, ok = ServiceObject(v)
-	case *networkingv1.Ingress:
-		o, ok = IngressObject(v)
-	}
+	o, ok := ObjectOf(obj)
 	if !ok {
 		return nil
 	}
@@ -146,19 +151,10 @@ func BackendServices(obj any) []string {
 }
 
 // ObjectFQDNs returns the FQDNs an object of a watched kind asks for (for
-// the work queue), whether or not it is a source otherwise.
+// the work queue and the FQDN index); none when it is not a source.
 func ObjectFQDNs(obj any) []string {
-	switch o := obj.(type) {
-	case *corev1.Service:
-		if ob, ok := ServiceObject(o); ok {
-			return ob.FQDNs
-		}
-	case *networkingv1.Ingress:
-		if ob, ok := IngressObject(o); ok {
-			return ob.FQDNs
-		}
-	}
-	return nil
+	o, _ := ObjectOf(obj)
+	return o.FQDNs
 }
 
 func lbTargets(ing []corev1.LoadBalancerIngress) (addrs, hosts []string) {

@@ -36,10 +36,6 @@ import (
 // allKey asks for a rebuild of everything (policies, namespaces, cluster state).
 const allKey = "*"
 
-// healthKey asks for the status to be written again: the health of the
-// members served changed.
-const healthKey = "!health"
-
 // Source implements gslb-syncer's Source interface.
 type Source struct {
 	opts    Options
@@ -304,7 +300,7 @@ func (s *Source) Served(records []*gslbv1.Record) {
 	s.servedMu.Lock()
 	s.served = records
 	s.servedMu.Unlock()
-	s.queue.Add(healthKey)
+	s.kickStatus()
 }
 
 func (s *Source) servedTable() []*gslbv1.Record {
@@ -365,7 +361,6 @@ func (s *Source) WatchTimed(ctx context.Context, onChange func([]health.Record, 
 			switch k {
 			case allKey:
 				full = true
-			case healthKey:
 			default:
 				fqdns = append(fqdns, k)
 			}
@@ -416,15 +411,21 @@ func (s *Source) clusterStates() map[string]ClusterState {
 	return out
 }
 
-func (s *Source) views() []ClusterView {
+// orderedMembers returns the member clusters in configuration order.
+func (s *Source) orderedMembers() []*member {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	ms := make([]*member, 0, len(s.order))
 	for _, n := range s.order {
 		if m := s.members[n]; m != nil {
 			ms = append(ms, m)
 		}
 	}
-	s.mu.Unlock()
+	return ms
+}
+
+func (s *Source) views() []ClusterView {
+	ms := s.orderedMembers()
 	vs := make([]ClusterView, len(ms))
 	for i, m := range ms {
 		vs[i] = m.view()
@@ -465,14 +466,7 @@ func (s *Source) setFull(res Result) {
 // (and on policies, host rules, namespaces and cluster states, whose
 // changes ask for a full build), so the result is what a full build gives.
 func (s *Source) buildPartial(fqdns []string) []health.Record {
-	s.mu.Lock()
-	ms := make([]*member, 0, len(s.order))
-	for _, n := range s.order {
-		if m := s.members[n]; m != nil {
-			ms = append(ms, m)
-		}
-	}
-	s.mu.Unlock()
+	ms := s.orderedMembers()
 	in := Input{Clusters: make([]ClusterView, len(ms)), Zones: s.opts.Zones}
 	for i, m := range ms {
 		in.Clusters[i] = m.partialView(fqdns)
@@ -533,7 +527,7 @@ func (s *Source) kickStatus() {
 }
 
 // statusMinInterval spaces the status writes: a status needs a full build
-// (about 100 ms with 10,000 FQDNs per cluster). The status loop waits at
+// (about 200 ms with 10,000 FQDNs per cluster). The status loop waits at
 // least statusBuildFactor times its last full build between two, so that
 // status takes at most a tenth of a core whatever the scale.
 const (

@@ -111,13 +111,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		"probed", prober.Stats().Targets)
 
 	latency := newAckLatency(reg, targets)
-	feed := newServedFeed(src)
+	sink, _ := src.(servedSink)
 	publish := func(tab health.Table) {
 		for i, p := range pushers {
 			latency.published(i, tab, func() uint64 { return p.Update(tab.Records) })
 		}
-		if feed != nil {
-			feed.offer(tab.Records)
+		if sink != nil {
+			sink.Served(tab.Records)
 		}
 	}
 
@@ -125,9 +125,6 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		log.Info("pushing", "target", p.Target())
 		wg.Go(func() { p.Run(ctx) })
 		wg.Go(func() { followAcks(ctx, p, func(gen uint64, at time.Time) { latency.acked(i, gen, at) }) })
-	}
-	if feed != nil {
-		wg.Go(func() { feed.run(ctx) })
 	}
 	wg.Go(func() { prober.Run(ctx, publish) })
 	code := exitOK

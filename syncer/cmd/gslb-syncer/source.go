@@ -56,3 +56,11 @@ func openSource(spec string, log *slog.Logger, reg prometheus.Registerer) (src S
 		return nil, "", fmt.Errorf("--source %q: unknown kind %q (supported: file, kubernetes)", spec, kind)
 	}
 }
+
+// servedSink is a Source that wants each table published, with the health
+// the prober filled in (the Kubernetes source writes it into its custom
+// resources' status). Served is called on the prober's goroutine: it must
+// return at once and not modify the records.
+type servedSink interface {
+	Served(records []*gslbv1.Record)
+}
