@@ -49,7 +49,7 @@ func (c *Cluster) args() []string {
 func (c *Cluster) firstRun() error {
 	var err error
 	for try := 1; try <= portTries; try++ {
-		if err = c.run(); err == nil || !portTaken(c.proc) || try == portTries {
+		if err = c.run(); err == nil || !c.proc.PortTaken() || try == portTries {
 			return err
 		}
 		if err = c.setPort(); err != nil {
@@ -68,7 +68,7 @@ func (c *Cluster) run() error {
 	}
 	c.proc = p
 	if err := pollReady(p, c.probeReady); err != nil {
-		_ = p.stop(StopTimeout)
+		_ = p.Stop(StopTimeout)
 		return err
 	}
 	return nil

@@ -2,13 +2,14 @@ package k8senv
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/gslbdns/gslb/test/internal/testhost"
 )
 
 // builderScript is the builder's path relative to the repository root.
@@ -21,9 +22,9 @@ var (
 
 // BinDir returns the directory holding the kube-apiserver and etcd binaries,
 // building them first when the cache is cold. It runs
-// test/tools/k8s-bins.sh, found by walking up from the working directory to
-// the repository root; the script's progress goes to os.Stderr (a cold build
-// takes many minutes). The version is the script's default, or
+// test/tools/k8s-bins.sh under the repository root (testhost.RepoRoot);
+// the script's progress goes to os.Stderr (a cold build takes many
+// minutes). The version is the script's default, or
 // $GSLB_K8S_VERSION; the cache is under $GSLB_CACHE (default
 // ~/.cache/gslb). A warm call costs one short bash run, and the result is
 // remembered for the life of the process.
@@ -54,24 +55,15 @@ func BinDir() (string, error) {
 	return dir, nil
 }
 
-// findBuilder walks up from the working directory to the first directory
-// holding the builder script.
+// findBuilder returns the builder script's path under the repository root.
 func findBuilder() (string, error) {
-	wd, err := os.Getwd()
+	root, err := testhost.RepoRoot()
 	if err != nil {
 		return "", err
 	}
-	for dir := wd; ; {
-		p := filepath.Join(dir, builderScript)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return "", err
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no %s in %s or any directory above it: run from inside the repository", builderScript, wd)
-		}
-		dir = parent
+	p := filepath.Join(root, builderScript)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("the kube-apiserver builder: %v", err)
 	}
+	return p, nil
 }

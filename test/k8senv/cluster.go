@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/gslbdns/gslb/test/internal/testhost"
+
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
@@ -34,8 +36,8 @@ type Cluster struct {
 	client kubernetes.Interface
 
 	mu     sync.Mutex
-	proc   *proc // the current or last run
-	closed bool  // the Env is closed: no more restarts
+	proc   *testhost.Proc // the current or last run
+	closed bool           // the Env is closed: no more restarts
 }
 
 // newCluster prepares the files of cluster name under env.Dir/clusters/name.
@@ -44,7 +46,7 @@ func newCluster(env *Env, name string) (*Cluster, error) {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := env.ca.writeServingCert(name, c.path("serving.crt"), c.path("serving.key")); err != nil {
+	if err := writeServingCert(env.ca, name, c.path("serving.crt"), c.path("serving.key")); err != nil {
 		return nil, err
 	}
 	if err := writeServiceAccountKeys(c.path("service-account.key"), c.path("service-account.pub")); err != nil {
@@ -67,7 +69,7 @@ func newCluster(env *Env, name string) (*Cluster, error) {
 // setPort picks a new free port for the apiserver, and makes the admin
 // clientset for that address.
 func (c *Cluster) setPort() error {
-	port, err := freePort()
+	port, err := testhost.FreePort()
 	if err != nil {
 		return err
 	}
@@ -91,7 +93,7 @@ func (c *Cluster) UserConfig(u User) *rest.Config {
 	return &rest.Config{
 		Host:            c.Host,
 		BearerToken:     c.tokens[u],
-		TLSClientConfig: rest.TLSClientConfig{CAData: c.env.ca.certPEM},
+		TLSClientConfig: rest.TLSClientConfig{CAData: c.env.ca.CertPEM},
 		QPS:             clientQPS,
 		Burst:           clientBurst,
 	}
@@ -107,14 +109,14 @@ func (c *Cluster) Pid() int {
 	if c.proc == nil {
 		return 0
 	}
-	return c.proc.pid()
+	return c.proc.Pid()
 }
 
 // Running reports whether the apiserver process is running.
 func (c *Cluster) Running() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.proc != nil && !c.proc.exited()
+	return c.proc != nil && !c.proc.Exited()
 }
 
 // Stop stops the apiserver (SIGTERM, then SIGKILL after StopTimeout). Its
@@ -126,7 +128,7 @@ func (c *Cluster) Stop() error {
 	if c.proc == nil {
 		return nil
 	}
-	return c.proc.stop(StopTimeout)
+	return c.proc.Stop(StopTimeout)
 }
 
 // Restart stops the apiserver if it is running, starts it again on the same
@@ -146,7 +148,7 @@ func (c *Cluster) restart() error {
 		return errors.New("k8senv: restart of cluster " + c.Name + " after the environment was closed")
 	}
 	if c.proc != nil {
-		if err := c.proc.stop(StopTimeout); err != nil {
+		if err := c.proc.Stop(StopTimeout); err != nil {
 			return err
 		}
 	}
@@ -162,5 +164,5 @@ func (c *Cluster) close() error {
 	if c.proc == nil {
 		return nil
 	}
-	return errors.Join(c.proc.unexpectedExit(), c.proc.stop(StopTimeout))
+	return errors.Join(c.proc.UnexpectedExit(), c.proc.Stop(StopTimeout))
 }

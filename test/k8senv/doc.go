@@ -25,5 +25,6 @@
 //
 // Start is for tests: everything is stopped and removed by t.Cleanup, and the
 // log tails are printed when the test fails. StartLab and Stop are for a lab
-// that outlives the process starting it (see test/tools/k8slab).
+// that outlives the process starting it (see `kubelab clusters` in
+// test/tools/kubelab).
 package k8senv

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"sync"
 	"testing"
+
+	"github.com/gslbdns/gslb/test/testca"
 )
 
 // Env is one etcd and the kube-apiservers of the named clusters.
@@ -20,7 +22,7 @@ type Env struct {
 
 	binDir   string
 	detached bool // a lab: processes outlive this one, state in Dir
-	ca       *authority
+	ca       *testca.CA
 	etcd     *etcdServer
 
 	stateMu   sync.Mutex // serializes writes of the lab state file
@@ -72,12 +74,12 @@ func launch(dir string, detached bool, names []string) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	ca, err := newAuthority()
+	ca, err := testca.New("k8senv test CA")
 	if err != nil {
 		return nil, err
 	}
 	e := &Env{Dir: dir, binDir: binDir, detached: detached, ca: ca}
-	if err := os.WriteFile(e.caPath(), ca.certPEM, 0o644); err != nil {
+	if err := os.WriteFile(e.caPath(), ca.CertPEM, 0o644); err != nil {
 		return nil, err
 	}
 	if e.etcd, err = startEtcd(e.bin("etcd"), filepath.Join(dir, "etcd"), detached); err != nil {
@@ -139,7 +141,7 @@ func (e *Env) Cluster(name string) *Cluster {
 
 // CAData is the PEM certificate of the test CA that signed every
 // apiserver's serving certificate.
-func (e *Env) CAData() []byte { return e.ca.certPEM }
+func (e *Env) CAData() []byte { return e.ca.CertPEM }
 
 // Close stops every apiserver (in parallel), then etcd: SIGTERM, then
 // SIGKILL after StopTimeout. It reports a process that exited without being
@@ -154,7 +156,7 @@ func (e *Env) Close() error {
 		}
 		wg.Wait()
 		if e.etcd != nil {
-			errs[len(e.Clusters)] = errors.Join(e.etcd.proc.unexpectedExit(), e.etcd.proc.stop(StopTimeout))
+			errs[len(e.Clusters)] = errors.Join(e.etcd.proc.UnexpectedExit(), e.etcd.proc.Stop(StopTimeout))
 		}
 		errs = append(errs, e.removeState())
 		e.closeErr = errors.Join(errs...)

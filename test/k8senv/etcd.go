@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+
+	"github.com/gslbdns/gslb/test/internal/testhost"
 )
 
 // etcdServer is the one etcd behind all clusters of an Env.
 type etcdServer struct {
 	url  string // client URL, http://127.0.0.1:port
-	proc *proc
+	proc *testhost.Proc
 }
 
 // startEtcd starts etcd on free loopback ports, its log in dir/etcd.log and
@@ -24,11 +26,11 @@ func startEtcd(bin, dir string, detached bool) (*etcdServer, error) {
 	}
 	var lastErr error
 	for range portTries {
-		client, err := freePort()
+		client, err := testhost.FreePort()
 		if err != nil {
 			return nil, err
 		}
-		peer, err := freePort()
+		peer, err := testhost.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -55,8 +57,8 @@ func startEtcd(bin, dir string, detached bool) (*etcdServer, error) {
 		if lastErr == nil {
 			return e, nil
 		}
-		_ = e.proc.stop(StopTimeout)
-		if !portTaken(e.proc) {
+		_ = e.proc.Stop(StopTimeout)
+		if !e.proc.PortTaken() {
 			return nil, lastErr
 		}
 	}

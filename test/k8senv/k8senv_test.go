@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/gslbdns/gslb/test/internal/testhost"
 	"github.com/gslbdns/gslb/test/k8senv"
 )
 
@@ -47,7 +48,7 @@ func TestEnv(t *testing.T) {
 	}
 }
 
-// TestLab starts a lab, stops it by its directory alone (as `k8slab down`
+// TestLab starts a lab, stops it by its directory alone (as `kubelab down`
 // does from another process) and starts it again in the same directory.
 func TestLab(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "lab")
@@ -78,7 +79,7 @@ func TestLab(t *testing.T) {
 	if err := k8senv.Stop(dir); err != nil {
 		t.Fatal(err)
 	}
-	if !gone(pid) {
+	if _, running := testhost.Identify(pid); running {
 		t.Errorf("apiserver pid %d still running after Stop", pid)
 	}
 	if err := k8senv.Stop(dir); !errors.Is(err, fs.ErrNotExist) {
@@ -96,18 +97,6 @@ func TestLab(t *testing.T) {
 	if _, err := env.Cluster("lab1").Client().CoreV1().Namespaces().Get(t.Context(), "lab", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("namespace of the old lab: err %v, want NotFound", err)
 	}
-}
-
-// gone reports whether process pid has ended: it is absent, or a zombie
-// (a stopped child of this process lingers until it is reaped).
-func gone(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(f) > 0 && f[0] == "Z"
 }
 
 func testIsolation(t *testing.T, env *k8senv.Env) {

@@ -14,7 +14,7 @@ func (e *Env) Kubeconfig(u User) *clientcmdapi.Config {
 	for _, c := range e.Clusters {
 		cluster := clientcmdapi.NewCluster()
 		cluster.Server = c.Host
-		cluster.CertificateAuthorityData = e.ca.certPEM
+		cluster.CertificateAuthorityData = e.ca.CertPEM
 		cfg.Clusters[c.Name] = cluster
 
 		userName := c.Name + "-" + u.Name()

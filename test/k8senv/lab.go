@@ -97,10 +97,10 @@ func Stop(dir string) error {
 	errs := make([]error, len(st.APIServers)+1)
 	var wg sync.WaitGroup
 	for i, p := range st.APIServers {
-		wg.Go(func() { errs[i] = p.stop(StopTimeout) })
+		wg.Go(func() { errs[i] = p.Stop(p.Name, StopTimeout) })
 	}
 	wg.Wait()
-	errs[len(st.APIServers)] = st.Etcd.stop(StopTimeout)
+	errs[len(st.APIServers)] = st.Etcd.Stop(st.Etcd.Name, StopTimeout)
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}

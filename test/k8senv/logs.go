@@ -6,19 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gslbdns/gslb/test/internal/testhost"
 )
 
 // tailLines is how many lines of each log a failure report shows.
 const tailLines = 60
-
-// tail returns the last n lines of b.
-func tail(b []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = append([]string{fmt.Sprintf("[... %d earlier lines]", len(lines)-n)}, lines[len(lines)-n:]...)
-	}
-	return strings.Join(lines, "\n")
-}
 
 // tailFile returns the last n lines of the file at path.
 func tailFile(path string, n int) string {
@@ -26,7 +19,7 @@ func tailFile(path string, n int) string {
 	if err != nil {
 		return fmt.Sprintf("[cannot read %s: %v]", path, err)
 	}
-	return tail(b, n)
+	return testhost.Tail(b, n)
 }
 
 // logTails returns the tail of every *.log file under dir, each under a

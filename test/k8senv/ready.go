@@ -1,10 +1,11 @@
 package k8senv
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/gslbdns/gslb/test/internal/testhost"
 )
 
 const (
@@ -21,13 +22,13 @@ const (
 // pollReady calls probe every pollInterval until it succeeds, the process
 // exits, or readyTimeout passes. Its errors include the tail of the
 // process's log.
-func pollReady(p *proc, probe func(context.Context) error) error {
+func pollReady(p *testhost.Proc, probe func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
 	// An exit ends the wait at once, even in the middle of a probe.
 	go func() {
 		select {
-		case <-p.done:
+		case <-p.Done():
 			cancel()
 		case <-ctx.Done():
 		}
@@ -43,19 +44,13 @@ func pollReady(p *proc, probe func(context.Context) error) error {
 		}
 		select {
 		case <-ctx.Done():
-			if p.exited() {
+			if p.Exited() {
 				return fmt.Errorf("%s exited before it was ready (%s); the end of its log %s:\n%s",
-					p.name, p.exitText(), p.logPath, tail(p.runLog(), 20))
+					p.Label(), p.ExitText(), p.LogPath(), testhost.Tail(p.RunLog(), 20))
 			}
 			return fmt.Errorf("%s not ready after %v (last probe: %v); the end of its log %s:\n%s",
-				p.name, readyTimeout, err, p.logPath, tail(p.runLog(), 20))
+				p.Label(), readyTimeout, err, p.LogPath(), testhost.Tail(p.RunLog(), 20))
 		case <-ticker.C:
 		}
 	}
-}
-
-// portTaken reports whether the ended run failed to bind a port that
-// another process took between the check and the bind.
-func portTaken(p *proc) bool {
-	return bytes.Contains(p.runLog(), []byte("address already in use"))
 }

@@ -7,10 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
-	"time"
+
+	"github.com/gslbdns/gslb/test/internal/testhost"
 )
 
 // stateFile, in a lab's directory, records the processes the lab started.
@@ -22,13 +20,12 @@ type labState struct {
 	Etcd       labProc   `json:"etcd"`
 }
 
-// labProc identifies a process by its pid and its start time, so that a pid
-// reused by an unrelated process is never signalled.
+// labProc is one recorded server: its name and URL, and the process
+// identified by pid and start time (its fields are flattened in the JSON).
 type labProc struct {
-	Name       string `json:"name"`
-	URL        string `json:"url"`
-	Pid        int    `json:"pid"`
-	StartTicks uint64 `json:"start_ticks"` // field 22 of /proc/<pid>/stat
+	Name string `json:"name"`
+	URL  string `json:"url"`
+	testhost.Detached
 }
 
 // saveState writes the state file of a lab (a no-op in tests). It is called
@@ -48,7 +45,7 @@ func (e *Env) saveState() error {
 		c.mu.Lock()
 		p := c.proc
 		c.mu.Unlock()
-		if p == nil || p.exited() {
+		if p == nil || p.Exited() {
 			continue
 		}
 		lp, err := newLabProc(c.Name, c.Host, p)
@@ -81,12 +78,12 @@ func (e *Env) removeState() error {
 	return nil
 }
 
-func newLabProc(name, url string, p *proc) (labProc, error) {
-	ticks, ok := startTicks(p.pid())
+func newLabProc(name, url string, p *testhost.Proc) (labProc, error) {
+	d, ok := testhost.Identify(p.Pid())
 	if !ok {
-		return labProc{}, fmt.Errorf("%s (pid %d) is not running", p.name, p.pid())
+		return labProc{}, fmt.Errorf("%s (pid %d) is not running", p.Label(), p.Pid())
 	}
-	return labProc{Name: name, URL: url, Pid: p.pid(), StartTicks: ticks}, nil
+	return labProc{Name: name, URL: url, Detached: d}, nil
 }
 
 func readState(dir string) (*labState, error) {
@@ -105,71 +102,9 @@ func readState(dir string) (*labState, error) {
 func (st *labState) running() []labProc {
 	var live []labProc
 	for _, p := range append([]labProc{st.Etcd}, st.APIServers...) {
-		if p.alive() {
+		if p.Alive() {
 			live = append(live, p)
 		}
 	}
 	return live
-}
-
-// startTicks returns the start time of process pid, and false when there is
-// no such process or it is a zombie.
-func startTicks(pid int) (uint64, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, false
-	}
-	// The command name (field 2) is in parentheses and may hold spaces:
-	// fields 3 on follow the last ')'.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 20 || f[0] == "Z" || f[0] == "X" {
-		return 0, false
-	}
-	ticks, err := strconv.ParseUint(f[19], 10, 64)
-	return ticks, err == nil
-}
-
-// alive reports whether the recorded process is still the one running.
-func (p labProc) alive() bool {
-	ticks, ok := startTicks(p.Pid)
-	return ok && ticks == p.StartTicks
-}
-
-// stop sends SIGTERM to the recorded process, and SIGKILL when it has not
-// exited after timeout. It returns an error only when it had to kill or
-// could not stop it.
-func (p labProc) stop(timeout time.Duration) error {
-	if !p.alive() {
-		return nil
-	}
-	if err := syscall.Kill(p.Pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("signalling %s (pid %d): %v", p.Name, p.Pid, err)
-	}
-	if p.waitGone(timeout) {
-		return nil
-	}
-	if err := syscall.Kill(p.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("killing %s (pid %d): %v", p.Name, p.Pid, err)
-	}
-	if !p.waitGone(10 * time.Second) {
-		return fmt.Errorf("%s (pid %d) is still running after SIGKILL", p.Name, p.Pid)
-	}
-	return fmt.Errorf("%s (pid %d) did not exit within %v of SIGTERM and was killed", p.Name, p.Pid, timeout)
-}
-
-// waitGone polls until the process has gone, at most timeout.
-func (p labProc) waitGone(timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for p.alive() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(pollInterval)
-	}
-	return true
 }

@@ -2,12 +2,11 @@ package kubescenario
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/test/internal/testhost"
 	"github.com/gslbdns/gslb/test/k8senv"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -19,23 +18,14 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// repoRoot walks up to the directory holding deploy/crds.
+// repoRoot is the repository's root, which holds deploy/crds.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := testhost.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "deploy/crds")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no deploy/crds above the working directory")
-		}
-		dir = parent
-	}
+	return root
 }
 
 // slice returns the scenario's EndpointSlice of service: its endpoints'

@@ -3,43 +3,20 @@ package harness
 import (
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
+
+	"github.com/gslbdns/gslb/test/internal/testhost"
 )
 
-var (
-	rootOnce sync.Once
-	rootDir  string
-	rootErr  error
-)
-
-// RepoRoot returns the directory of the repository's go.mod, found by walking
-// up from the working directory (go test runs in the package directory).
+// RepoRoot returns the directory of the repository's go.mod (see
+// testhost.RepoRoot).
 func RepoRoot(t testing.TB) string {
 	t.Helper()
-	rootOnce.Do(func() {
-		dir, err := os.Getwd()
-		if err != nil {
-			rootErr = err
-			return
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				rootDir = dir
-				return
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				rootErr = os.ErrNotExist
-				return
-			}
-			dir = parent
-		}
-	})
-	if rootErr != nil {
-		t.Fatalf("harness: cannot find the repository root (go.mod) above the working directory: %v", rootErr)
+	root, err := testhost.RepoRoot()
+	if err != nil {
+		t.Fatalf("harness: cannot find the repository root: %v", err)
 	}
-	return rootDir
+	return root
 }
 
 // BinDir is $GSLB_BIN, or <repo>/bin when it is not set.

@@ -165,14 +165,6 @@ func (c *CoreDNS) corefileText() string {
 	return string(b)
 }
 
-func (c *CoreDNS) markExpected() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cur != nil {
-		c.cur.expected = true
-	}
-}
-
 // startAndWait starts a run and waits until DNS answers over UDP and TCP.
 func (c *CoreDNS) startAndWait() error {
 	if err := c.start(); err != nil {
@@ -195,22 +187,6 @@ func (c *CoreDNS) startAndWait() error {
 		}
 		return nil
 	})
-}
-
-// ExitText describes how the current run ended ("running" if it did not).
-func (c *Process) ExitText() string {
-	r := c.current()
-	if r == nil {
-		return "never started"
-	}
-	select {
-	case <-r.done:
-	default:
-		return "running"
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return describeExit(r)
 }
 
 // Restart stops the server (SIGTERM) if it runs, starts it again on the same

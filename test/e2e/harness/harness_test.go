@@ -8,22 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gslbdns/gslb/test/internal/testhost"
 	"github.com/miekg/dns"
 )
-
-func TestFreePortIsFreeAndNotReused(t *testing.T) {
-	seen := map[int]bool{}
-	for range 50 {
-		p := FreePort(t)
-		if seen[p] {
-			t.Fatalf("port %d handed out twice", p)
-		}
-		seen[p] = true
-		if err := checkPort(p); err != nil {
-			t.Fatalf("port %d is not free: %v", p, err)
-		}
-	}
-}
 
 func TestWithinStopsOnPermanent(t *testing.T) {
 	start := time.Now()
@@ -66,9 +53,9 @@ func TestStartCoreDNSRetriesBusyPort(t *testing.T) {
 			first = false
 			return busy, nil
 		}
-		return freePort()
+		return testhost.FreePort()
 	}
-	defer func() { pickPort = freePort }()
+	defer func() { pickPort = testhost.FreePort }()
 
 	c := StartCoreDNS(t, `example.org:{{port "dns"}} {
     bind 127.0.0.1

@@ -1,18 +1,14 @@
 package harness
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gslbdns/gslb/test/internal/testhost"
 )
 
 // StopTimeout is how long Stop waits after SIGTERM before it kills.
@@ -22,6 +18,7 @@ const StopTimeout = 20 * time.Second
 // stderr go to a log file in the test's temporary directory (every run is
 // appended, after a header line); the tail of that log is printed when the
 // test fails. t.Cleanup stops it, and reports an exit nobody asked for.
+// Each run is a testhost.Proc.
 type Process struct {
 	Name    string // for messages: "coredns-gslb", "gslb-syncer"
 	LogPath string
@@ -30,38 +27,8 @@ type Process struct {
 	cmd Cmd
 
 	mu   sync.Mutex
-	cur  *run
+	cur  *testhost.Proc
 	runs int
-}
-
-// run is one execution of the process.
-type run struct {
-	cmd    *exec.Cmd
-	done   chan struct{} // closed when the process has exited
-	state  *os.ProcessState
-	err    error
-	stderr syncBuffer
-	// expected is set when the test stopped the process or waited for its
-	// exit: an exit that is not expected is reported at cleanup.
-	expected bool
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // Cmd describes a process for StartProcess.
@@ -109,100 +76,73 @@ func newProcess(t testing.TB, c Cmd) *Process {
 			t.Logf("--- tail of %s log (%s) ---\n%s", p.Name, p.LogPath, p.Tail(80))
 		}
 	})
-	t.Cleanup(func() {
-		p.mu.Lock()
-		r := p.cur
-		p.mu.Unlock()
-		if r == nil {
-			return
-		}
-		select {
-		case <-r.done:
-			p.mu.Lock()
-			expected := r.expected
-			p.mu.Unlock()
-			if !expected {
-				t.Errorf("harness: %s exited unexpectedly during the test: %s", p.Name, describeExit(r))
-			}
-		default:
-			p.Stop()
-		}
-	})
+	t.Cleanup(p.cleanup)
 	return p
+}
+
+// cleanup stops a running process, or reports an exit nobody asked for.
+func (p *Process) cleanup() {
+	r := p.current()
+	if r == nil {
+		return
+	}
+	if !r.Exited() {
+		p.Stop()
+		return
+	}
+	if err := r.UnexpectedExit(); err != nil {
+		p.t.Errorf("harness: %s exited unexpectedly during the test: %s", p.Name, r.ExitText())
+	}
 }
 
 // start starts a new run of the process.
 func (p *Process) start() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cur != nil {
-		select {
-		case <-p.cur.done:
-		default:
-			return fmt.Errorf("%s is already running (pid %d)", p.Name, p.cur.cmd.Process.Pid)
+	if p.cur != nil && !p.cur.Exited() {
+		return fmt.Errorf("%s is already running (pid %d)", p.Name, p.cur.Pid())
+	}
+	spec := testhost.Spec{
+		Label:   fmt.Sprintf("harness: run %d", p.runs+1),
+		Path:    p.cmd.Path,
+		Args:    p.cmd.Args,
+		Dir:     p.cmd.Dir,
+		Env:     p.cmd.Env,
+		LogPath: p.LogPath,
+	}
+	if ns := p.cmd.NetNS; ns != nil {
+		// Started from the namespace's thread, the child is born in it.
+		spec.Launch = func(start func() error) (err error) {
+			ns.Do(func() { err = start() })
+			return err
 		}
 	}
-	logf, err := os.OpenFile(p.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	r, err := testhost.Start(spec)
 	if err != nil {
 		return err
 	}
 	p.runs++
-	n := p.runs
-	fmt.Fprintf(logf, "=== harness: run %d at %s: %s %s\n", n, time.Now().Format("15:04:05.000"),
-		p.cmd.Path, strings.Join(p.cmd.Args, " "))
-	r := &run{done: make(chan struct{})}
-	cmd := exec.Command(p.cmd.Path, p.cmd.Args...)
-	cmd.Dir = p.cmd.Dir
-	cmd.Env = p.cmd.Env
-	cmd.Stdout = logf
-	cmd.Stderr = io.MultiWriter(logf, &r.stderr)
-	cmd.WaitDelay = 5 * time.Second
-	// Should the test binary die without its cleanups (a panic, a timeout),
-	// the kernel kills the child rather than leaving it listening.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	r.cmd = cmd
-	if p.cmd.NetNS != nil {
-		// Started from the namespace's thread, the child is born in it.
-		p.cmd.NetNS.Do(func() { err = cmd.Start() })
-	} else {
-		err = cmd.Start()
-	}
-	if err != nil {
-		logf.Close()
-		return fmt.Errorf("starting %s: %v", p.cmd.Path, err)
-	}
 	p.cur = r
-	go func() {
-		err := cmd.Wait()
-		fmt.Fprintf(logf, "=== harness: run %d ended at %s: %s\n", n, time.Now().Format("15:04:05.000"), exitText(cmd.ProcessState, err))
-		logf.Close()
-		p.mu.Lock()
-		r.state, r.err = cmd.ProcessState, err
-		p.mu.Unlock()
-		close(r.done)
-	}()
 	return nil
 }
 
-func exitText(st *os.ProcessState, err error) string {
-	if st == nil {
-		return fmt.Sprintf("wait error %v", err)
-	}
-	return st.String()
-}
-
-func describeExit(r *run) string { return exitText(r.state, r.err) }
-
-func (p *Process) current() *run {
+func (p *Process) current() *testhost.Proc {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.cur
 }
 
+// markExpected marks the exit of the current run as asked for.
+func (p *Process) markExpected() {
+	if r := p.current(); r != nil {
+		r.Expect()
+	}
+}
+
 // Pid is the process id of the current run, or 0.
 func (p *Process) Pid() int {
 	if r := p.current(); r != nil {
-		return r.cmd.Process.Pid
+		return r.Pid()
 	}
 	return 0
 }
@@ -210,21 +150,13 @@ func (p *Process) Pid() int {
 // Exited reports whether the current run has ended.
 func (p *Process) Exited() bool {
 	r := p.current()
-	if r == nil {
-		return false
-	}
-	select {
-	case <-r.done:
-		return true
-	default:
-		return false
-	}
+	return r != nil && r.Exited()
 }
 
 // Done is closed when the current run ends.
 func (p *Process) Done() <-chan struct{} {
 	if r := p.current(); r != nil {
-		return r.done
+		return r.Done()
 	}
 	return nil
 }
@@ -232,27 +164,24 @@ func (p *Process) Done() <-chan struct{} {
 // ExitCode is the exit status of the ended current run: -1 when it was
 // killed by a signal or is still running.
 func (p *Process) ExitCode() int {
-	r := p.current()
-	if r == nil {
-		return -1
+	if r := p.current(); r != nil {
+		return r.ExitCode()
 	}
-	select {
-	case <-r.done:
-	default:
-		return -1
+	return -1
+}
+
+// ExitText describes how the current run ended ("running" if it did not).
+func (p *Process) ExitText() string {
+	if r := p.current(); r != nil {
+		return r.ExitText()
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if r.state == nil {
-		return -1
-	}
-	return r.state.ExitCode()
+	return "never started"
 }
 
 // Stderr is what the current run wrote to stderr so far.
 func (p *Process) Stderr() string {
 	if r := p.current(); r != nil {
-		return r.stderr.String()
+		return r.Stderr()
 	}
 	return ""
 }
@@ -264,13 +193,7 @@ func (p *Process) Log() string {
 }
 
 // Tail is the last n lines of the log.
-func (p *Process) Tail(n int) string {
-	lines := strings.Split(strings.TrimRight(p.Log(), "\n"), "\n")
-	if len(lines) > n {
-		lines = append([]string{fmt.Sprintf("[... %d earlier lines]", len(lines)-n)}, lines[len(lines)-n:]...)
-	}
-	return strings.Join(lines, "\n")
-}
+func (p *Process) Tail(n int) string { return testhost.Tail([]byte(p.Log()), n) }
 
 // Wait waits at most timeout for the current run to exit by itself and
 // returns its exit code (-1 for a signal). It fails the test on timeout.
@@ -281,28 +204,21 @@ func (p *Process) Wait(timeout time.Duration) int {
 		p.t.Fatalf("harness: %s was never started", p.Name)
 	}
 	select {
-	case <-r.done:
+	case <-r.Done():
 	case <-time.After(timeout):
-		p.t.Fatalf("harness: %s (pid %d) still running after %v", p.Name, r.cmd.Process.Pid, timeout)
+		p.t.Fatalf("harness: %s (pid %d) still running after %v", p.Name, r.Pid(), timeout)
 	}
-	p.mu.Lock()
-	r.expected = true
-	p.mu.Unlock()
-	return p.ExitCode()
+	r.Expect()
+	return r.ExitCode()
 }
 
 // Signal sends sig to the current run, marking its exit as expected.
 func (p *Process) Signal(sig os.Signal) {
 	p.t.Helper()
-	r := p.current()
-	if r == nil {
-		return
-	}
-	p.mu.Lock()
-	r.expected = true
-	p.mu.Unlock()
-	if err := r.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		p.t.Errorf("harness: signalling %s: %v", p.Name, err)
+	if r := p.current(); r != nil {
+		if err := r.Signal(sig); err != nil {
+			p.t.Errorf("harness: %v", err)
+		}
 	}
 }
 
@@ -315,24 +231,18 @@ func (p *Process) Stop() int {
 	if r == nil {
 		return -1
 	}
-	p.Signal(syscall.SIGTERM)
-	select {
-	case <-r.done:
-	case <-time.After(StopTimeout):
-		p.t.Errorf("harness: %s (pid %d) did not exit within %v of SIGTERM; killing it", p.Name, r.cmd.Process.Pid, StopTimeout)
-		r.cmd.Process.Kill()
-		<-r.done
+	if err := r.Stop(StopTimeout); err != nil {
+		p.t.Errorf("harness: %s: %v", p.Name, err)
 	}
-	return p.ExitCode()
+	return r.ExitCode()
 }
 
 // Kill sends SIGKILL (kill -9) and waits for the exit.
 func (p *Process) Kill() {
 	p.t.Helper()
-	r := p.current()
-	if r == nil {
-		return
+	if r := p.current(); r != nil {
+		if err := r.Kill(); err != nil {
+			p.t.Errorf("harness: %v", err)
+		}
 	}
-	p.Signal(syscall.SIGKILL)
-	<-r.done
 }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gslbdns/gslb/test/internal/testhost"
 	"github.com/miekg/dns"
 )
 
@@ -130,7 +130,7 @@ func measure(work string, s server, serverCPU, perfCPU int, mixes []mix, duratio
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := testhost.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -301,23 +301,6 @@ func waitAnswer(addr, name string, qtype uint16, d time.Duration) error {
 		}
 	}
 	return last
-}
-
-func freePort() (int, error) {
-	for range 50 {
-		u, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := u.LocalAddr().(*net.UDPAddr).Port
-		t, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		u.Close()
-		if err == nil {
-			t.Close()
-			return port, nil
-		}
-	}
-	return 0, fmt.Errorf("no free port")
 }
 
 func tail(path string) string {

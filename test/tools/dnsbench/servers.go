@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/test/internal/testhost"
 )
 
 const benchZone = "avi.iberia.local."
@@ -83,7 +84,7 @@ func coreDNS(bin, name, body string, load func(dir string) error) server {
 			}
 			corefile = strings.ReplaceAll(corefile, "DIR", dir)
 			if strings.Contains(corefile, "PPROF") {
-				pp, err := freePort()
+				pp, err := testhost.FreePort()
 				if err != nil {
 					return nil, err
 				}

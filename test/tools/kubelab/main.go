@@ -4,6 +4,7 @@
 //	go run ./test/tools/kubelab down [-dir DIR]                     # make lab-down
 //	go run ./test/tools/kubelab site stop|start NAME [-dir DIR]     # one demo site
 //	go run ./test/tools/kubelab endpoints NAME READY [NOTREADY] [-dir DIR]
+//	go run ./test/tools/kubelab clusters [-dir DIR] NAME...         # apiservers only
 //
 // up starts one etcd and three kube-apiservers (s1az1, s1az2, s2; see
 // test/k8senv) and the three demo sites (BIN/demosite on 127.0.0.11, .12 and
@@ -23,6 +24,10 @@
 // to READY ready (and NOTREADY not-ready) endpoints: with 0 ready, the
 // cluster's member leaves the answers.
 //
+// clusters NAME... starts only etcd and one kube-apiserver per NAME (any
+// names), without the scenario or any gslb process, and prints the admin
+// kubeconfig's path: a bare lab of real apiservers; down stops it.
+//
 // down stops exactly the processes up and site start recorded (pid and
 // executable checked): the syncer, coredns, the sites, then the apiservers
 // and etcd.
@@ -36,15 +41,14 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/test/internal/testhost"
 	"github.com/gslbdns/gslb/test/k8senv"
 	"github.com/gslbdns/gslb/test/kubescenario"
 
@@ -72,7 +76,8 @@ const usage = `usage:
   kubelab down [-dir DIR]                               stop it (make lab-down)
   kubelab site stop|start NAME [-dir DIR] [-bin BIN]    stop or start the demo site of cluster NAME
   kubelab endpoints NAME READY [NOTREADY] [-dir DIR]    set hello's EndpointSlice in cluster NAME
-NAME is s1az1, s1az2 or s2; DIR is /tmp/gslb-lab by default`
+  kubelab clusters [-dir DIR] NAME...                   start bare kube-apiservers only (any names); stop with down
+NAME is s1az1, s1az2 or s2 (but for clusters); DIR is /tmp/gslb-lab by default`
 
 const defaultDir = "/tmp/gslb-lab"
 
@@ -113,7 +118,7 @@ func main() {
 }
 
 func run(args []string) error {
-	if len(args) == 0 || !slices.Contains([]string{"up", "down", "site", "endpoints"}, args[0]) {
+	if len(args) == 0 || !slices.Contains([]string{"up", "down", "site", "endpoints", "clusters"}, args[0]) {
 		return errors.New(usage)
 	}
 	cmd := args[0]
@@ -151,6 +156,11 @@ func run(args []string) error {
 			return errors.New(usage)
 		}
 		return down(abs)
+	case "clusters":
+		if len(pos) == 0 {
+			return errors.New(usage)
+		}
+		return clusters(abs, pos)
 	case "site":
 		if len(pos) != 2 || (pos[0] != "stop" && pos[0] != "start") || !slices.Contains(kubescenario.Members, pos[1]) {
 			return errors.New(usage)
@@ -226,7 +236,10 @@ func up(dir, bin string) error {
 	for _, c := range env.Clusters {
 		cfgs[c.Name] = c.Config()
 	}
-	root, _ := os.Getwd()
+	root, err := testhost.RepoRoot()
+	if err != nil {
+		return fail(err)
+	}
 	hc := healthCheck
 	opts := kubescenario.InstallOptions{HealthCheck: &hc}
 	if err := kubescenario.InstallWith(ctx, root, k8senv.NonAdmin.Name(), cfgs["s1az1"], cfgs, opts); err != nil {
@@ -261,8 +274,8 @@ Demo sites, hello's members (each cluster's hello has 3 ready endpoints). The po
 GET / on port %[4]d every 1s, timeout 500ms; a member leaves the answers after 3 failed probes, returns after 2 good ones.
 `, dir, admin, kcfg, kubescenario.SitePort)
 	for _, m := range kubescenario.Members {
-		pid, _, _ := readPid(dir, siteProc(m))
-		fmt.Printf("  %-6s http://%s:%d/  pid %-7d %q\n", m, kubescenario.LBAddress[m], kubescenario.SitePort, pid, kubescenario.SiteMessage[m])
+		d, _ := readPid(dir, siteProc(m))
+		fmt.Printf("  %-6s http://%s:%d/  pid %-7d %q\n", m, kubescenario.LBAddress[m], kubescenario.SitePort, d.Pid, kubescenario.SiteMessage[m])
 	}
 	fmt.Printf(`
 Try:
@@ -312,8 +325,8 @@ func siteStart(dir, bin, m string) error {
 	if !isLab(dir) {
 		return fmt.Errorf("no lab in %s (make lab)", dir)
 	}
-	if pid, path, err := readPid(dir, siteProc(m)); err == nil && alive(pid, path) {
-		return fmt.Errorf("site %s is running already (pid %d)", m, pid)
+	if d, err := readPid(dir, siteProc(m)); err == nil && d.Alive() {
+		return fmt.Errorf("site %s is running already (pid %d)", m, d.Pid)
 	}
 	if bin == "" {
 		b, err := os.ReadFile(filepath.Join(dir, binFile))
@@ -325,15 +338,15 @@ func siteStart(dir, bin, m string) error {
 	if err := startSite(dir, bin, m); err != nil {
 		return err
 	}
-	pid, _, _ := readPid(dir, siteProc(m))
+	d, _ := readPid(dir, siteProc(m))
 	fmt.Printf("kubelab: site %s started on %s:%d (pid %d): %s returns to the answers after %d good probes\n",
-		m, kubescenario.LBAddress[m], kubescenario.SitePort, pid, kubescenario.LBAddress[m], healthCheck.Rise)
+		m, kubescenario.LBAddress[m], kubescenario.SitePort, d.Pid, kubescenario.LBAddress[m], healthCheck.Rise)
 	return nil
 }
 
 func siteStop(dir, m string) error {
-	pid, path, err := readPid(dir, siteProc(m))
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && !alive(pid, path)) {
+	d, err := readPid(dir, siteProc(m))
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && !d.Alive()) {
 		_ = os.Remove(pidFile(dir, siteProc(m)))
 		return fmt.Errorf("site %s is not running (in %s)", m, dir)
 	}
@@ -344,7 +357,7 @@ func siteStop(dir, m string) error {
 		return err
 	}
 	fmt.Printf("kubelab: site %s stopped (pid %d): %s leaves the answers after %d failed probes\n",
-		m, pid, kubescenario.LBAddress[m], healthCheck.Fall)
+		m, d.Pid, kubescenario.LBAddress[m], healthCheck.Fall)
 	return nil
 }
 
@@ -380,126 +393,6 @@ func endpoints(dir, m string, ready, notReady int) error {
 func isLab(dir string) bool {
 	_, err := os.Stat(k8senv.LabKubeconfig(dir, k8senv.Admin))
 	return err == nil
-}
-
-func pidFile(dir, name string) string { return filepath.Join(dir, name+".pid") }
-
-// startProc starts a detached process logging to DIR/NAME.log and records
-// its pid and executable in DIR/NAME.pid.
-func startProc(dir, name, path string, args ...string) error {
-	// /proc/PID/exe is the resolved path: record that one.
-	if p, err := filepath.EvalSymlinks(path); err == nil {
-		path = p
-	}
-	log, err := os.OpenFile(filepath.Join(dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	defer log.Close()
-	cmd := exec.Command(path, args...)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	pid := cmd.Process.Pid
-	if err := os.WriteFile(pidFile(dir, name), []byte(strconv.Itoa(pid)+" "+path+"\n"), 0o644); err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return err
-	}
-	// Wait reaps it should it exit at once (no zombie while up runs).
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	select {
-	case <-exited:
-		_ = os.Remove(pidFile(dir, name))
-		b, _ := os.ReadFile(filepath.Join(dir, name+".log"))
-		return fmt.Errorf("%s exited at start:\n%s", name, b)
-	case <-time.After(500 * time.Millisecond):
-		return nil
-	}
-}
-
-// readPid reads DIR/NAME.pid: the pid and the executable.
-func readPid(dir, name string) (int, string, error) {
-	b, err := os.ReadFile(pidFile(dir, name))
-	if err != nil {
-		return 0, "", err
-	}
-	f := strings.Fields(string(b))
-	if len(f) != 2 {
-		return 0, "", fmt.Errorf("%s: unreadable", pidFile(dir, name))
-	}
-	pid, err := strconv.Atoi(f[0])
-	if err != nil || pid <= 0 {
-		return 0, "", fmt.Errorf("%s: unreadable", pidFile(dir, name))
-	}
-	return pid, f[1], nil
-}
-
-// alive reports whether pid runs the executable path (and is no zombie).
-func alive(pid int, path string) bool {
-	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	if err != nil {
-		return false
-	}
-	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err == nil {
-		if f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+1:])); len(f) > 0 && f[0] == "Z" {
-			return false
-		}
-	}
-	return strings.TrimSuffix(exe, " (deleted)") == path
-}
-
-// running lists the recorded processes of dir that still run.
-func running(dir string) []string {
-	var live []string
-	for _, name := range procNames {
-		if pid, path, err := readPid(dir, name); err == nil && alive(pid, path) {
-			live = append(live, fmt.Sprintf("%s pid %d", name, pid))
-		}
-	}
-	return live
-}
-
-// stopProc stops the recorded process NAME (SIGTERM, then SIGKILL after
-// 10 s) and removes its pid file. No pid file: nothing to do.
-func stopProc(dir, name string) error {
-	pid, path, err := readPid(dir, name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if alive(pid, path) {
-		_ = syscall.Kill(pid, syscall.SIGTERM)
-		for i := 0; i < 100 && alive(pid, path); i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-		if alive(pid, path) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			for i := 0; i < 50 && alive(pid, path); i++ {
-				time.Sleep(100 * time.Millisecond)
-			}
-			if alive(pid, path) {
-				return fmt.Errorf("%s (pid %d) still runs after SIGKILL", name, pid)
-			}
-		}
-	}
-	return os.Remove(pidFile(dir, name))
-}
-
-// stopProcs stops the recorded syncer, coredns and sites.
-func stopProcs(dir string) error {
-	var errs []error
-	for _, name := range procNames {
-		errs = append(errs, stopProc(dir, name))
-	}
-	return errors.Join(errs...)
 }
 
 func down(dir string) error {

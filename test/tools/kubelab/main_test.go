@@ -4,11 +4,12 @@ import (
 	"flag"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gslbdns/gslb/test/internal/testhost"
 )
 
 func TestParseArgs(t *testing.T) {
@@ -44,6 +45,7 @@ func TestRunUsage(t *testing.T) {
 		{"endpoints", "s9", "0"},
 		{"endpoints", "s2", "x", "-dir", dir},
 		{"endpoints", "s2", "1", "2", "3", "-dir", dir},
+		{"clusters", "-dir", dir},
 	} {
 		if err := run(args); err == nil || !strings.Contains(err.Error(), "usage:") {
 			t.Errorf("%q: %v, want the usage", args, err)
@@ -71,35 +73,35 @@ func TestProcs(t *testing.T) {
 	if err := startProc(dir, "site-s2", sleep, "60"); err != nil {
 		t.Fatal(err)
 	}
-	pid, path, err := readPid(dir, "site-s2")
-	if err != nil || !alive(pid, path) {
-		t.Fatalf("recorded %d %s (%v): not alive", pid, path, err)
+	d, err := readPid(dir, "site-s2")
+	if err != nil || !d.Alive() {
+		t.Fatalf("recorded %+v (%v): not alive", d, err)
 	}
 	t.Cleanup(func() {
-		if alive(pid, path) {
-			p, _ := os.FindProcess(pid)
+		if d.Alive() {
+			p, _ := os.FindProcess(d.Pid)
 			_ = p.Kill()
 		}
 	})
 	if live := running(dir); len(live) != 1 || !strings.HasPrefix(live[0], "site-s2 pid ") {
 		t.Errorf("running: %q", live)
 	}
-	if alive(pid, "/not/"+filepath.Base(path)) {
-		t.Error("alive with another executable")
+	if other := (testhost.Detached{Pid: d.Pid, StartTicks: d.StartTicks + 1}); other.Alive() {
+		t.Error("alive with another start time (a reused pid)")
 	}
 	// The pid file of a process that is gone, or another program's, is
 	// left alone by the checks, and removed by stop.
-	if err := os.WriteFile(pidFile(dir, "coredns"), []byte("1 /not/coredns-gslb\n"), 0o644); err != nil {
+	if err := os.WriteFile(pidFile(dir, "coredns"), []byte(`{"pid":1,"start_ticks":123456789}`+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
 	if err := stopProcs(dir); err != nil {
 		t.Fatal(err)
 	}
-	if alive(pid, path) {
+	if d.Alive() {
 		t.Error("still alive after stopProcs")
 	}
-	if time.Since(start) > 5*time.Second {
+	if time.Since(start) >= stopTimeout { // sleep dies at SIGTERM: no wait for the kill
 		t.Errorf("stopping took %v", time.Since(start))
 	}
 	if live := running(dir); len(live) != 0 {
