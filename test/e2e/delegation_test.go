@@ -696,9 +696,11 @@ func delegNegativeCache(t *testing.T, lab *delegLab, parent *delegClient) {
 	t.Logf("AAAA hello through BIND: NODATA, SOA TTL %d (SOA minimum %d); answered from BIND's cache for %v",
 		ttl1, delegNegTTL, expired.Round(10*time.Millisecond))
 	// BIND keeps TTLs in whole seconds: the period is between minimum-1 s
-	// and minimum, plus the 200 ms of polling (and slack for a loaded
-	// machine).
-	if lo, hi := (delegNegTTL-1)*time.Second, delegNegTTL*time.Second+1500*time.Millisecond; expired < lo || expired > hi {
+	// and minimum, plus the 200 ms of polling and whatever a loaded machine
+	// adds to a round through BIND. The upper bound is twice the minimum:
+	// a cache period of 30 s (the record TTL, or the example's minimum)
+	// still fails it.
+	if lo, hi := (delegNegTTL-1)*time.Second, 2*delegNegTTL*time.Second; expired < lo || expired > hi {
 		t.Errorf("the NODATA was cached by BIND for %v, want about the SOA minimum, %d s (%v to %v)", expired, delegNegTTL, lo, hi)
 	}
 }
