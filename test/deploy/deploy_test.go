@@ -2,12 +2,14 @@
 // kube-apiserver (test/k8senv): the CRDs are created and an example policy is
 // accepted while an invalid one is refused by the schema; the RBAC files, the
 // kustomize base and overlays (rendered by the kustomize binary) and the Helm
-// chart (rendered by the helm binary, with the default values and with
-// ci/nodeport-values.yaml) are applied with server-side dry-run and strict
-// field validation. The rendered objects are also decoded and checked (the
-// DaemonSet's two containers, shared socket, probes, resources, security
-// contexts; the Service), and the Corefile of every ConfigMap is run by the
-// real bin/coredns-gslb, fed an empty table by the real bin/gslb-syncer.
+// chart (rendered by the helm binary, with the default values, with
+// ci/nodeport-values.yaml and as the second site of sites/) are applied with
+// server-side dry-run and strict field validation. The rendered objects are
+// also decoded and checked (the DaemonSet's two containers, shared socket,
+// probes, resources, security contexts, nodeSelector, rolling update,
+// topology spread; the PodDisruptionBudget; the lease Role; the Service), and
+// the Corefile of every ConfigMap is run by the real bin/coredns-gslb, fed an
+// empty table by the real bin/gslb-syncer.
 //
 // helm and kustomize are built from the Go module proxy on first use and
 // cached under ${GSLB_CACHE:-~/.cache/gslb}/{helm,kustomize}/<version>/.
@@ -98,6 +100,8 @@ func TestDeploy(t *testing.T) {
 				t.Errorf("ClusterRoleBinding %s binds %v/%v, want the ServiceAccount %s/%s", b.GetName(), s["namespace"], s["name"], sa.GetNamespace(), sa.GetName())
 			}
 		}
+		// The lease grant of leader-election.yaml: the syncer's namespace only.
+		checkLeaseGrant(t, objs, find(t, objs, "Role", "gslb-syncer-leader-election"), sa.GetName(), sa.GetNamespace())
 	})
 
 	t.Run("examples", func(t *testing.T) {
@@ -191,6 +195,7 @@ func TestDeploy(t *testing.T) {
 				soa:     "g-dns.iberia.local. johernandez.iberia.local. 30",
 				gdp:     "global-gdp", gdpClusters: "[s1az1 s1az2 s2]",
 				roles: []string{"gslb-syncer-config", "gslb-syncer-member"},
+				site:  "s1", leaseRole: true,
 			}},
 			{"hostpath", "gslb", "gslb", []string{"--set", "persistence.type=hostPath", "--set", "gdpConfig.create=false"}, expect{
 				namespace: "gslb", serviceAccount: "gslb-syncer", membersSecret: "gslb-members", membersKey: "kubeconfig",
@@ -198,6 +203,7 @@ func TestDeploy(t *testing.T) {
 				svcType: corev1.ServiceTypeLoadBalancer,
 				soa:     "g-dns.iberia.local. johernandez.iberia.local. 30",
 				roles:   []string{"gslb-syncer-config", "gslb-syncer-member"},
+				site:    "s1", leaseRole: true,
 			}},
 			{"nodeport-values", "edge", "gslb-edge", []string{"-f", custom}, expect{
 				namespace: "gslb-edge", serviceAccount: "edge-syncer", membersSecret: "gslb-config-secret", membersKey: "gslb-members",
@@ -209,6 +215,20 @@ func TestDeploy(t *testing.T) {
 				gdp:       "edge-gdp", gdpClusters: "[east west]",
 				roles:      []string{"edge-gslb-syncer-config"},
 				extraLines: []string{"log . {"},
+				site:       "s1",
+			}},
+			// The second site of the N-site recipe (deploy/README.md): its own
+			// name server in the SOA, every site's in the NS records, the
+			// policies read from site 1's cluster, no RBAC of its own.
+			{"site2", "gslb", "gslb", []string{"-f", filepath.Join(chart, "sites", "all-sites.yaml"), "-f", filepath.Join(chart, "sites", "site2.yaml")}, expect{
+				namespace: "gslb", serviceAccount: "gslb-syncer", membersSecret: "gslb-members", membersKey: "kubeconfig",
+				members: "s1az1,s1az2,s2", zone: "avi.iberia.local", persist: true, metricsPort: 9154,
+				svcType:   corev1.ServiceTypeLoadBalancer,
+				soa:       "g-dns-s2.iberia.local. johernandez.iberia.local. 30",
+				ns:        []string{"g-dns-s2.iberia.local.", "g-dns.iberia.local."},
+				configCtx: "s1az1",
+				roles:     []string{},
+				site:      "s2",
 			}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
@@ -242,6 +262,9 @@ type expect struct {
 	gdp, gdpClusters          string
 	roles                     []string
 	extraLines                []string
+	site                      string   // the Pods' gslb.gslbdns.io/site label; "" for none
+	leaseRole                 bool     // the leader-election Role is rendered
+	ns                        []string // the apex NS names answered, sorted; nil: not checked
 }
 
 // checkObjects decodes the DaemonSet, its ConfigMap and the Service and checks
@@ -439,6 +462,8 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, w expect) {
 	if sort.Strings(roles); w.roles != nil && !slices.Equal(roles, w.roles) {
 		t.Errorf("ClusterRoles %v, want %v", roles, w.roles)
 	}
+	checkLeaseRole(t, objs, w)
+	checkPlacement(t, objs, ds, w)
 
 	t.Run("corefile", func(t *testing.T) { runCorefile(t, corefile, sock, pm, w) })
 }
@@ -494,6 +519,18 @@ func runCorefile(t *testing.T, corefile, sock string, persist []string, w expect
 		}
 		if got := fmt.Sprintf("%s %s %d", soa.Ns, soa.Mbox, soa.Hdr.Ttl); got != w.soa {
 			t.Errorf("SOA over %s: %q, want %q", proto, got, w.soa)
+		}
+	}
+	if w.ns != nil {
+		r := harness.Query(t, c.Addr, "udp", w.zone, dns.TypeNS)
+		var names []string
+		for _, rr := range r.Answer {
+			if ns, ok := rr.(*dns.NS); ok {
+				names = append(names, ns.Ns)
+			}
+		}
+		if sort.Strings(names); r.Rcode != dns.RcodeSuccess || !slices.Equal(names, w.ns) {
+			t.Errorf("NS of %s: %s, want %v", w.zone, harness.Brief(r), w.ns)
 		}
 	}
 	harness.Eventually(t, 10*time.Second, func() error {
