@@ -448,14 +448,16 @@ func TestHealthAllDownResponses(t *testing.T) {
 // member stays up, in every answer cycle, and nothing is pushed.
 func TestHealthNoFlapping(t *testing.T) {
 	t.Parallel()
-	const interval = 300 * time.Millisecond
+	// A long timeout: on a busy machine a slow probe would add a third
+	// failure to the two injected ones, and the member would rightly go.
+	const interval = time.Second
 	ips := siteIPs(2)
 	a := startSite(t, "A", ips[0], 0)
 	startSite(t, "B", ips[1], a.port)
 	st := healthStack(t, fmt.Sprintf(`records:
   - fqdn: hello.avi.iberia.local
     ttl: 2
-    healthCheck: {port: %d, interval: %v, timeout: 200ms, rise: 2, fall: 3}
+    healthCheck: {port: %d, interval: %v, timeout: 800ms, rise: 2, fall: 3}
     members: [{address: %s}, {address: %s}]
 `, a.port, interval, ips[0], ips[1]))
 	for _, ip := range ips {

@@ -174,7 +174,11 @@ func TestKubeHealthCheck(t *testing.T) {
 	sites := startSites(t)
 	all3 := "127.0.0.11,127.0.0.12,127.0.0.13"
 	l.waitSet(t, hello, dns.TypeA, 12, all3)
-	l.patchPolicy(t, kubescenario.GDPName, fmt.Sprintf(`{"spec":{"healthCheck":{"type":"HTTP","port":%d,"path":"/","interval":"200ms","timeout":"100ms","rise":2,"fall":3}}}`, sites.port))
+	// The timeout is far above what a loopback GET needs even on a busy
+	// machine: "the probes pass" below must not depend on its speed (a 100 ms
+	// timeout could fail three probes in a row under load). A stopped site is
+	// refused at once, so the timeout does not slow the test.
+	l.patchPolicy(t, kubescenario.GDPName, fmt.Sprintf(`{"spec":{"healthCheck":{"type":"HTTP","port":%d,"path":"/","interval":"1s","timeout":"800ms","rise":2,"fall":3}}}`, sites.port))
 
 	// The probes pass: hello keeps its three members and its exact split.
 	l.expectSplit(t, [3]int32{6, 4, 2})
