@@ -95,7 +95,7 @@ func FuzzCorefile(f *testing.F) {
 		if len(cfg.zones) == 0 {
 			return // no gslb stanza at all
 		}
-		g := newGSLB(cfg, newFeed("fuzz", time.Now, runtimeRand{}), runtimeRand{})
+		g := newGSLB(cfg, newFeed("fuzz", time.Now), runtimeRand{})
 		for _, z := range g.zones {
 			m := new(dns.Msg)
 			m.SetQuestion(z, dns.TypeNS)
@@ -160,7 +160,7 @@ func FuzzSnapshot(f *testing.F) {
 		if err != nil {
 			return
 		}
-		fd := newFeed("fuzz", time.Now, runtimeRand{})
+		fd := newFeed("fuzz", time.Now)
 		fd.addZones([]string{zone})
 		_ = fd.restore(s)
 	})

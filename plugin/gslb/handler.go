@@ -9,8 +9,9 @@ import (
 	"github.com/miekg/dns"
 )
 
-// maxChase bounds how many in-zone CNAMEs one answer follows.
-const maxChase = 8
+// maxChase bounds how many in-zone CNAMEs one answer follows; a push with
+// a longer chain (or a loop) is refused.
+const maxChase = gslbv1.MaxChase
 
 // ServeDNS implements plugin.Handler.
 func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
