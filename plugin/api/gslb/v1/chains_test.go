@@ -28,7 +28,7 @@ func TestValidateChains(t *testing.T) {
 		{"self loop through two", map[string][]string{"a.": {"b."}, "b.": {"a."}}, nil, "CNAME loop: a. → b. → a."},
 		// A long tail already measured (memoised) makes a new head too long.
 		{"head onto a measured tail", func() map[string][]string {
-			m := line(1, 9) // n1 → … → n9: 8 hops
+			m := line(1, 9)           // n1 → … → n9: 8 hops
 			m["z."] = []string{"n1."} // walked after n1 (names in order)
 			return m
 		}(), []string{"n9."}, "CNAME chain of more than 8 in-zone hops, the most an answer follows: z. → n1. → … (8 more)"},
