@@ -119,33 +119,53 @@ func FuzzQuestion(f *testing.F) {
 	})
 }
 
-// FuzzApplyChunk decodes arbitrary bytes as a push and applies it: it is
-// refused or applied whole, never a panic, and an applied table answers.
+// FuzzApplyChunk decodes arbitrary bytes as a push and applies it, as a
+// FULL from nothing or as a change to the scenario's table (a DELTA gets the
+// current version as its base): it is refused or applied whole, never a
+// panic; a refused push leaves the table as it was, a DELTA that changes
+// nothing keeps the version, and every record of an applied table answers.
 func FuzzApplyChunk(f *testing.F) {
 	seed, _ := proto.Marshal(&gslbv1.ApplyChunk{Header: &gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_FULL}, Upserts: scenarioTable()})
-	f.Add(seed)
+	f.Add(seed, false)
 	bad, _ := proto.Marshal(&gslbv1.ApplyChunk{Header: &gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_FULL},
 		Upserts: []*gslbv1.Record{rec("hello.avi.iberia.local", mem("1.2.3", 1))}})
-	f.Add(bad)
-	f.Add([]byte{0x0a, 0x02, 0x08, 0x02})
-	f.Fuzz(func(t *testing.T, b []byte) {
+	f.Add(bad, false)
+	f.Add([]byte{0x0a, 0x02, 0x08, 0x02}, true)
+	loop, _ := proto.Marshal(&gslbv1.ApplyChunk{Header: &gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_DELTA},
+		Upserts: []*gslbv1.Record{rec("test.avi.iberia.local", host("alias.avi.iberia.local", 1))}, Deletes: []string{"nope.avi.iberia.local"}})
+	f.Add(loop, true)
+	f.Add(append(seed, loop...), true)
+	f.Fuzz(func(t *testing.T, b []byte, loaded bool) {
 		c := &gslbv1.ApplyChunk{}
 		if proto.Unmarshal(b, c) != nil {
 			return
 		}
 		g := newTestGSLB(t, testConfig(), nil)
-		tb, err := g.feed.apply(c.GetHeader(), c.GetUpserts(), c.GetDeletes())
+		if loaded {
+			full(t, g, append(scenarioTable(), chainTable()...)...)
+		}
+		before := g.feed.table.Load()
+		h := c.GetHeader()
+		if h.GetKind() == gslbv1.Kind_KIND_DELTA && before != nil {
+			h.BaseVersion = before.Version()
+		}
+		tb, err := g.feed.apply(h, c.GetUpserts(), c.GetDeletes())
 		if err != nil {
-			if g.feed.table.Load() != nil {
-				t.Fatal("a refused push installed a table")
+			if g.feed.table.Load() != before {
+				t.Fatal("a refused push changed the table")
 			}
 			return
+		}
+		if h.GetKind() == gslbv1.Kind_KIND_DELTA && (tb == before) != (tb.Version() == before.Version()) {
+			t.Fatalf("version %d -> %d, table replaced: %v", before.Version(), tb.Version(), tb != before)
 		}
 		tb.each(func(r *Record) {
 			for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeMX} {
 				m := new(dns.Msg)
 				m.SetQuestion(r.name, qt)
-				serve(t, g, m)
+				if resp, _ := serve(t, g, m); resp != nil && len(resp.Answer) > maxChase+maxAnswers+1 {
+					t.Fatalf("%s: %d answers", r.name, len(resp.Answer))
+				}
 			}
 		})
 	})
