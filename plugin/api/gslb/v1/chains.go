@@ -17,12 +17,17 @@ const MaxChase = 8
 // table holds (the plugin follows it); any member may be chosen, so every
 // hostname counts. The error names the records of the chain.
 func ValidateChains(aliases map[string][]string, exists func(string) bool) error {
-	c := chainCheck{aliases: aliases, exists: exists, depth: make(map[string]int, len(aliases))}
-	names := make([]string, 0, len(aliases))
-	for n := range aliases {
-		names = append(names, n)
+	// Only aliases with a target in the table start a chain (most aliases
+	// point out of the zones): walk those, in order, so that the same table
+	// always gets the same message.
+	var names []string
+	for n, targets := range aliases {
+		if slices.ContainsFunc(targets, exists) {
+			names = append(names, n)
+		}
 	}
-	slices.Sort(names) // the same table always gets the same message
+	slices.Sort(names)
+	c := chainCheck{aliases: aliases, exists: exists, depth: make(map[string]int, len(names))}
 	for _, n := range names {
 		if err := c.visit(n, nil); err != nil {
 			return err
