@@ -1,6 +1,8 @@
 package filesource
 
 import (
+	"context"
+	"errors"
 	"os"
 	"time"
 
@@ -94,4 +96,38 @@ func (p *pending) fire() {
 		return
 	}
 	p.active = false
+}
+
+// readSettledLocked is readLocked for Load, which has no watcher to come
+// back later: it waits until the file's modification time is Debounce old
+// (a modification time after Options.Clock's now cannot be judged and is
+// not waited for), and reads again when the file changed during the read.
+func (s *Source) readSettledLocked(ctx context.Context) ([]byte, error) {
+	clk := s.opts.Clock
+	for {
+		if st, err := os.Stat(s.path); err == nil {
+			if age := clk.Now().Sub(st.ModTime()); age >= 0 && age < s.opts.Debounce {
+				if err := sleep(ctx, clk, s.opts.Debounce-age); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		data, err := s.readLocked()
+		if !errors.Is(err, errChanging) {
+			return data, err
+		}
+	}
+}
+
+// sleep waits d on clk, or until ctx ends.
+func sleep(ctx context.Context, clk clock.Clock, d time.Duration) error {
+	t := clk.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

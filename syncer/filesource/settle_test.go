@@ -3,6 +3,7 @@ package filesource
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -131,4 +132,37 @@ func TestWatchHoldOff(t *testing.T) {
 	waitIdle(t, clk)
 	write(t, path, tableOf("a.example."))
 	r.wantNames(t, "a.example.")
+}
+
+// Load, too, waits until the file has been stable for the settle time: a
+// file modified just now is read once the writer is done.
+func TestLoadWaitsUntilStable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "members.yaml")
+	write(t, path, tableOf(four[:1]...)) // half-way
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(st.ModTime()) // the file was modified "just now"
+	s := New(path, Options{Clock: clk})
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		recs, err := s.Load(context.Background())
+		done <- result{len(recs), err}
+	}()
+	waitTimers(t, clk, 1) // Load waits for the settle time
+	select {
+	case r := <-done:
+		t.Fatalf("Load returned %d records at once (%v)", r.n, r.err)
+	default:
+	}
+	write(t, path, tableOf(four...)) // the writer finishes
+	clk.Advance(time.Minute)         // and the file stays as it is
+	if r := <-done; r.err != nil || r.n != len(four) {
+		t.Fatalf("Load: %d records (%v), want %d", r.n, r.err, len(four))
+	}
 }

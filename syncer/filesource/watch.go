@@ -104,10 +104,10 @@ func (s *Source) Load(ctx context.Context) ([]*gslbv1.Record, error) {
 }
 
 // LoadChecked is Load, with the health checks of the records' members.
-func (s *Source) LoadChecked(context.Context) ([]health.Record, error) {
+func (s *Source) LoadChecked(ctx context.Context) ([]health.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	data, err := s.readLocked()
+	data, err := s.readSettledLocked(ctx)
 	if err != nil {
 		return nil, err
 	}
