@@ -15,7 +15,7 @@ STATICCHECK_VERSION     := v0.8.2
 PROTO_DIR := plugin/api
 PROTOS    := $(PROTO_DIR)/gslb/v1/gslb.proto
 
-.PHONY: all build run test bench generate check-generate lint tools clean k8s-bins lab lab-down
+.PHONY: all build run test bench fuzz generate check-generate lint tools clean k8s-bins lab lab-down
 
 all: build
 
@@ -87,6 +87,21 @@ bench: build
 	@mkdir -p bench
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./plugin/... ./syncer/kube | tee bench/go.txt
 	$(GO) run ./test/tools/dnsbench -bin $(BIN) -rounds $(BENCH_ROUNDS) -duration $(BENCH_DURATION) -out bench/dnsperf.md
+
+# Fuzzing, run on purpose (not part of `make test`, which runs only the seeds):
+# each target for FUZZTIME (a duration, or a count of executions such as
+# 10000000x), one worker each (FUZZPARALLEL) so a shared machine stays usable.
+# A crasher is written to the package's testdata/fuzz/<target>/ and stays there
+# as a seed. README.md (Fuzzing) records the latest run.
+FUZZTIME     ?= 30m
+FUZZPARALLEL ?= 1
+FUZZ_TARGETS := ./plugin/gslb:FuzzServeDNS ./plugin/gslb:FuzzQuestion ./plugin/gslb:FuzzCorefile \
+	./plugin/gslb:FuzzApplyChunk ./plugin/gslb:FuzzSnapshot ./syncer/filesource:FuzzParse
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$fn ($$pkg), $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) $$pkg; \
+	done
 
 # The scenario on one machine: three real kube-apiservers (s1az1, s1az2, s2),
 # the demo sites (demosite on 127.0.0.11/.12/.13:8000, probed by the policy),

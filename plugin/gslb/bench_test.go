@@ -107,13 +107,21 @@ func BenchmarkApplyDelta(b *testing.B) {
 	recs := bigTable(100_000)
 	g := newTestGSLB(b, testConfig(), nil)
 	full(b, g, recs...)
-	changed := []*gslbv1.Record{rec("app-5.avi.iberia.local.", mem("127.0.5.1", 6), mem("127.0.5.2", 3), mem("127.0.5.3", 1))}
+	// A new record each time: the table keeps the records it was given, so
+	// changing one in place would make the next delta a no-op.
+	changed := make([][]*gslbv1.Record, 7)
+	for i := range changed {
+		changed[i] = []*gslbv1.Record{rec("app-5.avi.iberia.local.", mem("127.0.5.1", uint32(1+i)), mem("127.0.5.2", 3), mem("127.0.5.3", 1))}
+	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		changed[0].Members[0].Weight = uint32(1 + i%7)
 		v := g.feed.table.Load().Version()
-		if _, err := g.feed.apply(&gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_DELTA, BaseVersion: v}, changed, nil); err != nil {
+		t, err := g.feed.apply(&gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_DELTA, BaseVersion: v}, changed[i%len(changed)], nil)
+		if err != nil {
 			b.Fatal(err)
+		}
+		if t.Version() == v {
+			b.Fatal("the delta changed nothing")
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+
+	"google.golang.org/protobuf/proto"
 )
 
 // feed owns one table and everything that changes it: the gRPC listener the
@@ -25,7 +27,6 @@ type feed struct {
 	stats map[string]*zoneStats
 
 	now   func() time.Time
-	rng   Rand
 	met   *feedMetrics
 	srv   *server
 	saver *persister
@@ -48,13 +49,12 @@ type applyError struct {
 
 func (e *applyError) Error() string { return e.msg }
 
-func newFeed(addr string, now func() time.Time, rng Rand) *feed {
+func newFeed(addr string, now func() time.Time) *feed {
 	f := &feed{
 		addr:  addr,
 		zones: map[string]int{},
 		stats: map[string]*zoneStats{},
 		now:   now,
-		rng:   rng,
 	}
 	f.met = newFeedMetrics(f)
 	return f
@@ -132,6 +132,7 @@ func (f *feed) nextVersion(cur uint32) uint32 {
 func (f *feed) apply(h *gslbv1.ApplyHeader, upserts []*gslbv1.Record, deletes []string) (*Table, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	prev := f.table.Load()
 	t, err := f.applyLocked(h, upserts, deletes)
 	kind := h.GetKind().String()
 	if err != nil {
@@ -139,7 +140,7 @@ func (f *feed) apply(h *gslbv1.ApplyHeader, upserts []*gslbv1.Record, deletes []
 		return nil, err
 	}
 	f.met.applied(kind)
-	if f.saver != nil {
+	if f.saver != nil && t != prev {
 		f.saver.changed()
 	}
 	return t, nil
@@ -177,30 +178,18 @@ func (f *feed) applyLocked(h *gslbv1.ApplyHeader, upserts []*gslbv1.Record, dele
 	}
 
 	// Validate everything before building anything.
-	seen := make(map[string]struct{}, len(upserts)+len(deletes))
-	canon := make([]*gslbv1.Record, len(upserts))
-	for i, r := range upserts {
-		if err := gslbv1.ValidateRecord(r); err != nil {
-			return nil, invalid("%v", err)
-		}
-		name, _ := gslbv1.CanonicalName(r.GetFqdn())
-		if !f.inZone(name) {
-			return nil, invalid("record %q is outside every zone of this server (%v)", name, keys(f.zones))
-		}
-		if _, dup := seen[name]; dup {
-			return nil, invalid("record %q appears more than once", name)
-		}
-		seen[name] = struct{}{}
-		if name != r.GetFqdn() {
-			r = cloneWithName(r, name)
-		}
-		canon[i] = r
+	canon, seen, err := f.validateRecords(upserts)
+	if err != nil {
+		return nil, invalid("%v", err)
 	}
 	dels := make([]string, len(deletes))
 	for i, d := range deletes {
 		name, err := gslbv1.CanonicalName(d)
 		if err != nil {
 			return nil, invalid("delete %q: %v", d, err)
+		}
+		if !f.inZone(name) {
+			return nil, invalid("delete %q is outside every zone of this server (%v)", name, keys(f.zones))
 		}
 		if _, dup := seen[name]; dup {
 			return nil, invalid("record %q is both upserted and deleted, or deleted twice", name)
@@ -221,9 +210,43 @@ func (f *feed) applyLocked(h *gslbv1.ApplyHeader, upserts []*gslbv1.Record, dele
 	for _, d := range dels {
 		b.remove(d)
 	}
+	if err := b.checkChains(); err != nil {
+		return nil, invalid("%v", err)
+	}
+	if !b.changed && h.GetKind() == gslbv1.Kind_KIND_DELTA {
+		return cur, nil // nothing changed: the version (the SOA serial) stays
+	}
 	t := b.finish(f.nextVersion(curVersion), f.now())
 	f.table.Store(t)
 	return t, nil
+}
+
+// validateRecords checks the records of an apply or a restore: each valid
+// on its own, inside a zone and named once. It returns them with canonical
+// names (a record whose name changes is cloned, never modified) and the set
+// of the names. Callers hold f.mu.
+func (f *feed) validateRecords(recs []*gslbv1.Record) ([]*gslbv1.Record, map[string]struct{}, error) {
+	seen := make(map[string]struct{}, len(recs))
+	canon := make([]*gslbv1.Record, len(recs))
+	for i, r := range recs {
+		if err := gslbv1.ValidateRecord(r); err != nil {
+			return nil, nil, err
+		}
+		name, _ := gslbv1.CanonicalName(r.GetFqdn())
+		if !f.inZone(name) {
+			return nil, nil, fmt.Errorf("record %q is outside every zone of this server (%v)", name, keys(f.zones))
+		}
+		if _, dup := seen[name]; dup {
+			return nil, nil, fmt.Errorf("record %q appears more than once", name)
+		}
+		seen[name] = struct{}{}
+		if name != r.GetFqdn() {
+			r = proto.CloneOf(r)
+			r.Fqdn = name
+		}
+		canon[i] = r
+	}
+	return canon, seen, nil
 }
 
 // restore installs a table read from the persist file, keeping its version.
@@ -233,24 +256,16 @@ func (f *feed) restore(s *gslbv1.Snapshot) error {
 	if s.GetVersion() == 0 {
 		return fmt.Errorf("snapshot has version 0")
 	}
+	recs, _, err := f.validateRecords(s.GetRecords())
+	if err != nil {
+		return err
+	}
 	b := newBuilder(newEmptyTable(), nil)
-	seen := make(map[string]struct{}, len(s.GetRecords()))
-	for _, r := range s.GetRecords() {
-		if err := gslbv1.ValidateRecord(r); err != nil {
-			return err
-		}
-		name, _ := gslbv1.CanonicalName(r.GetFqdn())
-		if !f.inZone(name) {
-			return fmt.Errorf("record %q is outside every zone of this server", name)
-		}
-		if _, dup := seen[name]; dup {
-			return fmt.Errorf("record %q appears more than once", name)
-		}
-		seen[name] = struct{}{}
-		if name != r.GetFqdn() {
-			r = cloneWithName(r, name)
-		}
+	for _, r := range recs {
 		b.put(r)
+	}
+	if err := b.checkChains(); err != nil {
+		return err
 	}
 	f.table.Store(b.finish(s.GetVersion(), time.Unix(0, s.GetUpdatedUnixNano())))
 	return nil
@@ -266,14 +281,6 @@ func (f *feed) snapshot() *gslbv1.Snapshot {
 	s.Records = make([]*gslbv1.Record, 0, t.count)
 	t.each(func(r *Record) { s.Records = append(s.Records, r.src) })
 	return s
-}
-
-func cloneWithName(r *gslbv1.Record, name string) *gslbv1.Record {
-	c := &gslbv1.Record{
-		Fqdn: name, Ttl: r.GetTtl(), Algorithm: r.GetAlgorithm(), DownResponse: r.GetDownResponse(),
-		Fallback: r.GetFallback(), Members: r.GetMembers(),
-	}
-	return c
 }
 
 func keys(m map[string]int) []string {

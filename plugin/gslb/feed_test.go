@@ -2,6 +2,7 @@ package gslb
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,23 @@ func TestApplyRefusesInvalidAndKeepsServing(t *testing.T) {
 		{"delta with one bad record", gslbv1.Kind_KIND_DELTA, good.Version(),
 			[]*gslbv1.Record{rec("ok.avi.iberia.local", mem("192.0.2.1", 1)), rec("hello.avi.iberia.local", mem("192.0.2.1", 0), mem("::ffff:192.0.2.1", 1))},
 			nil, `duplicate of member 1`, errInvalid},
+		// CNAME loops and chains longer than the handler follows, in a FULL
+		// or made by a DELTA with the records already served.
+		{"CNAME loop", gslbv1.Kind_KIND_FULL, 0, []*gslbv1.Record{
+			rec("loopa.avi.iberia.local", host("loopb.avi.iberia.local", 1)), rec("loopb.avi.iberia.local", host("loopa.avi.iberia.local", 1))},
+			nil, `CNAME loop: loopa.avi.iberia.local. → loopb.avi.iberia.local. → loopa.avi.iberia.local.`, errInvalid},
+		{"CNAME loop by a delta", gslbv1.Kind_KIND_DELTA, good.Version(), []*gslbv1.Record{
+			rec("test.avi.iberia.local", mem("192.0.2.20", 1), host("alias.avi.iberia.local", 1))},
+			nil, `CNAME loop: alias.avi.iberia.local. → test.avi.iberia.local. → alias.avi.iberia.local.`, errInvalid},
+		{"CNAME chain of 41 hops", gslbv1.Kind_KIND_FULL, 0, chain(41, true),
+			nil, `CNAME chain of more than 8 in-zone hops, the most an answer follows: c00.avi.iberia.local. → c01.avi.iberia.local.`, errInvalid},
+		{"CNAME chain of 9 hops to an address", gslbv1.Kind_KIND_FULL, 0, chain(9, true),
+			nil, `CNAME chain of more than 8 in-zone hops, the most an answer follows: c00.avi.iberia.local. → `, errInvalid},
+		{"CNAME chain made longer by a delta", gslbv1.Kind_KIND_DELTA, good.Version(), append(chain(8, false),
+			rec("test.avi.iberia.local", host("c00.avi.iberia.local", 1))),
+			nil, `CNAME chain of more than 8 in-zone hops, the most an answer follows: alias.avi.iberia.local. → test.avi.iberia.local. → c00.avi.iberia.local. → c01.avi.iberia.local.`, errInvalid},
+		{"delete outside the zone", gslbv1.Kind_KIND_DELTA, good.Version(), nil, []string{"hello.example.org"},
+			`delete "hello.example.org." is outside every zone of this server`, errInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -144,5 +162,63 @@ func TestMemberCountersSurviveWeightChange(t *testing.T) {
 	}
 	if got["127.0.0.11"] != 6 || got["127.0.0.12"] != 4 || got["127.0.0.13"] != 2 {
 		t.Fatalf("counters after the weight change: %v, want 6/4/2 carried over", got)
+	}
+}
+
+// chain returns records c00 → c01 → … of n hops; with address, the last
+// one (c<n>) is an address record, else it is left out of the table.
+func chain(n int, address bool) []*gslbv1.Record {
+	var recs []*gslbv1.Record
+	name := func(i int) string { return fmt.Sprintf("c%02d.avi.iberia.local", i) }
+	for i := range n {
+		recs = append(recs, rec(name(i), host(name(i+1), 1)))
+	}
+	if address {
+		recs = append(recs, rec(name(n), mem("192.0.2.9", 1)))
+	}
+	return recs
+}
+
+// The longest chain the handler follows is accepted and answered whole.
+func TestApplyAcceptsLongestChain(t *testing.T) {
+	g := newTestGSLB(t, testConfig(), nil)
+	full(t, g, chain(gslbv1.MaxChase, true)...)
+	m := new(dns.Msg)
+	m.SetQuestion("c00.avi.iberia.local.", dns.TypeA)
+	resp, _ := serve(t, g, m)
+	if n := len(resp.Answer); n != gslbv1.MaxChase+1 || resp.Answer[n-1].Header().Rrtype != dns.TypeA {
+		t.Fatalf("answer %v, want %d CNAMEs and the A", resp.Answer, gslbv1.MaxChase)
+	}
+}
+
+// A DELTA that changes nothing keeps the version (the SOA serial): an empty
+// DELTA, a delete of a name the table does not hold, an upsert of a record
+// as it is. A DELTA that changes something bumps it.
+func TestNoOpDeltaKeepsVersion(t *testing.T) {
+	g := newTestGSLB(t, testConfig(), nil)
+	v := full(t, g, scenarioTable()...).Version()
+	delta := func(upserts []*gslbv1.Record, deletes ...string) uint32 {
+		t.Helper()
+		tb, err := g.feed.apply(&gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_DELTA, BaseVersion: g.feed.table.Load().Version()}, upserts, deletes)
+		if err != nil {
+			t.Fatalf("delta: %v", err)
+		}
+		return tb.Version()
+	}
+	for _, tc := range []struct {
+		name    string
+		upserts []*gslbv1.Record
+		deletes []string
+	}{
+		{"empty", nil, nil},
+		{"delete of an unknown name", nil, []string{"nope.avi.iberia.local"}},
+		{"upsert of a record as it is", []*gslbv1.Record{rec("TEST.avi.iberia.local", mem("192.0.2.20", 1))}, nil},
+	} {
+		if got := delta(tc.upserts, tc.deletes...); got != v {
+			t.Errorf("%s: version %d, want %d kept", tc.name, got, v)
+		}
+	}
+	if got := delta([]*gslbv1.Record{rec("test.avi.iberia.local", mem("192.0.2.21", 1))}); got == v {
+		t.Errorf("a delta that changes a record kept version %d", v)
 	}
 }

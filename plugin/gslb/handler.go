@@ -9,8 +9,9 @@ import (
 	"github.com/miekg/dns"
 )
 
-// maxChase bounds how many in-zone CNAMEs one answer follows.
-const maxChase = 8
+// maxChase bounds how many in-zone CNAMEs one answer follows; a push with
+// a longer chain (or a loop) is refused.
+const maxChase = gslbv1.MaxChase
 
 // ServeDNS implements plugin.Handler.
 func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
@@ -30,51 +31,31 @@ func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (
 	z := g.zoneData[zi]
 	qt := qtypeIndex(q.Qtype)
 
-	t := g.feed.table.Load()
-	if t == nil {
-		// Not ready: an NXDOMAIN now would be cached by resolvers for names
-		// that exist as soon as the first table arrives.
-		z.stats.inc(qt, resNotReady)
-		return dns.RcodeServerFailure, nil
+	if badOPT(r) {
+		return g.formErr(w, r)
 	}
-
 	m := new(dns.Msg)
 	m.SetReply(r)
 	m.Authoritative = true
 
+	t := g.feed.table.Load()
+	if t == nil {
+		return g.notReady(w, m, z, lname, q, qt)
+	}
+
 	rec, ent := t.lookup(lname)
+	apex := len(lname) == len(z.name)
 	switch {
 	case rec != nil:
 		return g.answerRecord(w, m, z, t, rec, q, qt)
-
-	case len(lname) == len(z.name): // the apex
-		switch q.Qtype {
-		case dns.TypeSOA:
-			m.Answer = []dns.RR{g.soa(z, t, q.Name, g.ttl)}
-		case dns.TypeNS:
-			m.Answer = withOwner(z.ns, q.Name, g.ttl)
-			m.Extra = withOwner(z.glue, "", g.ttl)
-		case dns.TypeANY:
-			m.Answer = []dns.RR{hinfo(q.Name, g.ttl)}
-		default:
-			return g.noData(w, m, z, t, qt, resNoData)
-		}
+	case g.fromConfig(m, z, t.version, lname, q):
 		z.stats.inc(qt, resAnswer)
 		return g.write(w, m)
-
-	case z.hosts[string(lname)] != nil: // an in-zone NS name
-		for _, h := range z.hosts[string(lname)] {
-			if (q.Qtype == dns.TypeA && h.addr.Is4()) || (q.Qtype == dns.TypeAAAA && h.addr.Is6()) {
-				m.Answer = append(m.Answer, withOwner([]dns.RR{h.rr}, q.Name, g.ttl)...)
-			}
-		}
-		if len(m.Answer) == 0 {
-			return g.noData(w, m, z, t, qt, resNoData)
-		}
+	case apex && q.Qtype == dns.TypeANY:
+		m.Answer = []dns.RR{hinfo(q.Name, g.ttl)}
 		z.stats.inc(qt, resAnswer)
 		return g.write(w, m)
-
-	case ent:
+	case apex || z.hosts[string(lname)] != nil || ent:
 		return g.noData(w, m, z, t, qt, resNoData)
 	}
 
@@ -95,6 +76,42 @@ func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (
 	m.Ns = []dns.RR{g.negativeSOA(z, t)}
 	z.stats.inc(qt, resNXDomain)
 	return g.write(w, m)
+}
+
+// notReady answers before the first table is loaded. The apex SOA and NS
+// and the addresses of in-zone NS names come from the Corefile, so they are
+// answered (the serial is 0): a delegation can be checked on a fresh
+// install. Everything else gets SERVFAIL: an NXDOMAIN or NODATA now would be
+// cached by resolvers for names that exist as soon as the first table arrives.
+func (g *GSLB) notReady(w dns.ResponseWriter, m *dns.Msg, z *zoneData, lname []byte, q dns.Question, qt int) (int, error) {
+	if !g.fromConfig(m, z, 0, lname, q) {
+		z.stats.inc(qt, resNotReady)
+		return dns.RcodeServerFailure, nil
+	}
+	z.stats.inc(qt, resAnswer)
+	return g.write(w, m)
+}
+
+// fromConfig fills the answer of what the Corefile defines: the apex SOA
+// (with serial) and NS (with glue), and the A or AAAA of an in-zone NS name.
+// It reports false, adding nothing, when the Corefile has no such data.
+func (g *GSLB) fromConfig(m *dns.Msg, z *zoneData, serial uint32, lname []byte, q dns.Question) bool {
+	if len(lname) == len(z.name) { // the apex
+		switch q.Qtype {
+		case dns.TypeSOA:
+			m.Answer = []dns.RR{g.soa(z, serial, q.Name, g.ttl)}
+		case dns.TypeNS:
+			m.Answer = withOwner(z.ns, q.Name, g.ttl)
+			m.Extra = withOwner(z.glue, "", g.ttl)
+		}
+		return len(m.Answer) > 0
+	}
+	for _, h := range z.hosts[string(lname)] { // an in-zone NS name
+		if (q.Qtype == dns.TypeA && h.addr.Is4()) || (q.Qtype == dns.TypeAAAA && h.addr.Is6()) {
+			m.Answer = append(m.Answer, withOwner([]dns.RR{h.rr}, q.Name, g.ttl)...)
+		}
+	}
+	return len(m.Answer) > 0
 }
 
 // answerRecord answers a query for a name the table holds.
@@ -230,19 +247,19 @@ func (g *GSLB) write(w dns.ResponseWriter, m *dns.Msg) (int, error) {
 	return m.Rcode, nil
 }
 
-// soa returns the zone's SOA with the table version as serial.
-func (g *GSLB) soa(z *zoneData, t *Table, owner string, ttl uint32) dns.RR {
+// soa returns the zone's SOA with the given serial (the table version).
+func (g *GSLB) soa(z *zoneData, serial uint32, owner string, ttl uint32) dns.RR {
 	s := z.soa
 	s.Hdr.Name = owner
 	s.Hdr.Ttl = ttl
-	s.Serial = t.version
+	s.Serial = serial
 	return &s
 }
 
 // negativeSOA is the SOA for the authority section of NXDOMAIN and NODATA;
 // its TTL is the negative-caching time, min(SOA TTL, SOA minimum) (RFC 2308).
 func (g *GSLB) negativeSOA(z *zoneData, t *Table) dns.RR {
-	return g.soa(z, t, z.soa.Hdr.Name, min(g.ttl, z.soa.Minttl))
+	return g.soa(z, t.version, z.soa.Hdr.Name, min(g.ttl, z.soa.Minttl))
 }
 
 // hinfo is the minimal answer to ANY queries (RFC 8482).

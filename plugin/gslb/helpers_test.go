@@ -54,7 +54,7 @@ func newTestGSLB(t testing.TB, cfg *config, rng Rand) *GSLB {
 	if rng == nil {
 		rng = runtimeRand{}
 	}
-	f := newFeed("test", clk.now, rng)
+	f := newFeed("test", clk.now)
 	f.addZones(cfg.zones)
 	g := newGSLB(cfg, f, rng)
 	g.Next = test.NextHandler(dns.RcodeRefused, nil)

@@ -42,7 +42,7 @@ func (r *registry) get(addr string, tlsArgs []string, persist string) (*feed, er
 	defer r.mu.Unlock()
 	f := r.feeds[addr]
 	if f == nil {
-		f = newFeed(addr, r.now, r.rng)
+		f = newFeed(addr, r.now)
 		f.tlsArgs, f.persist = tlsArgs, persist
 		r.feeds[addr] = f
 		return f, nil

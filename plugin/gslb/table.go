@@ -23,6 +23,9 @@ type Table struct {
 	updated time.Time
 	count   int
 	shards  [numShards]*shard
+	// aliases maps each record with hostname members to their targets,
+	// for the CNAME chain check of every apply (see chains.go).
+	aliases map[string][]string
 }
 
 type shard struct {
@@ -97,10 +100,14 @@ type builder struct {
 	t      *Table
 	cloned [numShards]bool
 	sc     scheduleCache
+	// aliasesCloned: t.aliases is this builder's copy.
+	aliasesCloned bool
+	// changed: a record was added, replaced by a different one or removed.
+	changed bool
 }
 
 func newBuilder(base, prev *Table) *builder {
-	t := &Table{count: base.count, shards: base.shards}
+	t := &Table{count: base.count, shards: base.shards, aliases: base.aliases}
 	return &builder{prev: prev, t: t, sc: scheduleCache{}}
 }
 
@@ -126,12 +133,37 @@ func (b *builder) put(r *gslbv1.Record) {
 	} else {
 		rec = compileRecord(r, prev, b.sc)
 	}
+	old, exists := b.t.shards[shardOf(name)].records[name]
+	if exists && old == rec {
+		return // the same record: nothing to copy
+	}
+	b.changed = true
 	s := b.shard(shardOf(name))
-	if _, exists := s.records[name]; !exists {
+	if !exists {
 		b.t.count++
 		b.addEnts(name, 1)
 	}
 	s.records[name] = rec
+	b.setAlias(name, gslbv1.HostnameTargets(r))
+}
+
+// setAlias records the hostname targets of a record (none: not an alias).
+func (b *builder) setAlias(name string, targets []string) {
+	if _, was := b.t.aliases[name]; !was && len(targets) == 0 {
+		return
+	}
+	if !b.aliasesCloned {
+		b.t.aliases = maps.Clone(b.t.aliases)
+		if b.t.aliases == nil {
+			b.t.aliases = map[string][]string{}
+		}
+		b.aliasesCloned = true
+	}
+	if len(targets) == 0 {
+		delete(b.t.aliases, name)
+	} else {
+		b.t.aliases[name] = targets
+	}
 }
 
 // remove deletes a record; removing an absent name is a no-op.
@@ -140,9 +172,17 @@ func (b *builder) remove(name string) {
 	if _, ok := b.t.shards[i].records[name]; !ok {
 		return
 	}
+	b.changed = true
 	delete(b.shard(i).records, name)
 	b.t.count--
 	b.addEnts(name, -1)
+	b.setAlias(name, nil)
+}
+
+// checkChains refuses CNAME loops and over-long in-zone chains in the table
+// being built.
+func (b *builder) checkChains() error {
+	return gslbv1.ValidateChains(b.t.aliases, func(name string) bool { return b.t.get(name) != nil })
 }
 
 func (b *builder) addEnts(name string, d int32) {

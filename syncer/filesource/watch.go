@@ -3,6 +3,7 @@ package filesource
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,6 +20,8 @@ import (
 const (
 	DefaultPollInterval = time.Second
 	DefaultDebounce     = 50 * time.Millisecond
+	DefaultDeleteShare  = 0.5
+	DefaultDeleteHold   = 2 * time.Second
 )
 
 // racyWindow: a file modified less than this long before it was read may be
@@ -33,9 +36,18 @@ type Options struct {
 	// events were missed (or not available). Default 1s.
 	PollInterval time.Duration
 	// Debounce is how long to wait after a file system event for more
-	// events before reading the file. Default 50ms; under a steady stream of
-	// events the file is still read at least every 10 × Debounce.
+	// events before reading the file, and how long the file must have been
+	// stable (size and modification time unchanged) before it is read, on
+	// every path: events, poll and start. Default 50ms.
 	Debounce time.Duration
+	// DeleteShare and DeleteHold guard against a file caught mid-write
+	// (rewritten in place) that still parses: a change that would remove
+	// more than DeleteShare of the records reported last is held back (and
+	// reported to onError once) until the file has been stable for
+	// DeleteHold, then read again and applied. Defaults 0.5 and 2s; a
+	// DeleteShare of 1 or more turns the hold off.
+	DeleteShare float64
+	DeleteHold  time.Duration
 	// PollOnly turns file system events off, for file systems that do not
 	// deliver them (NFS, some FUSE mounts).
 	PollOnly bool
@@ -49,6 +61,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Debounce <= 0 {
 		o.Debounce = DefaultDebounce
+	}
+	if o.DeleteShare <= 0 {
+		o.DeleteShare = DefaultDeleteShare
+	}
+	if o.DeleteHold <= 0 {
+		o.DeleteHold = DefaultDeleteHold
 	}
 	if o.Clock == nil {
 		o.Clock = clock.Real()
@@ -64,9 +82,11 @@ type Source struct {
 	mu      sync.Mutex
 	seen    [sha256.Size]byte // hash of the content last parsed
 	hasSeen bool
-	stat    os.FileInfo // of the file when last read; nil if it could not be stat'ed
-	racy    bool        // the file may have changed without its stat showing it
-	lastErr string      // the last read error reported, so that a poll does not repeat it
+	stat    os.FileInfo         // of the file when last read; nil if it could not be stat'ed
+	racy    bool                // the file may have changed without its stat showing it
+	lastErr string              // the last read error reported, so that a poll does not repeat it
+	names   map[string]struct{} // the records last reported (or loaded)
+	held    [sha256.Size]byte   // the content last held back and reported as such
 }
 
 // New returns the Source for the members file at path.
@@ -84,10 +104,10 @@ func (s *Source) Load(ctx context.Context) ([]*gslbv1.Record, error) {
 }
 
 // LoadChecked is Load, with the health checks of the records' members.
-func (s *Source) LoadChecked(context.Context) ([]health.Record, error) {
+func (s *Source) LoadChecked(ctx context.Context) ([]health.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	data, err := s.readLocked()
+	data, err := s.readSettledLocked(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +116,7 @@ func (s *Source) LoadChecked(context.Context) ([]health.Record, error) {
 		return nil, err
 	}
 	s.seen, s.hasSeen = sha256.Sum256(data), true
+	s.names = names(recs)
 	return recs, nil
 }
 
@@ -103,13 +124,16 @@ func (s *Source) LoadChecked(context.Context) ([]health.Record, error) {
 // and parses, until ctx ends; a file that does not parse (or cannot be read)
 // goes to onError instead and nothing is reported as a change, so that the
 // last good table keeps serving. The callbacks run on Watch's goroutine, one
-// at a time. The first check happens at once: without a Load before, it
-// reports the file as it is.
+// at a time. The first check happens at once (once the file is stable):
+// without a Load before, it reports the file as it is.
 //
 // Watch follows the parent directory rather than the file, so it sees editors
 // that replace the file by a rename, and Kubernetes ConfigMap volumes, where
 // the file is a symlink into "..data", itself a symlink swapped on update.
 // Any event in the directory leads to a (debounced) read, compared by hash.
+// Every read waits until the file has been stable for Options.Debounce, and
+// a change that would remove most records is held back for a while (see
+// Options.DeleteShare): a file rewritten in place is never applied half-way.
 // A stat poll backs the events up; if they cannot be set up (for instance
 // when inotify instances run out), Watch says so through onError and polls.
 // Watch returns nil when ctx ends.
@@ -149,37 +173,15 @@ func (s *Source) WatchTimed(ctx context.Context, onChange func(records []health.
 	}
 
 	// Anything that changed before the watch was set up is caught here.
-	s.check(onChange, onError, clk.Now())
+	p := &pending{s: s, clk: clk, onChange: onChange, onError: onError}
+	defer p.stop()
+	if s.changedSinceRead() {
+		p.notice()
+		p.arm(0)
+	}
 
 	poll := clk.NewTimer(s.opts.PollInterval)
 	defer func() { poll.Stop() }()
-	var (
-		debounce   clock.Timer // nil when no read is pending
-		debounceC  <-chan time.Time
-		firstEvent time.Time
-	)
-	defer func() {
-		if debounce != nil {
-			debounce.Stop()
-		}
-	}()
-	// schedule arranges a read Debounce after the latest event, but no later
-	// than 10 × Debounce after the first one still unread.
-	schedule := func() {
-		now := clk.Now()
-		if debounce == nil {
-			firstEvent = now
-		} else {
-			debounce.Stop()
-		}
-		wait := s.opts.Debounce
-		if latest := firstEvent.Add(10 * s.opts.Debounce); now.Add(wait).After(latest) {
-			wait = latest.Sub(now)
-		}
-		debounce = clk.NewTimer(wait)
-		debounceC = debounce.C()
-	}
-
 	for {
 		select {
 		case <-ctx.Done():
@@ -189,7 +191,8 @@ func (s *Source) WatchTimed(ctx context.Context, onChange func(records []health.
 				events = nil
 				continue
 			}
-			schedule()
+			p.notice()
+			p.debounce()
 		case err, ok := <-errs:
 			if !ok {
 				errs = nil
@@ -197,13 +200,14 @@ func (s *Source) WatchTimed(ctx context.Context, onChange func(records []health.
 			}
 			// Typically an overflow of the event queue: events were lost.
 			onError(fmt.Errorf("watching %s: %w", s.path, err))
-			schedule()
-		case <-debounceC:
-			debounce, debounceC = nil, nil
-			s.check(onChange, onError, firstEvent)
+			p.notice()
+			p.debounce()
+		case <-p.timerC:
+			p.fire()
 		case <-poll.C():
-			if now := clk.Now(); s.statChanged() {
-				s.check(onChange, onError, now)
+			if p.timer == nil && s.statChanged() {
+				p.notice()
+				p.arm(s.opts.Debounce)
 			}
 			poll = clk.NewTimer(s.opts.PollInterval)
 		}
@@ -215,11 +219,18 @@ func Watch(ctx context.Context, path string, onChange func([]*gslbv1.Record), on
 	return New(path, Options{}).Watch(ctx, onChange, onError)
 }
 
-// check reads the file and reports it if its content changed, as noticed at
-// since.
-func (s *Source) check(onChange func([]health.Record, time.Time), onError func(error), since time.Time) {
+// check reads the file, stable for the given time, and reports it if its
+// content changed, as noticed at since. It returns how much longer to wait
+// before checking again, 0 when done: the file changed while it was read,
+// or the change is held back (see Options.DeleteShare).
+func (s *Source) check(onChange func([]health.Record, time.Time), onError func(error), since time.Time, stable time.Duration) time.Duration {
 	s.mu.Lock()
+	prev := s.stat
 	data, err := s.readLocked()
+	if errors.Is(err, errChanging) {
+		s.mu.Unlock()
+		return s.opts.Debounce
+	}
 	if err != nil {
 		msg := err.Error()
 		repeated := msg == s.lastErr
@@ -228,26 +239,41 @@ func (s *Source) check(onChange func([]health.Record, time.Time), onError func(e
 		if !repeated {
 			onError(err)
 		}
-		return
+		return 0
 	}
 	s.lastErr = ""
 	sum := sha256.Sum256(data)
 	if s.hasSeen && sum == s.seen {
 		s.mu.Unlock()
-		return
+		return 0
 	}
-	s.seen, s.hasSeen = sum, true
-	s.mu.Unlock()
-
 	recs, err := ParseChecked(s.path, data)
 	if err != nil {
+		s.seen, s.hasSeen = sum, true // reported once
+		s.mu.Unlock()
 		onError(err)
-		return
+		return 0
 	}
+	inPlace := prev != nil && s.stat != nil && os.SameFile(prev, s.stat)
+	if wait, err := s.holdLocked(recs, sum, stable, inPlace); wait > 0 {
+		s.mu.Unlock()
+		if err != nil {
+			onError(err)
+		}
+		return wait
+	}
+	s.seen, s.hasSeen = sum, true
+	s.names = names(recs)
+	s.mu.Unlock()
 	onChange(recs, since)
+	return 0
 }
 
-// readLocked reads the file and remembers its stat for the poll.
+// errChanging: the file changed while it was read.
+var errChanging = errors.New("changed while read")
+
+// readLocked reads the file and remembers its stat for the poll. It returns
+// errChanging when the stat after the read differs from the one before.
 func (s *Source) readLocked() ([]byte, error) {
 	// Wall time on purpose: it is compared with the file's modification time.
 	readAt := time.Now()
@@ -256,8 +282,21 @@ func (s *Source) readLocked() ([]byte, error) {
 	data, err := os.ReadFile(s.path)
 	if err != nil {
 		s.stat = nil // try again at every poll
+		return nil, err
 	}
-	return data, err
+	if after, _ := os.Stat(s.path); !sameStat(s.stat, after) {
+		return nil, errChanging
+	}
+	return data, nil
+}
+
+// changedSinceRead reports whether the file was never read, or its stat
+// differs from when it was (a racy stat is left to the poll).
+func (s *Source) changedSinceRead() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now, _ := os.Stat(s.path)
+	return !s.hasSeen || s.stat == nil || !sameStat(now, s.stat)
 }
 
 // statChanged reports whether the file may have changed since it was last read.
@@ -273,7 +312,16 @@ func (s *Source) statChanged() bool {
 		// it appears; check() does not repeat an unchanged error.
 		return err == nil || s.stat != nil
 	default:
-		// os.Stat follows symlinks: a swapped ConfigMap shows as another file.
-		return !os.SameFile(now, s.stat) || now.Size() != s.stat.Size() || !now.ModTime().Equal(s.stat.ModTime())
+		return !sameStat(now, s.stat)
 	}
+}
+
+// sameStat reports whether two stats (either may be nil) show the same file
+// with the same size and modification time. os.Stat follows symlinks: a
+// swapped ConfigMap shows as another file.
+func sameStat(a, b os.FileInfo) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }

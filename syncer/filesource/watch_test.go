@@ -208,8 +208,11 @@ func TestWatchEvents(t *testing.T) {
 	replace(t, path, table("v2.example."))
 	r.wantChange(t, "v2.example.")
 
-	// In place: os.WriteFile truncates, then writes.
+	// In place: os.WriteFile truncates, then writes. The change removes
+	// every record, so it is held back (and said so) until the file has been
+	// stable for DeleteHold, then applied.
 	write(t, path, table("v3.example."))
+	r.wantError(t, "the change would remove 1 of 1 records; held back until the file has been unchanged for 2s")
 	r.wantChange(t, "v3.example.")
 
 	// An invalid file is reported, and is no change: the caller keeps the
@@ -286,8 +289,8 @@ func pollSource(t *testing.T, path string) (*reports, func()) {
 	if _, err := s.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	// No clock for the reports: there is no debounce to let run out.
-	r := startWatch(t, s, nil)
+	// The reports let the settle time run out once the poll saw a change.
+	r := startWatch(t, s, clk)
 	waitIdle(t, clk)
 	poll := func() {
 		t.Helper()
@@ -347,6 +350,7 @@ func TestWatchPollSameStat(t *testing.T) {
 		t.Fatal(err)
 	}
 	poll()
+	r.wantError(t, "held back") // written in place, every record replaced
 	r.wantChange(t, "v9.example.")
 }
 
@@ -380,7 +384,7 @@ func TestWatchTimed(t *testing.T) {
 	if _, err := ps.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	pr := startWatchTimed(t, ps, nil)
+	pr := startWatchTimed(t, ps, pclk)
 	waitIdle(t, pclk)
 	replace(t, path, table("v3.example."))
 	pclk.Advance(time.Second)

@@ -494,8 +494,13 @@ func runCorefile(t *testing.T, corefile, sock string, persist []string, w expect
 	}
 	c := harness.StartCoreDNS(t, tmpl, nil)
 
-	if r := harness.Query(t, c.Addr, "udp", w.zone, dns.TypeSOA); r.Rcode != dns.RcodeServerFailure {
-		t.Errorf("SOA before any table: %s, want SERVFAIL", harness.Brief(r))
+	// Before any table: the apex SOA (from the Corefile, serial 0) but
+	// SERVFAIL for names the table will hold.
+	if r := harness.Query(t, c.Addr, "udp", w.zone, dns.TypeSOA); r.Rcode != dns.RcodeSuccess || !r.Authoritative || len(r.Answer) != 1 {
+		t.Errorf("SOA before any table: %s, want NOERROR, aa, one SOA", harness.Brief(r))
+	}
+	if r := harness.Query(t, c.Addr, "udp", "www."+w.zone, dns.TypeA); r.Rcode != dns.RcodeServerFailure {
+		t.Errorf("www.%s before any table: %s, want SERVFAIL", w.zone, harness.Brief(r))
 	}
 	if code, _, err := harness.HTTPGet("http://" + c.HostPort("health") + "/health"); err != nil || code != http.StatusOK {
 		t.Errorf("/health: %d %v, want 200", code, err)

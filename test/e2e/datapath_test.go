@@ -501,7 +501,8 @@ func TestPluginListed(t *testing.T) {
 }
 
 // (i) /ready is 503 until the first push, then 200; before it, queries get
-// SERVFAIL (a resolver would cache an NXDOMAIN for names about to exist).
+// SERVFAIL (a resolver would cache an NXDOMAIN for names about to exist),
+// except the apex SOA and NS and the NS glue, which the Corefile defines.
 // The gRPC socket is mode 0600 and is removed at shutdown.
 func TestReadyAndSocket(t *testing.T) {
 	t.Parallel()
@@ -534,6 +535,7 @@ func TestReadyAndSocket(t *testing.T) {
 		if r := harness.Query(t, c.Addr, proto, hello, dns.TypeA); r.Rcode != dns.RcodeServerFailure {
 			t.Errorf("hello over %s before the first push: %s, want SERVFAIL", proto, harness.Brief(r))
 		}
+		checkConfigAnswers(t, c.Addr, proto)
 	}
 
 	harness.StartSyncer(t, "--source", "file:"+yaml, "--push", "unix://"+c.Sock)
@@ -555,5 +557,24 @@ func TestReadyAndSocket(t *testing.T) {
 	}
 	if _, err := os.Stat(c.Sock); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("gRPC socket %s left behind after shutdown (%v)", c.Sock, err)
+	}
+}
+
+// checkConfigAnswers checks what the Corefile alone answers, before any
+// table: the apex SOA (serial 0) and NS with its glue; the apex's other
+// types are SERVFAIL (a table may put a record there).
+func checkConfigAnswers(t *testing.T, addr, proto string) {
+	t.Helper()
+	r := harness.Query(t, addr, proto, zone, dns.TypeSOA)
+	if soa, ok := firstSOA(r); r.Rcode != dns.RcodeSuccess || !r.Authoritative || !ok || soa.Serial != 0 || soa.Ns != "g-dns.iberia.local." {
+		t.Errorf("SOA over %s before the first push: %s, want NOERROR, aa, SOA g-dns.iberia.local. with serial 0", proto, harness.Brief(r))
+	}
+	r = harness.Query(t, addr, proto, zone, dns.TypeNS)
+	if r.Rcode != dns.RcodeSuccess || !r.Authoritative || len(r.Answer) != 1 || len(r.Extra) != 1 ||
+		!strings.Contains(r.Extra[0].String(), "127.0.0.1") {
+		t.Errorf("NS over %s before the first push: %s, want NOERROR, aa, NS g-dns.iberia.local. with glue 127.0.0.1", proto, harness.Brief(r))
+	}
+	if r := harness.Query(t, addr, proto, zone, dns.TypeA); r.Rcode != dns.RcodeServerFailure {
+		t.Errorf("A of the apex over %s before the first push: %s, want SERVFAIL", proto, harness.Brief(r))
 	}
 }

@@ -93,10 +93,17 @@ func TestDelegation(t *testing.T) {
 		return err
 	})
 
-	// The wizard's check before the first push: SERVFAIL (the plugin holds
-	// no table yet, and an NXDOMAIN would be cached), and not ready.
-	if soaBefore.Rcode != dns.RcodeServerFailure {
-		t.Errorf("SOA %s before the first push: %s, want SERVFAIL", zone, harness.Brief(soaBefore))
+	// The wizard's check before the first push: the apex SOA comes from the
+	// Corefile, so it is answered (serial 0: no table yet); every name the
+	// table will hold gets SERVFAIL (an NXDOMAIN would be cached), and the
+	// server is not ready.
+	if soa, ok := firstSOA(soaBefore); soaBefore.Rcode != dns.RcodeSuccess || !soaBefore.Authoritative || !ok ||
+		soa.Serial != 0 || soa.Ns != "g-dns.iberia.local." || soa.Mbox != "johernandez.iberia.local." {
+		t.Errorf("SOA %s before the first push: %s, want NOERROR, aa, SOA g-dns.iberia.local. johernandez.iberia.local. 0 ...",
+			zone, harness.Brief(soaBefore))
+	}
+	if r := gdns.query(t, "www."+zone, dns.TypeA, false); r.Rcode != dns.RcodeServerFailure {
+		t.Errorf("www.%s before the first push: %s, want SERVFAIL", zone, harness.Brief(r))
 	}
 	if code, body, err := ns.HTTPGet("http://" + delegGSLBIP + ":8181/ready"); err != nil || code != 503 {
 		t.Errorf("/ready before the first push: %d %q (%v), want 503", code, body, err)
@@ -471,6 +478,15 @@ func delegCheckSOA(t *testing.T, what string, r *dns.Msg, direct bool) {
 		t.Errorf("%s: %s, want %s SOA g-dns.iberia.local. johernandez.iberia.local. VERSION 10800 3600 86400 %d",
 			what, harness.Brief(r), zone, delegNegTTL)
 	}
+}
+
+// firstSOA returns the first answer of r if it is an SOA.
+func firstSOA(r *dns.Msg) (*dns.SOA, bool) {
+	if len(r.Answer) != 1 {
+		return nil, false
+	}
+	soa, ok := r.Answer[0].(*dns.SOA)
+	return soa, ok
 }
 
 // delegResolvedA checks an answer obtained through BIND by recursion: NOERROR,

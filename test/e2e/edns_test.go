@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/test/e2e/harness"
 
 	"github.com/miekg/dns"
@@ -68,4 +70,72 @@ func TestEDNSAndTruncation(t *testing.T) {
 	if r := ask("tcp", 0); r.Truncated || len(r.Answer) != 60 {
 		t.Errorf("TCP: TC %v, %d answers, want all 60", r.Truncated, len(r.Answer))
 	}
+}
+
+// Malformed queries through the real server (RFC 6891 section 6.1.1): two
+// OPT records, or an OPT whose owner is not the root, get FORMERR from the
+// plugin. A bare 12-byte header that claims one question never reaches the
+// plugin: CoreDNS's server answers a message without a question SERVFAIL
+// itself (core/dnsserver.Server.ServeDNS), which this test records.
+func TestMalformedQueries(t *testing.T) {
+	t.Parallel()
+	c := harness.StartCoreDNS(t, corefile, nil)
+	full := &gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_FULL}
+	if _, err := push(c.TableClient(), full, membersTable(w642), nil); err != nil {
+		t.Fatal(err)
+	}
+	opt := func(owner string) *dns.OPT {
+		o := &dns.OPT{Hdr: dns.RR_Header{Name: owner, Rrtype: dns.TypeOPT}}
+		o.SetUDPSize(1232)
+		return o
+	}
+	query := func(extra ...dns.RR) []byte {
+		m := harness.NewQuery(hello, dns.TypeA)
+		m.Extra = extra
+		b, err := m.Pack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	header := []byte{0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0} // QDCOUNT 1, nothing after
+	for _, tt := range []struct {
+		name string
+		wire []byte
+		want int
+	}{
+		{"one OPT", query(opt(".")), dns.RcodeSuccess},
+		{"two OPTs", query(opt("."), opt(".")), dns.RcodeFormatError},
+		{"OPT owner not root", query(opt("avi.iberia.local.")), dns.RcodeFormatError},
+		{"12-byte header (CoreDNS's server)", header, dns.RcodeServerFailure},
+	} {
+		r := rawExchange(t, c.Addr, tt.wire)
+		if r.Rcode != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, harness.Brief(r), dns.RcodeToString[tt.want])
+		}
+	}
+}
+
+// rawExchange sends wire bytes over UDP and returns the unpacked reply.
+func rawExchange(t *testing.T, addr string, wire []byte) *dns.Msg {
+	t.Helper()
+	conn, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(harness.QueryTimeout))
+	if _, err := conn.Write(wire); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 65535)
+	n, err := conn.Read(buf)
+	if err != nil {
+		t.Fatalf("no reply to %x: %v", wire, err)
+	}
+	r := new(dns.Msg)
+	if err := r.Unpack(buf[:n]); err != nil {
+		t.Fatalf("reply does not unpack: %v", err)
+	}
+	return r
 }

@@ -42,7 +42,11 @@ pushes the whole table at first, then only what changes. With --metrics it
 serves Prometheus metrics on http://HOST:PORT/metrics.
 
 Sources:
-  file:PATH              a YAML members file, followed as it changes
+  file:PATH[?delete-share=0.5&delete-hold=2s]
+                         a YAML members file, followed as it changes; a change
+                         written in place that removes more than delete-share of
+                         the records is held until the file is unchanged for
+                         delete-hold (write the file atomically: never held)
   kubernetes:KUBECONFIG[?members=a,b&config=CTX&grace=60s&zones=z&metrics=HOST:PORT]
                          Services and Ingresses of member clusters (one kubeconfig
                          context each) selected by GlobalDeploymentPolicy objects;

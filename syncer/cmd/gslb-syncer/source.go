@@ -35,10 +35,11 @@ func openSource(spec string, log *slog.Logger, reg prometheus.Registerer) (src S
 	case !ok:
 		return nil, "", fmt.Errorf("--source %q: want file:PATH or kubernetes:KUBECONFIG[?OPTIONS]", spec)
 	case kind == "file":
-		if arg == "" {
-			return nil, "", fmt.Errorf("--source %q: missing path", spec)
+		path, opts, err := filesource.ParseSpec(arg)
+		if err != nil {
+			return nil, "", fmt.Errorf("--source %q: %v", spec, err)
 		}
-		return filesource.New(arg, filesource.Options{}), "", nil
+		return filesource.New(path, opts), "", nil
 	case kind == "kubernetes":
 		opts, err := kube.ParseSpec(arg)
 		if err != nil {
