@@ -52,9 +52,13 @@ var (
 	familyLabels = [2]string{"1", "2"}
 )
 
-type counterSlot struct{ p atomic.Pointer[prometheus.Counter] }
+type counterSlot struct {
+	p atomic.Pointer[prometheus.Counter]
+}
 
-type observerSlot struct{ p atomic.Pointer[prometheus.Observer] }
+type observerSlot struct {
+	p atomic.Pointer[prometheus.Observer]
+}
 
 // site holds the counters of one server (listen address) of the block.
 type site struct {

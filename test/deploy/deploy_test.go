@@ -459,7 +459,7 @@ func runCorefile(t *testing.T, corefile, sock string, persist []string, w expect
 	sub(w.zone+":53 {", w.zone+`:{{port "dns"}} {`+"\n    bind 127.0.0.1")
 	sub("health :8080", `health 127.0.0.1:{{port "health"}}`)
 	sub("ready :8181", `ready 127.0.0.1:{{port "ready"}}`)
-	sub("prometheus :9153", `prometheus 127.0.0.1:{{port "metrics"}}`)
+	sub("gslbmetrics :9153", `gslbmetrics 127.0.0.1:{{port "metrics"}}`)
 	sub("unix://"+sock, "unix://{{.Sock}}")
 	if persist != nil {
 		sub("persist "+persist[1], "persist {{.Persist}}")
