@@ -190,7 +190,8 @@ func TestDeploy(t *testing.T) {
 				svcType: corev1.ServiceTypeLoadBalancer,
 				soa:     "g-dns.iberia.local. johernandez.iberia.local. 30",
 				gdp:     "global-gdp", gdpClusters: "[s1az1 s1az2 s2]",
-				roles: []string{"gslb-syncer-config", "gslb-syncer-member"},
+				roles:         []string{"gslb-syncer-config", "gslb-syncer-member"},
+				benchCorefile: "test/tools/dnsbench/corefiles/helm.Corefile",
 			}},
 			{"hostpath", "gslb", "gslb", []string{"--set", "persistence.type=hostPath", "--set", "gdpConfig.create=false"}, expect{
 				namespace: "gslb", serviceAccount: "gslb-syncer", membersSecret: "gslb-members", membersKey: "kubeconfig",
@@ -242,6 +243,9 @@ type expect struct {
 	gdp, gdpClusters          string
 	roles                     []string
 	extraLines                []string
+	// benchCorefile, when set, is the repository's copy of this rendering's
+	// Corefile that `make bench` measures; it must be the same.
+	benchCorefile string
 }
 
 // checkObjects decodes the DaemonSet, its ConfigMap and the Service and checks
@@ -384,6 +388,12 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, w expect) {
 	for _, want := range append([]string{"reload", "listen unix://" + sock, w.zone + ":53 {"}, w.extraLines...) {
 		if !strings.Contains(corefile, want) {
 			t.Errorf("Corefile lacks %q:\n%s", want, corefile)
+		}
+	}
+	if w.benchCorefile != "" {
+		b, err := os.ReadFile(filepath.Join(harness.RepoRoot(t), w.benchCorefile))
+		if err != nil || string(b) != corefile {
+			t.Errorf("%s (the Corefile make bench measures as the chart's) differs from the chart's rendering (%v); write this into it:\n%s", w.benchCorefile, err, corefile)
 		}
 	}
 	persistRe := regexp.MustCompile(`(?m)^\s*persist (\S+)$`)

@@ -33,6 +33,7 @@ import (
 func main() {
 	var (
 		bin      = flag.String("bin", "bin", "directory holding coredns-gslb")
+		repo     = flag.String("repo", ".", "the repository, for the shipped Corefiles")
 		rounds   = flag.Int("rounds", 2, "interleaved rounds")
 		duration = flag.Duration("duration", 10*time.Second, "dnsperf run length")
 		clients  = flag.Int("clients", 10, "dnsperf -c")
@@ -43,7 +44,7 @@ func main() {
 	)
 	flag.Parse()
 	profileDir = *profile
-	if err := run(*bin, *rounds, *duration, *clients, *nNames, *out, *only); err != nil {
+	if err := run(*bin, *repo, *rounds, *duration, *clients, *nNames, *out, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "dnsbench:", err)
 		os.Exit(1)
 	}
@@ -64,7 +65,7 @@ type result struct {
 
 type key struct{ mix, server, mode string }
 
-func run(bin string, rounds int, duration time.Duration, clients, nNames int, out, only string) error {
+func run(bin, repo string, rounds int, duration time.Duration, clients, nNames int, out, only string) error {
 	for _, c := range []string{"dnsperf", "taskset", "gdnsd", "knotd"} {
 		if _, err := exec.LookPath(c); err != nil {
 			return fmt.Errorf("%s is not installed (make bench installs dnsperf, gdnsd and knot from Debian)", c)
@@ -84,7 +85,7 @@ func run(bin string, rounds int, duration time.Duration, clients, nNames int, ou
 	if err != nil {
 		return err
 	}
-	all := servers(bin, names)
+	all := servers(bin, repo, names)
 	if only != "" {
 		all = slices.DeleteFunc(all, func(s server) bool {
 			for _, p := range strings.Split(only, ",") {
