@@ -209,7 +209,7 @@ func TestDeploy(t *testing.T) {
 				selector:  "app=gslb,tier in (web)",
 				gdp:       "edge-gdp", gdpClusters: "[east west]",
 				roles:      []string{"edge-gslb-syncer-config"},
-				extraLines: []string{"log . {"},
+				extraLines: []string{"log . {", "member_metrics off"},
 			}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
@@ -224,6 +224,10 @@ func TestDeploy(t *testing.T) {
 		cmd := exec.Command(helm, "template", "x", chart, "--set", "persistence.type=nfs")
 		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "persistence.type must be emptyDir or hostPath") {
 			t.Errorf("helm template --set persistence.type=nfs: want a failure naming persistence.type, got %v: %s", err, out)
+		}
+		cmd = exec.Command(helm, "template", "x", chart, "--set", "metricsPlugin=statsd")
+		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "metricsPlugin must be gslbmetrics or prometheus") {
+			t.Errorf("helm template --set metricsPlugin=statsd: want a failure naming metricsPlugin, got %v: %s", err, out)
 		}
 	})
 }
