@@ -41,10 +41,11 @@ func main() {
 		out      = flag.String("out", "", "also write the results (markdown) to this file")
 		only     = flag.String("only", "", "comma-separated server name prefixes to run (default: all)")
 		profile  = flag.String("profile", "", "write CPU and allocation profiles of coredns-gslb under load to this directory")
+		modes    = flag.String("modes", "pinned,unpinned", "comma-separated modes to run: pinned (server on CPU 0, dnsperf on CPU 1), unpinned")
 	)
 	flag.Parse()
 	profileDir = *profile
-	if err := run(*bin, *repo, *rounds, *duration, *clients, *nNames, *out, *only); err != nil {
+	if err := run(*bin, *repo, *rounds, *duration, *clients, *nNames, *out, *only, strings.Split(*modes, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "dnsbench:", err)
 		os.Exit(1)
 	}
@@ -65,7 +66,7 @@ type result struct {
 
 type key struct{ mix, server, mode string }
 
-func run(bin, repo string, rounds int, duration time.Duration, clients, nNames int, out, only string) error {
+func run(bin, repo string, rounds int, duration time.Duration, clients, nNames int, out, only string, modeNames []string) error {
 	for _, c := range []string{"dnsperf", "taskset", "gdnsd", "knotd"} {
 		if _, err := exec.LookPath(c); err != nil {
 			return fmt.Errorf("%s is not installed (make bench installs dnsperf, gdnsd and knot from Debian)", c)
@@ -98,10 +99,21 @@ func run(bin, repo string, rounds int, duration time.Duration, clients, nNames i
 	}
 
 	results := map[key][]result{}
-	modes := []struct {
+	type mode struct {
 		name           string
 		serverCPU, cpu int
-	}{{"pinned", 0, 1}, {"unpinned", -1, -1}}
+	}
+	var modes []mode
+	for _, m := range modeNames {
+		switch m {
+		case "pinned":
+			modes = append(modes, mode{"pinned", 0, 1})
+		case "unpinned":
+			modes = append(modes, mode{"unpinned", -1, -1})
+		default:
+			return fmt.Errorf("-modes: %q is neither pinned nor unpinned", m)
+		}
+	}
 	for r := 1; r <= rounds; r++ {
 		for _, mode := range modes {
 			for _, s := range all {
@@ -117,7 +129,11 @@ func run(bin, repo string, rounds int, duration time.Duration, clients, nNames i
 			}
 		}
 	}
-	report := format(results, all, mixes, modes[0].name, modes[1].name, rounds, duration, clients, nNames)
+	var modeList []string
+	for _, m := range modes {
+		modeList = append(modeList, m.name)
+	}
+	report := format(results, all, mixes, modeList, rounds, duration, clients, nNames)
 	fmt.Print(report)
 	if out != "" {
 		return os.WriteFile(out, []byte(report), 0o644)
@@ -334,14 +350,14 @@ func tail(path string) string {
 
 // format renders the results as markdown: per mix and mode, mean qps,
 // latency and the ratio to whoami.
-func format(results map[key][]result, all []server, mixes []mix, pinned, unpinned string, rounds int, duration time.Duration, clients, n int) string {
+func format(results map[key][]result, all []server, mixes []mix, modes []string, rounds int, duration time.Duration, clients, n int) string {
 	var sb strings.Builder
 	host, _ := os.Hostname()
 	fmt.Fprintf(&sb, "## dnsbench %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&sb, "Machine: %s, %d CPUs, %s. dnsperf -c %d -l %s -q 200, %d interleaved rounds, %d names in the table.\n",
 		host, runtime.NumCPU(), cpuModel(), clients, duration, rounds, n)
 	sb.WriteString("Pinned: server on CPU 0, dnsperf on CPU 1. Ratios are to `whoami` (the ceiling of any CoreDNS plugin) and to CoreDNS `file`, same mix, same mode.\n\n")
-	for _, mode := range []string{pinned, unpinned} {
+	for _, mode := range modes {
 		for _, m := range mixes {
 			fmt.Fprintf(&sb, "### %s, %s\n\n| server | qps | avg latency ms | lost | ÷ whoami | ÷ file |\n|---|---:|---:|---:|---:|---:|\n", m.name, mode)
 			mean := func(server string) (result, bool) {
