@@ -10,6 +10,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -62,6 +63,10 @@ type mix struct {
 type result struct {
 	qps, latency float64 // latency in ms
 	lost         int
+	// cpuPerQuery is the server's CPU time (user and system, all threads)
+	// per query answered, in µs: what a query costs a core, which the other
+	// processes of a busy machine disturb far less than qps.
+	cpuPerQuery float64
 }
 
 type key struct{ mix, server, mode string }
@@ -124,7 +129,7 @@ func run(bin, repo string, rounds int, duration time.Duration, clients, nNames i
 				for m, x := range res {
 					k := key{m, s.name, mode.name}
 					results[k] = append(results[k], x)
-					fmt.Fprintf(os.Stderr, "round %d %-8s %-22s %-9s %9.0f qps %6.3f ms lost %d\n", r, mode.name, s.name, m, x.qps, x.latency, x.lost)
+					fmt.Fprintf(os.Stderr, "round %d %-8s %-22s %-9s %9.0f qps %6.3f ms lost %d cpu %.1f µs/query\n", r, mode.name, s.name, m, x.qps, x.latency, x.lost, x.cpuPerQuery)
 				}
 			}
 		}
@@ -193,9 +198,20 @@ func measure(work string, s server, serverCPU, perfCPU int, mixes []mix, duratio
 			profiled = make(chan error, 1)
 			go func() { profiled <- takeProfiles(string(pprofAddr), s.name, m.name, duration) }()
 		}
+		cpu0, err := cpuTime(cmd.Process.Pid)
+		if err != nil {
+			return nil, err
+		}
 		r, err := dnsperf(addr, port, m.file, perfCPU, duration, clients)
 		if err != nil {
 			return nil, err
+		}
+		cpu1, err := cpuTime(cmd.Process.Pid)
+		if err != nil {
+			return nil, err
+		}
+		if n := r.qps * duration.Seconds(); n > 0 {
+			r.cpuPerQuery = (cpu1 - cpu0).Seconds() * 1e6 / n
 		}
 		if profiled != nil {
 			if err := <-profiled; err != nil {
@@ -231,6 +247,26 @@ func takeProfiles(addr, server, mixName string, d time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// cpuTime returns the CPU time (user and system) a process has used, from
+// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: count from the ')'.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: utime %q stime %q", pid, f[11], f[12])
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
 var (
@@ -356,10 +392,11 @@ func format(results map[key][]result, all []server, mixes []mix, modes []string,
 	fmt.Fprintf(&sb, "## dnsbench %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&sb, "Machine: %s, %d CPUs, %s. dnsperf -c %d -l %s -q 200, %d interleaved rounds, %d names in the table.\n",
 		host, runtime.NumCPU(), cpuModel(), clients, duration, rounds, n)
-	sb.WriteString("Pinned: server on CPU 0, dnsperf on CPU 1. Ratios are to `whoami` (the ceiling of any CoreDNS plugin) and to CoreDNS `file`, same mix, same mode.\n\n")
+	sb.WriteString("Pinned: server on CPU 0, dnsperf on CPU 1. Ratios are to `whoami` (the ceiling of any CoreDNS plugin) and to CoreDNS `file`, same mix, same mode.\n")
+	sb.WriteString("CPU µs/query: the server's CPU time (user+system, from /proc) per query answered; qps per core is its inverse, which other load on the machine disturbs much less than qps.\n\n")
 	for _, mode := range modes {
 		for _, m := range mixes {
-			fmt.Fprintf(&sb, "### %s, %s\n\n| server | qps | avg latency ms | lost | ÷ whoami | ÷ file |\n|---|---:|---:|---:|---:|---:|\n", m.name, mode)
+			fmt.Fprintf(&sb, "### %s, %s\n\n| server | qps | avg latency ms | lost | ÷ whoami | ÷ file | CPU µs/query | qps per core | per core ÷ whoami |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n", m.name, mode)
 			mean := func(server string) (result, bool) {
 				rs := results[key{m.name, server, mode}]
 				if len(rs) == 0 {
@@ -370,6 +407,7 @@ func format(results map[key][]result, all []server, mixes []mix, modes []string,
 					x.qps += r.qps / float64(len(rs))
 					x.latency += r.latency / float64(len(rs))
 					x.lost += r.lost
+					x.cpuPerQuery += r.cpuPerQuery / float64(len(rs))
 				}
 				return x, true
 			}
@@ -387,7 +425,14 @@ func format(results map[key][]result, all []server, mixes []mix, modes []string,
 				if okF {
 					rf = fmt.Sprintf("%.2f", x.qps/file.qps)
 				}
-				fmt.Fprintf(&sb, "| %s | %.0f | %.3f | %d | %s | %s |\n", s.name, x.qps, x.latency, x.lost, rw, rf)
+				perCore, rc := "", ""
+				if x.cpuPerQuery > 0 {
+					perCore = fmt.Sprintf("%.0f", 1e6/x.cpuPerQuery)
+					if okW && who.cpuPerQuery > 0 {
+						rc = fmt.Sprintf("%.2f", who.cpuPerQuery/x.cpuPerQuery)
+					}
+				}
+				fmt.Fprintf(&sb, "| %s | %.0f | %.3f | %d | %s | %s | %.1f | %s | %s |\n", s.name, x.qps, x.latency, x.lost, rw, rf, x.cpuPerQuery, perCore, rc)
 			}
 			sb.WriteString("\n")
 		}
