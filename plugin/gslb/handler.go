@@ -154,7 +154,7 @@ func (g *GSLB) answerRecord(w dns.ResponseWriter, m *dns.Msg, z *zoneData, t *Ta
 // fill appends the answer of rec for family f to m. It returns resAnswer,
 // resDown (the down response applied; it may have added nothing), resNoData
 // or resServfail.
-func (g *GSLB) fill(m *dns.Msg, t *Table, rec *Record, f family, owner string, qtype uint16, depth int) int {
+func (g *GSLB) fill(m *dns.Msg, t *Table, rec *Record, f family, owner string, qtype uint16, depth int) outcome {
 	set := &rec.fam[f]
 	ttl := g.ttlOf(rec)
 	switch set.state {
@@ -233,7 +233,7 @@ func (g *GSLB) ttlOf(rec *Record) uint32 {
 
 // noData answers NOERROR with no answer and the SOA in authority (RFC 2308).
 // res is the result it is counted as.
-func (g *GSLB) noData(w dns.ResponseWriter, m *dns.Msg, z *zoneData, t *Table, qt, res int) (int, error) {
+func (g *GSLB) noData(w dns.ResponseWriter, m *dns.Msg, z *zoneData, t *Table, qt int, res outcome) (int, error) {
 	m.Answer = nil
 	m.Ns = []dns.RR{g.negativeSOA(z, t)}
 	z.stats.inc(qt, res)

@@ -15,14 +15,15 @@ import (
 // metrics only when scraped, by feedMetrics, a prometheus.Collector. Per-member
 // series follow the table: a member that leaves the table leaves /metrics.
 
-// Query types and results counted by zoneStats.
-var (
-	qtypeNames  = [...]string{"A", "AAAA", "CNAME", "SOA", "NS", "ANY", "other"}
-	resultNames = [...]string{"answer", "nodata", "nxdomain", "down", "notready", "refused", "dropped", "fallthrough"}
-)
+// Query types counted by zoneStats.
+var qtypeNames = [...]string{"A", "AAAA", "CNAME", "SOA", "NS", "ANY", "other"}
+
+// outcome is what became of a query: the result label of
+// coredns_gslb_requests_total.
+type outcome uint8
 
 const (
-	resAnswer = iota
+	resAnswer outcome = iota
 	resNoData
 	resNXDomain
 	resDown
@@ -33,9 +34,19 @@ const (
 	numResults
 )
 
-// resServfail is fill's result when the down response is SERVFAIL; it is
+// resServfail is fill's outcome when the down response is SERVFAIL; it is
 // counted as resDown, never under a label of its own.
 const resServfail = numResults
+
+var outcomeLabels = [numResults]string{"answer", "nodata", "nxdomain", "down", "notready", "refused", "dropped", "fallthrough"}
+
+// label is the outcome's value of the result label.
+func (o outcome) label() string {
+	if o == resServfail {
+		return outcomeLabels[resDown]
+	}
+	return outcomeLabels[o]
+}
 
 const numQtypes = len(qtypeNames)
 
@@ -62,7 +73,12 @@ type zoneStats struct {
 	counts [numQtypes][numResults]atomic.Uint64
 }
 
-func (s *zoneStats) inc(qt, res int) { s.counts[qt][res].Add(1) }
+func (s *zoneStats) inc(qt int, res outcome) {
+	if res == resServfail {
+		res = resDown
+	}
+	s.counts[qt][res].Add(1)
+}
 
 var (
 	descRequests = prometheus.NewDesc(plugin.Namespace+"_gslb_requests_total",
@@ -91,6 +107,9 @@ type feedMetrics struct {
 	f      *feed
 	mu     sync.Mutex
 	pushes map[[2]string]uint64
+	// quiet counts the started server blocks that turned the per-member
+	// series off (member_metrics off); they are collected while it is 0.
+	quiet atomic.Int32
 }
 
 func newFeedMetrics(f *feed) *feedMetrics {
@@ -113,6 +132,17 @@ func (m *feedMetrics) rejected(kind string, err error) {
 	m.mu.Unlock()
 }
 
+// quietMembers counts a server block that starts (delta 1) or stops (-1)
+// with member_metrics off. Off wins: while any started block of the feed has
+// it off, the per-member series are not collected. Counting, rather than a
+// flag, keeps this right across a reload, where the new blocks start before
+// the old ones stop.
+func (m *feedMetrics) quietMembers(off bool, delta int32) {
+	if off {
+		m.quiet.Add(delta)
+	}
+}
+
 // Describe sends nothing: the collector is unchecked, so several feeds (one
 // per listen address) can be registered side by side.
 func (m *feedMetrics) Describe(chan<- *prometheus.Desc) {}
@@ -125,7 +155,7 @@ func (m *feedMetrics) Collect(ch chan<- prometheus.Metric) {
 		for qt := range numQtypes {
 			for res := range numResults {
 				if v := s.counts[qt][res].Load(); v > 0 {
-					ch <- prometheus.MustNewConstMetric(descRequests, prometheus.CounterValue, float64(v), zone, qtypeNames[qt], resultNames[res])
+					ch <- prometheus.MustNewConstMetric(descRequests, prometheus.CounterValue, float64(v), zone, qtypeNames[qt], res.label())
 				}
 			}
 		}
@@ -147,6 +177,9 @@ func (m *feedMetrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descRecords, prometheus.GaugeValue, float64(t.count))
 	ch <- prometheus.MustNewConstMetric(descUpdated, prometheus.GaugeValue, float64(t.updated.UnixNano())/1e9)
 	ch <- prometheus.MustNewConstMetric(descAge, prometheus.GaugeValue, f.now().Sub(t.updated).Seconds())
+	if m.quiet.Load() > 0 {
+		return
+	}
 	t.each(func(r *Record) {
 		for i, s := range r.members {
 			mem := r.src.GetMembers()[i]

@@ -81,6 +81,36 @@ coredns_gslb_requests_total{result="nxdomain",type="A",zone="avi.iberia.local."}
 	}
 }
 
+// member_metrics off: while any started block has it off, no per-member
+// series; the others stay.
+func TestMemberMetricsOff(t *testing.T) {
+	g := newTestGSLB(t, testConfig(), nil)
+	full(t, g, scenarioTable()...)
+	count := func() (members, others int) {
+		for _, x := range collectAll(g.feed.met) {
+			if strings.Contains(x.Desc().String(), "member") || strings.Contains(x.Desc().String(), "answers_total") {
+				members++
+			} else {
+				others++
+			}
+		}
+		return members, others
+	}
+	on, others := count()
+	if on == 0 || others == 0 {
+		t.Fatalf("%d member series, %d others", on, others)
+	}
+	g.feed.met.quietMembers(true, 1)  // a block with member_metrics off starts
+	g.feed.met.quietMembers(false, 1) // and one with it on
+	if m, o := count(); m != 0 || o != others {
+		t.Errorf("off: %d member series, %d others; want 0 and %d", m, o, others)
+	}
+	g.feed.met.quietMembers(true, -1) // the block with it off stops (a reload)
+	if m, _ := count(); m != on {
+		t.Errorf("back on: %d member series, want %d", m, on)
+	}
+}
+
 func collectAll(c prometheus.Collector) []prometheus.Metric {
 	ch := make(chan prometheus.Metric, 1024)
 	go func() { c.Collect(ch); close(ch) }()

@@ -46,6 +46,8 @@ type config struct {
 	listen    string
 	tls       []string
 	persist   string
+	// noMemberMetrics: member_metrics off, no per-member series (large tables).
+	noMemberMetrics bool
 }
 
 type nsConfig struct {
@@ -70,9 +72,11 @@ func setup(c *caddy.Controller) error {
 		if err := feeds.start(f); err != nil {
 			return plugin.Error("gslb", err)
 		}
+		f.met.quietMembers(cfg.noMemberMetrics, 1)
 		return nil
 	})
 	c.OnShutdown(func() error {
+		f.met.quietMembers(cfg.noMemberMetrics, -1)
 		f.removeZones(cfg.zones)
 		return feeds.stop(f)
 	})
@@ -295,6 +299,11 @@ func parseDirective(c *caddy.Controller, cfg *config, fl *fall.F) error {
 			return c.Errf("persist: %q must be an absolute path", args[0])
 		}
 		cfg.persist = filepath.Clean(args[0])
+	case "member_metrics":
+		if len(args) != 1 || (args[0] != "on" && args[0] != "off") {
+			return c.Errf("member_metrics: want 'member_metrics on|off'")
+		}
+		cfg.noMemberMetrics = args[0] == "off"
 	case "fallthrough":
 		fl.SetZonesFromArgs(args)
 	default:

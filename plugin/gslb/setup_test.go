@@ -18,6 +18,7 @@ func TestParse(t *testing.T) {
 		listen tcp://127.0.0.1:9443
 		tls /etc/gslb/cert.pem /etc/gslb/key.pem /etc/gslb/ca.pem
 		persist /var/lib/gslb/table.pb
+		member_metrics off
 		fallthrough example.org
 	}`)
 	cfg, fl, err := parse(c)
@@ -37,6 +38,9 @@ func TestParse(t *testing.T) {
 	if cfg.listen != "tcp://127.0.0.1:9443" || len(cfg.tls) != 3 || cfg.persist != "/var/lib/gslb/table.pb" {
 		t.Errorf("listen/tls/persist: %+v", cfg)
 	}
+	if !cfg.noMemberMetrics {
+		t.Errorf("member_metrics off not parsed: %+v", cfg)
+	}
 	if !fl.Through("a.example.org.") || fl.Through("a.avi.iberia.local.") {
 		t.Errorf("fallthrough zones: %+v", fl)
 	}
@@ -50,7 +54,7 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.zones[0] != "avi.iberia.local." || cfg.ttl != 30 || cfg.answers != 1 || cfg.unhandled != unhandledNXDomain ||
-		cfg.listen != defaultListen || cfg.minimum != 30 || cfg.refresh != 10800 || cfg.persist != "" {
+		cfg.listen != defaultListen || cfg.minimum != 30 || cfg.refresh != 10800 || cfg.persist != "" || cfg.noMemberMetrics {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	z := buildZone(cfg, "avi.iberia.local.", &zoneStats{})
@@ -80,6 +84,8 @@ func TestParseErrors(t *testing.T) {
 		{"gslb {\n tls a b c\n}", `tls applies to a tcp:// listen address`},
 		{"gslb {\n tls a b\n}", `tls: want 'tls CERT KEY CLIENT_CA'`},
 		{"gslb {\n persist relative.pb\n}", `persist: "relative.pb" must be an absolute path`},
+		{"gslb {\n member_metrics\n}", `member_metrics: want 'member_metrics on|off'`},
+		{"gslb {\n member_metrics no\n}", `member_metrics: want 'member_metrics on|off'`},
 		{"gslb {\n bogus 1\n}", `unknown property "bogus"`},
 		{"gslb\ngslb", `gslb can be used only once per server block`},
 	} {

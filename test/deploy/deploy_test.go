@@ -196,6 +196,7 @@ func TestDeploy(t *testing.T) {
 				gdp:     "global-gdp", gdpClusters: "[s1az1 s1az2 s2]",
 				roles: []string{"gslb-syncer-config", "gslb-syncer-member"},
 				site:  "s1", leaseRole: true,
+				benchCorefile: "test/tools/dnsbench/corefiles/helm.Corefile",
 			}},
 			{"hostpath", "gslb", "gslb", []string{"--set", "persistence.type=hostPath", "--set", "gdpConfig.create=false"}, expect{
 				namespace: "gslb", serviceAccount: "gslb-syncer", membersSecret: "gslb-members", membersKey: "kubeconfig",
@@ -214,7 +215,7 @@ func TestDeploy(t *testing.T) {
 				selector:  "app=gslb,tier in (web)",
 				gdp:       "edge-gdp", gdpClusters: "[east west]",
 				roles:      []string{"edge-gslb-syncer-config"},
-				extraLines: []string{"log . {"},
+				extraLines: []string{"log . {", "member_metrics off"},
 				site:       "s1",
 			}},
 			// The second site of the N-site recipe (deploy/README.md): its own
@@ -244,6 +245,10 @@ func TestDeploy(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "persistence.type must be emptyDir or hostPath") {
 			t.Errorf("helm template --set persistence.type=nfs: want a failure naming persistence.type, got %v: %s", err, out)
 		}
+		cmd = exec.Command(helm, "template", "x", chart, "--set", "metricsPlugin=statsd")
+		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "metricsPlugin must be gslbmetrics or prometheus") {
+			t.Errorf("helm template --set metricsPlugin=statsd: want a failure naming metricsPlugin, got %v: %s", err, out)
+		}
 	})
 }
 
@@ -265,6 +270,9 @@ type expect struct {
 	site                      string   // the Pods' gslb.gslbdns.io/site label; "" for none
 	leaseRole                 bool     // the leader-election Role is rendered
 	ns                        []string // the apex NS names answered, sorted; nil: not checked
+	// benchCorefile, when set, is the repository's copy of this rendering's
+	// Corefile that `make bench` measures; it must be the same.
+	benchCorefile string
 }
 
 // checkObjects decodes the DaemonSet, its ConfigMap and the Service and checks
@@ -409,6 +417,12 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, w expect) {
 			t.Errorf("Corefile lacks %q:\n%s", want, corefile)
 		}
 	}
+	if w.benchCorefile != "" {
+		b, err := os.ReadFile(filepath.Join(harness.RepoRoot(t), w.benchCorefile))
+		if err != nil || string(b) != corefile {
+			t.Errorf("%s (the Corefile make bench measures as the chart's) differs from the chart's rendering (%v); write this into it:\n%s", w.benchCorefile, err, corefile)
+		}
+	}
 	persistRe := regexp.MustCompile(`(?m)^\s*persist (\S+)$`)
 	pm := persistRe.FindStringSubmatch(corefile)
 	if w.persist {
@@ -484,7 +498,7 @@ func runCorefile(t *testing.T, corefile, sock string, persist []string, w expect
 	sub(w.zone+":53 {", w.zone+`:{{port "dns"}} {`+"\n    bind 127.0.0.1")
 	sub("health :8080", `health 127.0.0.1:{{port "health"}}`)
 	sub("ready :8181", `ready 127.0.0.1:{{port "ready"}}`)
-	sub("prometheus :9153", `prometheus 127.0.0.1:{{port "metrics"}}`)
+	sub("gslbmetrics :9153", `gslbmetrics 127.0.0.1:{{port "metrics"}}`)
 	sub("unix://"+sock, "unix://{{.Sock}}")
 	if persist != nil {
 		sub("persist "+persist[1], "persist {{.Persist}}")

@@ -272,7 +272,7 @@ func delegExampleCorefile(t *testing.T, sock, persist string) string {
 		{"minimum 30", "minimum " + strconv.Itoa(delegNegTTL), 1},
 		{"johernandez.iberia.local.", "johernandez.iberia.local.", 1},
 		{"ttl 30", "ttl 30", 1},
-		{"prometheus :9153", "prometheus :9153", 1},
+		{"gslbmetrics :9153", "gslbmetrics :9153", 1},
 		{"ready :8181", "ready :8181", 1},
 	} {
 		if got := strings.Count(s, c.old); got != c.n {

@@ -242,16 +242,26 @@ func checkPNG(t *testing.T, path string) {
 	}
 }
 
-// Every metric the Grafana dashboard queries is exposed by coredns-gslb.
+// Every metric the Grafana dashboard queries is exposed by coredns-gslb,
+// with gslbmetrics (the shipped default) and with the stock prometheus plugin.
 func TestDashboardMetricsExist(t *testing.T) {
 	t.Parallel()
-	const corefileMetrics = `avi.iberia.local:{{port "dns"}} {
+	for _, plugin := range []string{"gslbmetrics", "prometheus"} {
+		t.Run(plugin, func(t *testing.T) {
+			t.Parallel()
+			checkDashboardMetrics(t, plugin)
+		})
+	}
+}
+
+func checkDashboardMetrics(t *testing.T, plugin string) {
+	corefileMetrics := `avi.iberia.local:{{port "dns"}} {
     bind 127.0.0.1
     gslb {
         soa g-dns.iberia.local. hostmaster.iberia.local.
         listen unix://{{.Sock}}
     }
-    prometheus 127.0.0.1:{{port "metrics"}}
+    ` + plugin + ` 127.0.0.1:{{port "metrics"}}
 }
 `
 	c := harness.StartCoreDNS(t, corefileMetrics, nil)

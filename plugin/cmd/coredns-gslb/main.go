@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	_ "github.com/gslbdns/gslb/plugin/gslb"
+	_ "github.com/gslbdns/gslb/plugin/gslbmetrics"
 
 	_ "github.com/coredns/caddy/onevent"
 	"github.com/coredns/coredns/core/dnsserver"
@@ -60,7 +61,8 @@ import (
 	"github.com/coredns/caddy"
 )
 
-// gslbAfter is the directive gslb follows in the plugin chain.
+// ours places this binary's own plugins in the chain, each right after a
+// stock directive.
 //
 // Plugins earlier in the chain see our answers on the way out. So gslb comes
 // after everything that wraps the response writer: cache, header, dnssec
@@ -68,17 +70,29 @@ import (
 // everything that answers names itself (template, transfer, hosts, file, auto,
 // secondary, forward, whoami), so `fallthrough` can hand names we do not hold
 // to them, e.g. static records of the zone served by `file`.
-const gslbAfter = "minimal"
+//
+// gslbmetrics takes the place of the stock prometheus plugin: it must see
+// every query and response of the block, so it comes first among the plugins
+// that handle queries (errors, log, acl, cache, ... follow it).
+var ours = []struct{ name, after string }{
+	{"gslb", "minimal"},
+	{"gslbmetrics", "prometheus"},
+}
 
 func directives(stock []string, registered func(string) bool) []string {
+	isOurs := func(d string) bool {
+		return slices.ContainsFunc(ours, func(o struct{ name, after string }) bool { return o.name == d })
+	}
 	var out []string
 	for _, d := range stock {
-		if d == "gslb" || !registered(d) {
+		if isOurs(d) || !registered(d) {
 			continue
 		}
 		out = append(out, d)
-		if d == gslbAfter {
-			out = append(out, "gslb")
+		for _, o := range ours {
+			if o.after == d {
+				out = append(out, o.name)
+			}
 		}
 	}
 	return out

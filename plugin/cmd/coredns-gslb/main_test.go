@@ -29,8 +29,21 @@ func TestDirectiveOrder(t *testing.T) {
 			t.Errorf("%s runs before gslb", after)
 		}
 	}
-	if n := len(slices.DeleteFunc(slices.Clone(got), func(d string) bool { return d != "gslb" })); n != 1 {
-		t.Errorf("gslb appears %d times", n)
+	// gslbmetrics sees every query of the block: it comes right after the
+	// stock prometheus plugin, before errors, log, acl and cache.
+	m := at("gslbmetrics")
+	if m != at("prometheus")+1 {
+		t.Errorf("gslbmetrics at %d, prometheus at %d", m, at("prometheus"))
+	}
+	for _, after := range []string{"errors", "log", "acl", "cache", "gslb"} {
+		if at(after) < m {
+			t.Errorf("%s runs before gslbmetrics", after)
+		}
+	}
+	for _, d := range []string{"gslb", "gslbmetrics"} {
+		if n := len(slices.DeleteFunc(slices.Clone(got), func(x string) bool { return x != d })); n != 1 {
+			t.Errorf("%s appears %d times", d, n)
+		}
 	}
 	// Only registered plugins are kept.
 	if d := directives([]string{"log", "minimal", "route53"}, func(d string) bool { return d != "route53" }); !slices.Equal(d, []string{"log", "minimal", "gslb"}) {

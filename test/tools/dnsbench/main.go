@@ -10,6 +10,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -33,6 +34,7 @@ import (
 func main() {
 	var (
 		bin      = flag.String("bin", "bin", "directory holding coredns-gslb")
+		repo     = flag.String("repo", ".", "the repository, for the shipped Corefiles")
 		rounds   = flag.Int("rounds", 2, "interleaved rounds")
 		duration = flag.Duration("duration", 10*time.Second, "dnsperf run length")
 		clients  = flag.Int("clients", 10, "dnsperf -c")
@@ -40,10 +42,11 @@ func main() {
 		out      = flag.String("out", "", "also write the results (markdown) to this file")
 		only     = flag.String("only", "", "comma-separated server name prefixes to run (default: all)")
 		profile  = flag.String("profile", "", "write CPU and allocation profiles of coredns-gslb under load to this directory")
+		modes    = flag.String("modes", "pinned,unpinned", "comma-separated modes to run: pinned (server on CPU 0, dnsperf on CPU 1), unpinned")
 	)
 	flag.Parse()
 	profileDir = *profile
-	if err := run(*bin, *rounds, *duration, *clients, *nNames, *out, *only); err != nil {
+	if err := run(*bin, *repo, *rounds, *duration, *clients, *nNames, *out, *only, strings.Split(*modes, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "dnsbench:", err)
 		os.Exit(1)
 	}
@@ -60,11 +63,15 @@ type mix struct {
 type result struct {
 	qps, latency float64 // latency in ms
 	lost         int
+	// cpuPerQuery is the server's CPU time (user and system, all threads)
+	// per query answered, in µs: what a query costs a core, which the other
+	// processes of a busy machine disturb far less than qps.
+	cpuPerQuery float64
 }
 
 type key struct{ mix, server, mode string }
 
-func run(bin string, rounds int, duration time.Duration, clients, nNames int, out, only string) error {
+func run(bin, repo string, rounds int, duration time.Duration, clients, nNames int, out, only string, modeNames []string) error {
 	for _, c := range []string{"dnsperf", "taskset", "gdnsd", "knotd"} {
 		if _, err := exec.LookPath(c); err != nil {
 			return fmt.Errorf("%s is not installed (make bench installs dnsperf, gdnsd and knot from Debian)", c)
@@ -84,7 +91,7 @@ func run(bin string, rounds int, duration time.Duration, clients, nNames int, ou
 	if err != nil {
 		return err
 	}
-	all := servers(bin, names)
+	all := servers(bin, repo, names)
 	if only != "" {
 		all = slices.DeleteFunc(all, func(s server) bool {
 			for _, p := range strings.Split(only, ",") {
@@ -97,10 +104,21 @@ func run(bin string, rounds int, duration time.Duration, clients, nNames int, ou
 	}
 
 	results := map[key][]result{}
-	modes := []struct {
+	type mode struct {
 		name           string
 		serverCPU, cpu int
-	}{{"pinned", 0, 1}, {"unpinned", -1, -1}}
+	}
+	var modes []mode
+	for _, m := range modeNames {
+		switch m {
+		case "pinned":
+			modes = append(modes, mode{"pinned", 0, 1})
+		case "unpinned":
+			modes = append(modes, mode{"unpinned", -1, -1})
+		default:
+			return fmt.Errorf("-modes: %q is neither pinned nor unpinned", m)
+		}
+	}
 	for r := 1; r <= rounds; r++ {
 		for _, mode := range modes {
 			for _, s := range all {
@@ -111,12 +129,16 @@ func run(bin string, rounds int, duration time.Duration, clients, nNames int, ou
 				for m, x := range res {
 					k := key{m, s.name, mode.name}
 					results[k] = append(results[k], x)
-					fmt.Fprintf(os.Stderr, "round %d %-8s %-22s %-9s %9.0f qps %6.3f ms lost %d\n", r, mode.name, s.name, m, x.qps, x.latency, x.lost)
+					fmt.Fprintf(os.Stderr, "round %d %-8s %-22s %-9s %9.0f qps %6.3f ms lost %d cpu %.1f µs/query\n", r, mode.name, s.name, m, x.qps, x.latency, x.lost, x.cpuPerQuery)
 				}
 			}
 		}
 	}
-	report := format(results, all, mixes, modes[0].name, modes[1].name, rounds, duration, clients, nNames)
+	var modeList []string
+	for _, m := range modes {
+		modeList = append(modeList, m.name)
+	}
+	report := format(results, all, mixes, modeList, rounds, duration, clients, nNames)
 	fmt.Print(report)
 	if out != "" {
 		return os.WriteFile(out, []byte(report), 0o644)
@@ -176,9 +198,20 @@ func measure(work string, s server, serverCPU, perfCPU int, mixes []mix, duratio
 			profiled = make(chan error, 1)
 			go func() { profiled <- takeProfiles(string(pprofAddr), s.name, m.name, duration) }()
 		}
+		cpu0, err := cpuTime(cmd.Process.Pid)
+		if err != nil {
+			return nil, err
+		}
 		r, err := dnsperf(addr, port, m.file, perfCPU, duration, clients)
 		if err != nil {
 			return nil, err
+		}
+		cpu1, err := cpuTime(cmd.Process.Pid)
+		if err != nil {
+			return nil, err
+		}
+		if n := r.qps * duration.Seconds(); n > 0 {
+			r.cpuPerQuery = (cpu1 - cpu0).Seconds() * 1e6 / n
 		}
 		if profiled != nil {
 			if err := <-profiled; err != nil {
@@ -214,6 +247,26 @@ func takeProfiles(addr, server, mixName string, d time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// cpuTime returns the CPU time (user and system) a process has used, from
+// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: count from the ')'.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: utime %q stime %q", pid, f[11], f[12])
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
 var (
@@ -316,16 +369,17 @@ func tail(path string) string {
 
 // format renders the results as markdown: per mix and mode, mean qps,
 // latency and the ratio to whoami.
-func format(results map[key][]result, all []server, mixes []mix, pinned, unpinned string, rounds int, duration time.Duration, clients, n int) string {
+func format(results map[key][]result, all []server, mixes []mix, modes []string, rounds int, duration time.Duration, clients, n int) string {
 	var sb strings.Builder
 	host, _ := os.Hostname()
 	fmt.Fprintf(&sb, "## dnsbench %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&sb, "Machine: %s, %d CPUs, %s. dnsperf -c %d -l %s -q 200, %d interleaved rounds, %d names in the table.\n",
 		host, runtime.NumCPU(), cpuModel(), clients, duration, rounds, n)
-	sb.WriteString("Pinned: server on CPU 0, dnsperf on CPU 1. Ratios are to `whoami` (the ceiling of any CoreDNS plugin) and to CoreDNS `file`, same mix, same mode.\n\n")
-	for _, mode := range []string{pinned, unpinned} {
+	sb.WriteString("Pinned: server on CPU 0, dnsperf on CPU 1. Ratios are to `whoami` (the ceiling of any CoreDNS plugin) and to CoreDNS `file`, same mix, same mode.\n")
+	sb.WriteString("CPU µs/query: the server's CPU time (user+system, from /proc) per query answered; qps per core is its inverse, which other load on the machine disturbs much less than qps.\n\n")
+	for _, mode := range modes {
 		for _, m := range mixes {
-			fmt.Fprintf(&sb, "### %s, %s\n\n| server | qps | avg latency ms | lost | ÷ whoami | ÷ file |\n|---|---:|---:|---:|---:|---:|\n", m.name, mode)
+			fmt.Fprintf(&sb, "### %s, %s\n\n| server | qps | avg latency ms | lost | ÷ whoami | ÷ file | CPU µs/query | qps per core | per core ÷ whoami |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n", m.name, mode)
 			mean := func(server string) (result, bool) {
 				rs := results[key{m.name, server, mode}]
 				if len(rs) == 0 {
@@ -336,6 +390,7 @@ func format(results map[key][]result, all []server, mixes []mix, pinned, unpinne
 					x.qps += r.qps / float64(len(rs))
 					x.latency += r.latency / float64(len(rs))
 					x.lost += r.lost
+					x.cpuPerQuery += r.cpuPerQuery / float64(len(rs))
 				}
 				return x, true
 			}
@@ -353,7 +408,14 @@ func format(results map[key][]result, all []server, mixes []mix, pinned, unpinne
 				if okF {
 					rf = fmt.Sprintf("%.2f", x.qps/file.qps)
 				}
-				fmt.Fprintf(&sb, "| %s | %.0f | %.3f | %d | %s | %s |\n", s.name, x.qps, x.latency, x.lost, rw, rf)
+				perCore, rc := "", ""
+				if x.cpuPerQuery > 0 {
+					perCore = fmt.Sprintf("%.0f", 1e6/x.cpuPerQuery)
+					if okW && who.cpuPerQuery > 0 {
+						rc = fmt.Sprintf("%.2f", who.cpuPerQuery/x.cpuPerQuery)
+					}
+				}
+				fmt.Fprintf(&sb, "| %s | %.0f | %.3f | %d | %s | %s | %.1f | %s | %s |\n", s.name, x.qps, x.latency, x.lost, rw, rf, x.cpuPerQuery, perCore, rc)
 			}
 			sb.WriteString("\n")
 		}

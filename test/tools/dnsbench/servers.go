@@ -83,6 +83,13 @@ func coreDNS(bin, name, body string, load func(dir string) error) server {
 				corefile = fmt.Sprintf(".:%d {\n    bind 127.0.0.1\n%s\n}\n", port, body)
 			}
 			corefile = strings.ReplaceAll(corefile, "DIR", dir)
+			if strings.Contains(corefile, "METRICS") {
+				mp, err := testhost.FreePort()
+				if err != nil {
+					return nil, err
+				}
+				corefile = strings.ReplaceAll(corefile, "METRICS", fmt.Sprint(mp))
+			}
 			if strings.Contains(corefile, "PPROF") {
 				pp, err := testhost.FreePort()
 				if err != nil {
@@ -98,18 +105,32 @@ func coreDNS(bin, name, body string, load func(dir string) error) server {
 	}
 }
 
-func servers(bin string, names benchNames) []server {
-	gslb := coreDNS(filepath.Join(bin, "coredns-gslb"), "coredns-gslb gslb", `    gslb {
+// servers lists the servers in the order of the report: the shipped
+// Corefiles first (what users run), then gslb alone, the whoami ceiling with
+// and without a metrics plugin, file, gdnsd and knot.
+func servers(bin, repo string, names benchNames) []server {
+	coredns := filepath.Join(bin, "coredns-gslb")
+	push := func(dir string) error {
+		_, err := pushTable(filepath.Join(dir, "gslb.sock"), names.records())
+		return err
+	}
+	var out []server
+	for _, sc := range shippedCorefiles() {
+		out = append(out, shipped(coredns, repo, sc, "", nil, push))
+		if sc.name == "helm" {
+			out = append(out, shipped(coredns, repo, sc, " (stock prometheus)", withStockPrometheus, push))
+		}
+	}
+	gslb := coreDNS(coredns, "coredns-gslb gslb", `    gslb {
         soa g-dns.iberia.local. hostmaster.iberia.local.
         ns g-dns.iberia.local. 127.0.0.1
         listen unix://DIR/gslb.sock
     }
-    pprof 127.0.0.1:PPROF`, func(dir string) error {
-		_, err := pushTable(filepath.Join(dir, "gslb.sock"), names.records())
-		return err
-	})
-	whoami := coreDNS(filepath.Join(bin, "coredns-gslb"), "coredns-gslb whoami", "    whoami", nil)
-	file := coreDNS(filepath.Join(bin, "coredns-gslb"), "coredns-gslb file", "    file DIR/db.zone", nil)
+    pprof 127.0.0.1:PPROF`, push)
+	whoami := coreDNS(coredns, "coredns-gslb whoami", "    whoami", nil)
+	whoamiProm := coreDNS(coredns, "coredns-gslb whoami+prometheus", "    whoami\n    prometheus 127.0.0.1:METRICS", nil)
+	whoamiMet := coreDNS(coredns, "coredns-gslb whoami+gslbmetrics", "    whoami\n    gslbmetrics 127.0.0.1:METRICS", nil)
+	file := coreDNS(coredns, "coredns-gslb file", "    file DIR/db.zone", nil)
 	filePrep := file.prepare
 	file.prepare = func(dir string, port int) ([]string, error) {
 		if err := os.WriteFile(filepath.Join(dir, "db.zone"), []byte(names.zoneFile()), 0o600); err != nil {
@@ -117,7 +138,7 @@ func servers(bin string, names benchNames) []server {
 		}
 		return filePrep(dir, port)
 	}
-	return []server{gslb, whoami, file, gdnsd(names), knot(names)}
+	return append(out, gslb, whoami, whoamiProm, whoamiMet, file, gdnsd(names), knot(names))
 }
 
 // gdnsd serves hello with its `weighted` plugin (one address per answer, by

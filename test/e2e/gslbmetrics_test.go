@@ -1,0 +1,191 @@
+package e2e
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gslbdns/gslb/test/e2e/harness"
+
+	"github.com/miekg/dns"
+)
+
+// gslbmetrics, end to end: the real coredns-gslb serves /metrics with our
+// series, the Go and process collectors, build info and CoreDNS's standard
+// coredns_dns_* series, and the counters move by exactly the queries sent.
+
+const corefileGSLBMetrics = `avi.iberia.local:{{port "dns"}} {
+    bind 127.0.0.1
+    gslb {
+        soa g-dns.iberia.local. hostmaster.iberia.local.
+        listen unix://{{.Sock}}
+    }
+    errors
+    gslbmetrics 127.0.0.1:{{port "metrics"}} {
+        sample {{.Sample}}
+    }
+    {{if .Stock}}prometheus 127.0.0.1:{{port "prometheus"}}{{end}}
+}
+`
+
+func TestGSLBMetricsEndpoint(t *testing.T) {
+	t.Parallel()
+	c := harness.StartCoreDNS(t, corefileGSLBMetrics, map[string]any{"Sample": 1, "Stock": false})
+	loadMembers(t, c)
+	url := "http://" + c.HostPort("metrics") + "/metrics"
+	server := fmt.Sprintf("dns://127.0.0.1:%d", c.Port("dns"))
+
+	before := scrape(t, url)
+	for _, name := range []string{
+		"coredns_gslb_table_version", "coredns_gslb_table_records", "coredns_gslb_member_weight",
+		"coredns_build_info", "coredns_plugin_enabled", "go_goroutines", "go_memstats_alloc_bytes",
+		"process_cpu_seconds_total", "process_resident_memory_bytes",
+	} {
+		if !before.has(name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	if before.sum("coredns_plugin_enabled", map[string]string{"name": "gslbmetrics"}) != 1 {
+		t.Errorf("coredns_plugin_enabled{name=gslbmetrics} is not 1")
+	}
+
+	const nA, nAAAA, nNX = 25, 5, 4
+	sendQueries(t, c.Addr, nA, nAAAA, nNX)
+	after := scrape(t, url)
+
+	zone := map[string]string{"server": server, "zone": "avi.iberia.local."}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{"server": server, "zone": "avi.iberia.local."}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"coredns_dns_requests_total", with("proto", "udp", "family", "1", "type", "A"), nA + nNX},
+		{"coredns_dns_requests_total", with("proto", "tcp", "family", "1", "type", "AAAA"), nAAAA},
+		{"coredns_dns_requests_total", zone, nA + nAAAA + nNX},
+		{"coredns_dns_responses_total", with("rcode", "NOERROR", "plugin", "gslb"), nA + nAAAA},
+		{"coredns_dns_responses_total", with("rcode", "NXDOMAIN", "plugin", "gslb"), nNX},
+		{"coredns_dns_request_duration_seconds_count", zone, nA + nAAAA + nNX}, // sample 1: every query
+		{"coredns_dns_response_size_bytes_count", with("proto", "tcp"), nAAAA},
+		{"coredns_gslb_requests_total", map[string]string{"type": "A", "result": "answer"}, nA},
+		{"coredns_gslb_requests_total", map[string]string{"type": "AAAA", "result": "nodata"}, nAAAA},
+		{"coredns_gslb_requests_total", map[string]string{"type": "A", "result": "nxdomain"}, nNX},
+		{"coredns_gslb_answers_total", map[string]string{"fqdn": hello}, nA},
+	} {
+		if got := after.sum(c.name, c.labels) - before.sum(c.name, c.labels); got != c.want {
+			t.Errorf("%s%v moved by %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+}
+
+// Beside the stock prometheus plugin in the same block, gslbmetrics counts
+// nothing itself: the standard series move once per query, not twice.
+func TestGSLBMetricsBesideStockPlugin(t *testing.T) {
+	t.Parallel()
+	c := harness.StartCoreDNS(t, corefileGSLBMetrics, map[string]any{"Sample": 1, "Stock": true})
+	loadMembers(t, c)
+	url := "http://" + c.HostPort("metrics") + "/metrics"
+	before := scrape(t, url)
+	sendQueries(t, c.Addr, 7, 0, 0)
+	after := scrape(t, url)
+	labels := map[string]string{"zone": "avi.iberia.local.", "type": "A"}
+	if got := after.sum("coredns_dns_requests_total", labels) - before.sum("coredns_dns_requests_total", labels); got != 7 {
+		t.Errorf("coredns_dns_requests_total moved by %v for 7 queries", got)
+	}
+	// Both endpoints serve the same registry.
+	if stock := scrape(t, "http://"+c.HostPort("prometheus")+"/metrics"); !stock.has("coredns_gslb_table_version") {
+		t.Error("the stock plugin's endpoint lacks coredns_gslb_table_version")
+	}
+}
+
+func loadMembers(t *testing.T, c *harness.CoreDNS) {
+	t.Helper()
+	yaml := t.TempDir() + "/members.yaml"
+	harness.WriteFile(t, yaml, membersYAML(w642))
+	harness.StartSyncer(t, "--source", "file:"+yaml, "--push", "unix://"+c.Sock)
+	c.WaitLoaded(loadTimeout)
+}
+
+// sendQueries sends hello A over UDP, hello AAAA over TCP and unknown names
+// over UDP, checking each answer.
+func sendQueries(t *testing.T, addr string, nA, nAAAA, nNX int) {
+	t.Helper()
+	for range nA {
+		if r := harness.Query(t, addr, "udp", hello, dns.TypeA); r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
+			t.Fatalf("hello A: %s", harness.Brief(r))
+		}
+	}
+	for range nAAAA {
+		if r := harness.Query(t, addr, "tcp", hello, dns.TypeAAAA); r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 {
+			t.Fatalf("hello AAAA: %s", harness.Brief(r))
+		}
+	}
+	for i := range nNX {
+		if r := harness.Query(t, addr, "udp", fmt.Sprintf("nx-%d.avi.iberia.local.", i), dns.TypeA); r.Rcode != dns.RcodeNameError {
+			t.Fatalf("nx: %s", harness.Brief(r))
+		}
+	}
+}
+
+// page is a scraped /metrics page: series by name, each with its labels.
+type page map[string][]series
+
+type series struct {
+	labels map[string]string
+	value  float64
+}
+
+var (
+	reSeries = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$`)
+	reLabel  = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"`)
+)
+
+func scrape(t *testing.T, url string) page {
+	t.Helper()
+	code, body, err := harness.HTTPGet(url)
+	if err != nil || code != 200 {
+		t.Fatalf("GET %s: %d %v", url, code, err)
+	}
+	p := page{}
+	for _, l := range strings.Split(body, "\n") {
+		m := reSeries.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		v, err := strconv.ParseFloat(m[3], 64)
+		if err != nil {
+			t.Fatalf("%s: value %q: %v", url, m[3], err)
+		}
+		s := series{labels: map[string]string{}, value: v}
+		for _, lm := range reLabel.FindAllStringSubmatch(m[2], -1) {
+			s.labels[lm[1]] = lm[2]
+		}
+		p[m[1]] = append(p[m[1]], s)
+	}
+	return p
+}
+
+func (p page) has(name string) bool { return len(p[name]) > 0 }
+
+// sum adds the values of the series of name whose labels include want.
+func (p page) sum(name string, want map[string]string) float64 {
+	total := 0.0
+next:
+	for _, s := range p[name] {
+		for k, v := range want {
+			if s.labels[k] != v {
+				continue next
+			}
+		}
+		total += s.value
+	}
+	return total
+}
