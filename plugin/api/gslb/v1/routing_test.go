@@ -1,0 +1,63 @@
+package gslbv1
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestValidateRouting(t *testing.T) {
+	nets := func(kv ...string) []*ClientNetwork {
+		var out []*ClientNetwork
+		for i := 0; i < len(kv); i += 2 {
+			out = append(out, &ClientNetwork{Cidr: kv[i], Site: kv[i+1]})
+		}
+		return out
+	}
+	loc := func(site string, lat, lon float64) *SiteLocation {
+		return &SiteLocation{Site: site, Latitude: lat, Longitude: lon}
+	}
+	for _, tc := range []struct {
+		name string
+		alg  Algorithm
+		rt   *Routing
+		want string // "" = valid
+	}{
+		{"wrr without routing", Algorithm_ALGORITHM_WRR, nil, ""},
+		{"topology", Algorithm_ALGORITHM_TOPOLOGY, &Routing{Topology: nets("192.0.2.0/24", "SITE1", "2001:db8::/48", "SITE2"), SiteOrder: []string{"SITE1", "SITE2"}}, ""},
+		{"topology without map", Algorithm_ALGORITHM_TOPOLOGY, &Routing{}, "needs at least one client network"},
+		{"host bits", Algorithm_ALGORITHM_TOPOLOGY, &Routing{Topology: nets("192.0.2.1/24", "SITE1")}, `did you mean 192.0.2.0/24`},
+		{"bad cidr", Algorithm_ALGORITHM_TOPOLOGY, &Routing{Topology: nets("192.0.2.0", "SITE1")}, `topology 1: invalid CIDR "192.0.2.0"`},
+		{"mapped", Algorithm_ALGORITHM_TOPOLOGY, &Routing{Topology: nets("::ffff:192.0.2.0/120", "SITE1")}, "as IPv4"},
+		{"no site", Algorithm_ALGORITHM_TOPOLOGY, &Routing{Topology: nets("192.0.2.0/24", "")}, "topology 1 (192.0.2.0/24): no site"},
+		{"duplicate", Algorithm_ALGORITHM_TOPOLOGY, &Routing{Topology: nets("192.0.2.0/24", "A", "192.0.2.0/24", "B")}, "topology 2 (192.0.2.0/24): duplicate of topology 1"},
+		{"order twice", Algorithm_ALGORITHM_TOPOLOGY, &Routing{Topology: nets("192.0.2.0/24", "A"), SiteOrder: []string{"A", "A"}}, `site "A" listed twice`},
+		{"geo", Algorithm_ALGORITHM_GEO, &Routing{Locations: []*SiteLocation{loc("SITE1", 40.4, -3.7), loc("SITE2", 52.5, 13.4)}}, ""},
+		{"geo without locations", Algorithm_ALGORITHM_GEO, &Routing{}, "needs at least one site location"},
+		{"latitude", Algorithm_ALGORITHM_GEO, &Routing{Locations: []*SiteLocation{loc("SITE1", 91, 0)}}, "latitude 91"},
+		{"longitude NaN", Algorithm_ALGORITHM_GEO, &Routing{Locations: []*SiteLocation{loc("SITE1", 0, math.NaN())}}, "longitude NaN"},
+		{"located twice", Algorithm_ALGORITHM_GEO, &Routing{Locations: []*SiteLocation{loc("S", 0, 0), loc("S", 1, 1)}}, "located twice"},
+		{"hash", Algorithm_ALGORITHM_CONSISTENT_HASH, &Routing{HashMaskV4: 16, HashMaskV6: 48}, ""},
+		{"hash v4 mask", Algorithm_ALGORITHM_CONSISTENT_HASH, &Routing{HashMaskV4: 33}, "hash_mask_v4 33"},
+		{"hash v6 mask", Algorithm_ALGORITHM_CONSISTENT_HASH, &Routing{HashMaskV6: 129}, "hash_mask_v6 129"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ValidateRouting(tc.alg, tc.rt)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidateRecordNamesRouting(t *testing.T) {
+	r := &Record{Fqdn: "hello.example.", Algorithm: Algorithm_ALGORITHM_TOPOLOGY,
+		Routing: &Routing{Topology: []*ClientNetwork{{Cidr: "10.0.0.1/8", Site: "A"}}}}
+	err := ValidateRecord(r)
+	if err == nil || !strings.HasPrefix(err.Error(), `record "hello.example.": routing: topology 1:`) {
+		t.Fatalf("got %v", err)
+	}
+}
