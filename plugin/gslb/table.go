@@ -97,11 +97,12 @@ type builder struct {
 	t      *Table
 	cloned [numShards]bool
 	sc     scheduleCache
+	rc     routeCache
 }
 
 func newBuilder(base, prev *Table) *builder {
 	t := &Table{count: base.count, shards: base.shards}
-	return &builder{prev: prev, t: t, sc: scheduleCache{}}
+	return &builder{prev: prev, t: t, sc: scheduleCache{}, rc: routeCache{}}
 }
 
 func (b *builder) shard(i int) *shard {
@@ -124,7 +125,7 @@ func (b *builder) put(r *gslbv1.Record) {
 	if prev != nil && proto.Equal(prev.src, r) {
 		rec = prev // unchanged: keep the compiled record and its WRR position
 	} else {
-		rec = compileRecord(r, prev, b.sc)
+		rec = compileRecord(r, prev, b.sc, b.rc)
 	}
 	s := b.shard(shardOf(name))
 	if _, exists := s.records[name]; !exists {
