@@ -5,7 +5,7 @@
 //
 //	defaults:                 # optional; for records that do not set the field
 //	  ttl: 30
-//	  algorithm: wrr          # wrr | random
+//	  algorithm: wrr          # wrr | random | topology | geo | consistentHash (routing.go)
 //	  downResponse: all       # all | fallback | empty | servfail
 //	  healthCheck: {type: http, port: 80, interval: 2s}   # see health.go
 //	records:                  # required; "records: []" is an empty table
@@ -194,12 +194,14 @@ type defaults struct {
 	algorithm    gslbv1.Algorithm
 	downResponse gslbv1.DownResponse
 	check        *checkBlock // nil when not set
+	routing      routingDefaults
+	sites        *sites // the file's sites mapping; nil when not set
 }
 
 var (
-	fileKeys     = []string{"defaults", "records"}
-	defaultsKeys = []string{"ttl", "algorithm", "downResponse", "healthCheck"}
-	recordKeys   = []string{"fqdn", "ttl", "algorithm", "downResponse", "fallback", "healthCheck", "members"}
+	fileKeys     = []string{"defaults", "records", "sites"}
+	defaultsKeys = []string{"ttl", "algorithm", "downResponse", "healthCheck", "siteOrder", "hashMask"}
+	recordKeys   = []string{"fqdn", "ttl", "algorithm", "downResponse", "fallback", "healthCheck", "siteOrder", "hashMask", "members"}
 	memberKeys   = []string{"address", "hostname", "cluster", "site", "weight", "priority", "health", "healthReason", "probePort"}
 )
 
@@ -220,6 +222,11 @@ func (p *parser) table(root *yaml.Node) ([]health.Record, error) {
 	var d defaults
 	if n := f.get("defaults"); n != nil {
 		if d, err = p.defaults(n); err != nil {
+			return nil, err
+		}
+	}
+	if n := f.get("sites"); n != nil {
+		if d.sites, err = p.sites(n); err != nil {
 			return nil, err
 		}
 	}
@@ -284,6 +291,9 @@ func (p *parser) defaults(n *yaml.Node) (defaults, error) {
 		if err := p.applicable(d.check, effectiveType(d.check, nil), "defaults: healthCheck"); err != nil {
 			return d, err
 		}
+	}
+	if d.routing, err = p.routingFields(f, "defaults: ", routingDefaults{}); err != nil {
+		return d, err
 	}
 	return d, nil
 }
@@ -368,6 +378,13 @@ func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[strin
 		}
 	}
 
+	rd, err := p.routingFields(f, label+": ", d.routing)
+	if err != nil {
+		return none, err
+	}
+	if r.Routing, err = p.routing(r, rd, d.sites, infos, label, n); err != nil {
+		return none, err
+	}
 	// The shared validation has the last word, so that the syncer refuses
 	// exactly what the plugin would refuse.
 	if err := gslbv1.ValidateRecord(r); err != nil {
