@@ -271,7 +271,7 @@ func (f *feed) snapshot() *gslbv1.Snapshot {
 func cloneWithName(r *gslbv1.Record, name string) *gslbv1.Record {
 	c := &gslbv1.Record{
 		Fqdn: name, Ttl: r.GetTtl(), Algorithm: r.GetAlgorithm(), DownResponse: r.GetDownResponse(),
-		Fallback: r.GetFallback(), Members: r.GetMembers(), Routing: r.GetRouting(),
+		Fallback: r.GetFallback(), Members: r.GetMembers(), Routing: r.GetRouting(), Origin: r.GetOrigin(),
 	}
 	return c
 }

@@ -241,11 +241,11 @@ func memberCands(rec *Record, idx []int, addrs []netip.Addr, r *gslbv1.Record) [
 				target: t,
 				stat:   rec.members[i],
 				weight: m.GetWeight(),
-				hash:   keyHash(rec.members[i].key),
+				hash:   gslbv1.MemberHash(rec.members[i].key),
 			}
 			continue
 		}
-		cs[j] = cand{rr: addressRR(rec.name, addrs[i]), stat: rec.members[i], weight: m.GetWeight(), hash: keyHash(rec.members[i].key)}
+		cs[j] = cand{rr: addressRR(rec.name, addrs[i]), stat: rec.members[i], weight: m.GetWeight(), hash: gslbv1.MemberHash(rec.members[i].key)}
 	}
 	return cs
 }

@@ -8,12 +8,6 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Default hash masks of CONSISTENT_HASH, like AMKO's hashMask.
-const (
-	defaultHashMaskV4 = 24
-	defaultHashMaskV6 = 56
-)
-
 // route is the compiled Routing of a record: what the client-dependent
 // algorithms read at query time. Records with equal routing share one route
 // (interned per table build), so a topology map used by every record of a
@@ -21,9 +15,9 @@ const (
 type route struct {
 	sites        []string // site id → name: every site the routing names
 	topo4, topo6 prefixTrie
-	order        []int      // site ids of site_order
-	loc          []geoPoint // by site id; ok false: not located
-	mask4, mask6 int
+	order        []int           // site ids of site_order
+	loc          []geoPoint      // by site id; ok false: not located
+	src          *gslbv1.Routing // its hash masks, for CONSISTENT_HASH
 }
 
 // geoPoint is a location in radians, with its cosine of latitude precomputed.
@@ -39,13 +33,7 @@ func newGeoPoint(latDeg, lonDeg float64) geoPoint {
 
 // compileRoute builds the route of a validated Routing.
 func compileRoute(rt *gslbv1.Routing) *route {
-	r := &route{mask4: int(rt.GetHashMaskV4()), mask6: int(rt.GetHashMaskV6())}
-	if r.mask4 == 0 {
-		r.mask4 = defaultHashMaskV4
-	}
-	if r.mask6 == 0 {
-		r.mask6 = defaultHashMaskV6
-	}
+	r := &route{src: rt}
 	ids := map[string]int{}
 	id := func(site string) int {
 		i, ok := ids[site]

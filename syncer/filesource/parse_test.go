@@ -42,7 +42,7 @@ func TestParseExample(t *testing.T) {
 	}
 	want := []*gslbv1.Record{
 		{
-			Fqdn: "a.avi.iberia.local.", Ttl: 30,
+			Fqdn: "a.avi.iberia.local.", Ttl: 30, Origin: "file members.yaml",
 			Algorithm:    gslbv1.Algorithm_ALGORITHM_RANDOM,
 			DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_ALL,
 			Members: []*gslbv1.Member{
@@ -51,7 +51,7 @@ func TestParseExample(t *testing.T) {
 			},
 		},
 		{
-			Fqdn: "hello.avi.iberia.local.", Ttl: 2,
+			Fqdn: "hello.avi.iberia.local.", Ttl: 2, Origin: "file members.yaml",
 			Algorithm:    gslbv1.Algorithm_ALGORITHM_WRR,
 			DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_FALLBACK,
 			Fallback:     []string{"192.0.2.10"},
@@ -116,8 +116,8 @@ records:
 		t.Fatal(err)
 	}
 	want := []*gslbv1.Record{
-		{Fqdn: "a.example.", Ttl: 0, Algorithm: gslbv1.Algorithm_ALGORITHM_WRR, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_SERVFAIL},
-		{Fqdn: "b.example.", Ttl: 30, Algorithm: gslbv1.Algorithm_ALGORITHM_RANDOM, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_EMPTY,
+		{Fqdn: "a.example.", Origin: "file m.yaml", Ttl: 0, Algorithm: gslbv1.Algorithm_ALGORITHM_WRR, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_SERVFAIL},
+		{Fqdn: "b.example.", Origin: "file m.yaml", Ttl: 30, Algorithm: gslbv1.Algorithm_ALGORITHM_RANDOM, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_EMPTY,
 			Members: []*gslbv1.Member{{Address: "10.0.0.1", Weight: 1}}},
 	}
 	for i := range want {

@@ -636,7 +636,11 @@ type Record struct {
 	Members  []*Member `protobuf:"bytes,6,rep,name=members,proto3" json:"members,omitempty"`
 	// What TOPOLOGY, GEO and CONSISTENT_HASH need; ignored by WRR and RANDOM.
 	// Members are placed by their site.
-	Routing       *Routing `protobuf:"bytes,7,opt,name=routing,proto3" json:"routing,omitempty"`
+	Routing *Routing `protobuf:"bytes,7,opt,name=routing,proto3" json:"routing,omitempty"`
+	// Where the record comes from, for operators (gslbctl explain): e.g.
+	// "GlobalDeploymentPolicy gslb/hello, GSLBHostRule default/hello" or
+	// "file members.yaml". Not used for answers.
+	Origin        string `protobuf:"bytes,8,opt,name=origin,proto3" json:"origin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -718,6 +722,13 @@ func (x *Record) GetRouting() *Routing {
 		return x.Routing
 	}
 	return nil
+}
+
+func (x *Record) GetOrigin() string {
+	if x != nil {
+		return x.Origin
+	}
+	return ""
 }
 
 // Routing is the client-dependent part of a record. Records that share it
@@ -1112,7 +1123,7 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\vDumpRequest\"g\n" +
 	"\tDumpChunk\x12/\n" +
 	"\x06status\x18\x01 \x01(\v2\x17.gslb.v1.StatusResponseR\x06status\x12)\n" +
-	"\arecords\x18\x02 \x03(\v2\x0f.gslb.v1.RecordR\arecords\"\x8f\x02\n" +
+	"\arecords\x18\x02 \x03(\v2\x0f.gslb.v1.RecordR\arecords\"\xa7\x02\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04fqdn\x18\x01 \x01(\tR\x04fqdn\x12\x10\n" +
 	"\x03ttl\x18\x02 \x01(\rR\x03ttl\x120\n" +
@@ -1120,7 +1131,8 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\rdown_response\x18\x04 \x01(\x0e2\x15.gslb.v1.DownResponseR\fdownResponse\x12\x1a\n" +
 	"\bfallback\x18\x05 \x03(\tR\bfallback\x12)\n" +
 	"\amembers\x18\x06 \x03(\v2\x0f.gslb.v1.MemberR\amembers\x12*\n" +
-	"\arouting\x18\a \x01(\v2\x10.gslb.v1.RoutingR\arouting\"\xd5\x01\n" +
+	"\arouting\x18\a \x01(\v2\x10.gslb.v1.RoutingR\arouting\x12\x16\n" +
+	"\x06origin\x18\b \x01(\tR\x06origin\"\xd5\x01\n" +
 	"\aRouting\x122\n" +
 	"\btopology\x18\x01 \x03(\v2\x16.gslb.v1.ClientNetworkR\btopology\x12\x1d\n" +
 	"\n" +
