@@ -71,6 +71,8 @@ type server struct {
 	prepare func(dir string, port int) ([]string, error)
 	// load is run once the server answers (the gslb table push).
 	load func(dir string) error
+	// routed: the server holds the names routed by who asks (ecs.go).
+	routed bool
 }
 
 func coreDNS(bin, name, body string, load func(dir string) error) server {
@@ -104,9 +106,10 @@ func servers(bin string, names benchNames) []server {
         listen unix://DIR/gslb.sock
     }
     pprof 127.0.0.1:PPROF`, func(dir string) error {
-		_, err := pushTable(filepath.Join(dir, "gslb.sock"), names.records())
+		_, err := pushTable(filepath.Join(dir, "gslb.sock"), append(names.records(), routedRecords()...))
 		return err
 	})
+	gslb.routed = true
 	whoami := coreDNS(filepath.Join(bin, "coredns-gslb"), "coredns-gslb whoami", "    whoami", nil)
 	file := coreDNS(filepath.Join(bin, "coredns-gslb"), "coredns-gslb file", "    file DIR/db.zone", nil)
 	filePrep := file.prepare
