@@ -271,7 +271,8 @@ func (e *Explanation) Print(w io.Writer) {
 		if c.Km >= 0 {
 			role += fmt.Sprintf(" %.0fkm", c.Km)
 		}
-		fmt.Fprintf(w, "  %-28s %-10s %-8s %6d %8d %-8s %-16s %s\n", c.Member, dash(c.Cluster), dash(c.Site), c.Weight, c.Priority, c.Health, role, share)
+		line := fmt.Sprintf("  %-28s %-10s %-8s %6d %8d %-8s %-16s %s", c.Member, dash(c.Cluster), dash(c.Site), c.Weight, c.Priority, c.Health, role, share)
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 	fmt.Fprintln(w)
 	switch {
