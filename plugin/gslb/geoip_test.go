@@ -1,7 +1,6 @@
 package gslb
 
 import (
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -10,56 +9,22 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 
-	"github.com/maxmind/mmdbwriter"
-	"github.com/maxmind/mmdbwriter/mmdbtype"
+	"github.com/gslbdns/gslb/test/geodb"
 	"github.com/miekg/dns"
 )
 
-// place is a network of a test GeoIP database; ok false: no location.
-type place struct {
-	cidr     string
-	lat, lon float64
-	ok       bool
-}
+type place = geodb.Place
 
 var (
-	madrid  = place{cidr: "192.0.2.0/24", lat: 40.42, lon: -3.70, ok: true}
-	berlin  = place{cidr: "198.51.100.0/24", lat: 52.52, lon: 13.40, ok: true}
-	nowhere = place{cidr: "203.0.113.0/24"} // in the database, no location
+	madrid  = place{CIDR: "192.0.2.0/24", Lat: 40.42, Lon: -3.70, Located: true}
+	berlin  = place{CIDR: "198.51.100.0/24", Lat: 52.52, Lon: 13.40, Located: true}
+	nowhere = place{CIDR: "203.0.113.0/24"} // in the database, no location
 )
 
 // writeGeoDB writes a GeoIP2-City-like database of the places.
 func writeGeoDB(t testing.TB, path string, places ...place) {
 	t.Helper()
-	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoIP2-City", RecordSize: 24, IncludeReservedNetworks: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range places {
-		_, n, err := net.ParseCIDR(p.cidr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v := mmdbtype.Map{"city": mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(p.cidr)}}}
-		if p.ok {
-			v["location"] = mmdbtype.Map{"latitude": mmdbtype.Float64(p.lat), "longitude": mmdbtype.Float64(p.lon)}
-		}
-		if err := tree.Insert(n, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tree.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := geodb.Write(path, places...); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -131,12 +96,12 @@ func TestGeoWithoutDatabase(t *testing.T) {
 func TestGeoReload(t *testing.T) {
 	g, path := geoGSLB(t, madrid)
 	a := netip.MustParseAddr("192.0.2.1")
-	if p, _, ok := g.geo.locate(a); !ok || p != newGeoPoint(madrid.lat, madrid.lon) {
+	if p, _, ok := g.geo.locate(a); !ok || p != newGeoPoint(madrid.Lat, madrid.Lon) {
 		t.Fatalf("locate = %v %v, want Madrid", p, ok)
 	}
 	// The file is replaced: Madrid's network moves to Berlin.
 	moved := berlin
-	moved.cidr = madrid.cidr
+	moved.CIDR = madrid.CIDR
 	writeGeoDB(t, path, moved)
 	now := time.Now().Add(time.Second)
 	if err := os.Chtimes(path, now, now); err != nil { // a new mtime even on coarse clocks
@@ -145,7 +110,7 @@ func TestGeoReload(t *testing.T) {
 	if changed, err := g.geo.load(); !changed || err != nil {
 		t.Fatalf("load = %v, %v; want a reload", changed, err)
 	}
-	if p, _, ok := g.geo.locate(a); !ok || p != newGeoPoint(berlin.lat, berlin.lon) {
+	if p, _, ok := g.geo.locate(a); !ok || p != newGeoPoint(berlin.Lat, berlin.Lon) {
 		t.Errorf("after reload: %v %v, want Berlin", p, ok)
 	}
 	// A broken file keeps the last good database.
@@ -165,7 +130,7 @@ func TestGeoReload(t *testing.T) {
 	writeGeoDB(t, path, madrid)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if p, _, _ := g.geo.locate(a); p == newGeoPoint(madrid.lat, madrid.lon) {
+		if p, _, _ := g.geo.locate(a); p == newGeoPoint(madrid.Lat, madrid.Lon) {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -49,7 +49,7 @@ func BenchmarkLookupPickRouting(b *testing.B) {
 	dir := b.TempDir()
 	var places []place
 	for i, a := range benchClients()[:2000] {
-		places = append(places, place{cidr: netip.PrefixFrom(a, 24).String(), lat: float64(i%180 - 90), lon: float64(i%360 - 180), ok: true})
+		places = append(places, place{CIDR: netip.PrefixFrom(a, 24).String(), Lat: float64(i%180 - 90), Lon: float64(i%360 - 180), Located: true})
 	}
 	writeGeoDB(b, filepath.Join(dir, "city.mmdb"), places...)
 	db, err := openGeoDB(filepath.Join(dir, "city.mmdb"), time.Hour)

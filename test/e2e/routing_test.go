@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gslbdns/gslb/test/e2e/harness"
+	"github.com/gslbdns/gslb/test/geodb"
 
 	"github.com/miekg/dns"
 )
@@ -336,4 +337,74 @@ func gslbctlOut(t *testing.T, args ...string) string {
 		t.Fatalf("gslbctl %v exited %d:\n%s", args, code, out)
 	}
 	return out
+}
+
+// geoCorefile is the test server block with a GeoIP database, checked for
+// changes every 200ms.
+const geoCorefile = `avi.iberia.local:{{port "dns"}} {
+    bind 127.0.0.1
+    gslb {
+        soa g-dns.iberia.local. hostmaster.iberia.local.
+        listen unix://{{.Sock}}
+        geoip {{.GeoIP}} 200ms
+    }
+    errors
+}
+`
+
+// TestGeoThroughCoreDNS runs ALGORITHM_GEO in the real binary: a database
+// written with mmdbwriter places two client networks in Madrid and Berlin;
+// each gets its nearest site (SITE1 Madrid, SITE2 Frankfurt). The database
+// file is replaced with the two swapped: the answers follow without a
+// restart (the file is reloaded, never read per query).
+func TestGeoThroughCoreDNS(t *testing.T) {
+	t.Parallel()
+	ips := siteIPs(2)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "city.mmdb")
+	madrid, berlin := geodb.Place{CIDR: "192.0.2.0/24", Lat: 40.42, Lon: -3.70, Located: true}, geodb.Place{CIDR: "198.51.100.0/24", Lat: 52.52, Lon: 13.40, Located: true}
+	if err := geodb.Write(db, madrid, berlin); err != nil {
+		t.Fatal(err)
+	}
+	yaml := filepath.Join(dir, "members.yaml")
+	harness.WriteFile(t, yaml, fmt.Sprintf(`sites:
+  SITE1: {location: {latitude: 40.4, longitude: -3.7}}
+  SITE2: {location: {latitude: 50.1, longitude: 8.7}}
+records:
+  - fqdn: hello.avi.iberia.local
+    algorithm: geo
+    members: [{site: SITE1, address: %s}, {site: SITE2, address: %s}]
+`, ips[0], ips[1]))
+	c := harness.StartCoreDNS(t, geoCorefile, map[string]any{"GeoIP": db})
+	harness.StartSyncer(t, "--source", "file:"+yaml, "--push", "unix://"+c.Sock)
+	c.WaitLoaded(loadTimeout)
+	addr := c.HostPort("dns")
+	expect := func(subnet, want string) {
+		t.Helper()
+		harness.Eventually(t, waitTimeout, func() error {
+			m := harness.NewQuery(hello, dns.TypeA)
+			m.SetEdns0(1232, false)
+			m.IsEdns0().Option = append(m.IsEdns0().Option, ecsOption(subnet))
+			r, err := dns.Exchange(m, addr)
+			if err != nil {
+				return err
+			}
+			if got := answerOf(r); got != want || ecsOf(r) == nil || ecsOf(r).SourceScope != 24 {
+				return fmt.Errorf("ECS %s: %s, want %s with scope 24", subnet, harness.Brief(r), want)
+			}
+			return nil
+		})
+	}
+	expect(madrid.CIDR, ips[0])
+	expect(berlin.CIDR, ips[1])
+
+	madrid.CIDR, berlin.CIDR = berlin.CIDR, madrid.CIDR
+	if err := geodb.Write(db, madrid, berlin); err != nil {
+		t.Fatal(err)
+	}
+	expect("192.0.2.0/24", ips[1]) // now in Berlin
+	expect("198.51.100.0/24", ips[0])
+	if c.Exited() {
+		t.Fatal("coredns-gslb exited")
+	}
 }
