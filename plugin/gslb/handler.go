@@ -183,8 +183,8 @@ func (g *GSLB) fill(m *dns.Msg, t *Table, rec *Record, f family, owner string, q
 		if len(m.Answer) >= g.answers {
 			break
 		}
-		if int(i) == first || set.cands[i].target != "" {
-			continue
+		if int(i) == first || set.cands[i].target != "" || (set.groups != nil && set.cands[i].stat.site != c.stat.site) {
+			continue // topology and geo: only the chosen member's site
 		}
 		m.Answer = append(m.Answer, answerRR(set.cands[i], owner, ttl))
 		set.cands[i].stat.answers.Add(1)

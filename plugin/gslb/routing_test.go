@@ -3,6 +3,7 @@ package gslb
 import (
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
@@ -217,4 +218,25 @@ func plainQuery(name string, qtype uint16) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetQuestion(name, qtype)
 	return m
+}
+
+func TestTopologyAnswersN(t *testing.T) {
+	const name = "topo.avi.iberia.local."
+	cfg := testConfig()
+	cfg.answers = 3
+	g := newTestGSLB(t, cfg, nil)
+	full(t, g, topoRecord())
+	for _, tc := range []struct{ ecs, want string }{
+		{"192.0.2.0/24", "127.0.0.11 127.0.0.12"}, // SITE1's two, not SITE2's
+		{"198.51.100.0/24", "127.0.0.13"},         // SITE2's only
+	} {
+		m := serveFrom(t, g, ecsQuery(name, dns.TypeA, tc.ecs), "127.0.0.1")
+		var got []string
+		for _, rr := range m.Answer {
+			got = append(got, rr.(*dns.A).A.String())
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s: answers %v, want %s", tc.ecs, got, tc.want)
+		}
+	}
 }
