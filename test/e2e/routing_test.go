@@ -293,6 +293,22 @@ records:
 			t.Errorf("%s with ECS %s: %s, ECS %v; want one answer, scope %d", tc.name, tc.subnet, harness.Brief(r), e, tc.scope)
 		}
 	}
+	// gslbctl explain predicts the member each client prefix is hashed to.
+	for i := range 10 {
+		subnet := fmt.Sprintf("10.%d.%d.0/24", i*37%256, i*11%256)
+		m := harness.NewQuery(hello, dns.TypeA)
+		m.SetEdns0(1232, false)
+		m.IsEdns0().Option = append(m.IsEdns0().Option, ecsOption(subnet))
+		r, err := dns.Exchange(m, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := gslbctlOut(t, "explain", "hello.avi.iberia.local", "--client", subnet, "--server", "unix://"+st.c.Sock)
+		if got := answerOf(r); got == "" || !strings.Contains(out, "answer: "+got+"\n") {
+			t.Errorf("ECS %s answered %s; explain says:\n%s", subnet, got, out)
+		}
+	}
+
 	// Malformed: family 3 (the DNS library refuses to parse it) and a
 	// scope prefix in a query (the plugin refuses it).
 	for _, raw := range [][]byte{
