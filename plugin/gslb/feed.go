@@ -179,8 +179,9 @@ func (f *feed) applyLocked(h *gslbv1.ApplyHeader, upserts []*gslbv1.Record, dele
 	// Validate everything before building anything.
 	seen := make(map[string]struct{}, len(upserts)+len(deletes))
 	canon := make([]*gslbv1.Record, len(upserts))
+	var v gslbv1.Validator // each distinct routing once
 	for i, r := range upserts {
-		if err := gslbv1.ValidateRecord(r); err != nil {
+		if err := v.Record(r); err != nil {
 			return nil, invalid("%v", err)
 		}
 		name, _ := gslbv1.CanonicalName(r.GetFqdn())
@@ -235,8 +236,9 @@ func (f *feed) restore(s *gslbv1.Snapshot) error {
 	}
 	b := newBuilder(newEmptyTable(), nil)
 	seen := make(map[string]struct{}, len(s.GetRecords()))
+	var v gslbv1.Validator
 	for _, r := range s.GetRecords() {
-		if err := gslbv1.ValidateRecord(r); err != nil {
+		if err := v.Record(r); err != nil {
 			return err
 		}
 		name, _ := gslbv1.CanonicalName(r.GetFqdn())

@@ -1,11 +1,12 @@
 package gslb
 
 import (
+	"bytes"
 	"math"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // route is the compiled Routing of a record: what the client-dependent
@@ -76,17 +77,19 @@ func (r *route) siteID(site string) int {
 	return -1
 }
 
-// routeCache interns routes during one table build, keyed by the
-// deterministic encoding of the Routing.
-type routeCache map[string]*route
+// routeCache interns routes during one table build, keyed by content
+// (gslbv1.RoutingHash, then gslbv1.RoutingEqual).
+type routeCache map[uint64][]*route
 
 func (c routeCache) get(rt *gslbv1.Routing) *route {
-	key, _ := proto.MarshalOptions{Deterministic: true}.Marshal(rt)
-	if r, ok := c[string(key)]; ok {
-		return r
+	key := gslbv1.RoutingHash(rt)
+	for _, r := range c[key] {
+		if gslbv1.RoutingEqual(r.src, rt) {
+			return r
+		}
 	}
 	r := compileRoute(rt)
-	c[string(key)] = r
+	c[key] = append(c[key], r)
 	return r
 }
 
@@ -161,4 +164,24 @@ func (g *GSLB) choose(rec *Record, set *answerSet, c *client) int {
 		return set.pickHash(rec.route, c)
 	}
 	return set.pick.pick(g.rng)
+}
+
+// sameRecord is proto.Equal for records, with the routing compared by
+// gslbv1.RoutingEqual: a map of thousands of networks carried by every record
+// of a policy is compared without reflection.
+func sameRecord(a, b *gslbv1.Record) bool {
+	if !gslbv1.RoutingEqual(a.GetRouting(), b.GetRouting()) {
+		return false
+	}
+	ma, mb := a.ProtoReflect(), b.ProtoReflect()
+	routing := ma.Descriptor().Fields().ByName("routing")
+	same := func(x, y protoreflect.Message) bool {
+		eq := true
+		x.Range(func(f protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			eq = f == routing || (y.Has(f) && v.Equal(y.Get(f)))
+			return eq
+		})
+		return eq
+	}
+	return same(ma, mb) && same(mb, ma) && bytes.Equal(ma.GetUnknown(), mb.GetUnknown())
 }

@@ -2,6 +2,7 @@ package gslb
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"path/filepath"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
+	"google.golang.org/protobuf/proto"
 )
 
 // benchClients are 4096 client /24s spread over the IPv4 space.
@@ -96,6 +98,36 @@ func BenchmarkServeDNSECS(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				g.ServeDNS(ctx, dnstest.NewRecorder(w), m)
+			}
+		})
+	}
+}
+
+// BenchmarkApplyFullRouted is a whole-table push of 10,000 TOPOLOGY records
+// sharing one 1,000-network map (each record carries it, as pushed): the
+// cost of recognising equal maps and compiling one.
+func BenchmarkApplyFullRouted(b *testing.B) {
+	rt := benchRouting(gslbv1.Algorithm_ALGORITHM_TOPOLOGY).Routing
+	var recs []*gslbv1.Record
+	for i := range 10_000 {
+		r := rec(fmt.Sprintf("app-%d.avi.iberia.local", i), sited(mem("127.0.0.11", 6), "SITE1"), sited(mem("127.0.0.13", 2), "SITE2"))
+		r.Algorithm, r.Routing = gslbv1.Algorithm_ALGORITHM_TOPOLOGY, proto.CloneOf(rt)
+		recs = append(recs, r)
+	}
+	for _, fresh := range []bool{true, false} {
+		name := "unchanged" // the same records again: each compared with its predecessor
+		if fresh {
+			name = "from-scratch"
+		}
+		b.Run(name, func(b *testing.B) {
+			g := newTestGSLB(b, testConfig(), nil)
+			full(b, g, recs...)
+			b.ReportAllocs()
+			for b.Loop() {
+				if fresh {
+					g.feed.table.Store(nil)
+				}
+				full(b, g, recs...)
 			}
 		})
 	}

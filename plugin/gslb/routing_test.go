@@ -11,6 +11,7 @@ import (
 	"github.com/coredns/coredns/plugin/pkg/dnstest"
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
+	"google.golang.org/protobuf/proto"
 )
 
 func sited(m *gslbv1.Member, site string) *gslbv1.Member { m.Site = site; return m }
@@ -237,6 +238,27 @@ func TestTopologyAnswersN(t *testing.T) {
 		}
 		if strings.Join(got, " ") != tc.want {
 			t.Errorf("%s: answers %v, want %s", tc.ecs, got, tc.want)
+		}
+	}
+}
+
+func TestSameRecord(t *testing.T) {
+	a := topoRecord()
+	for name, mut := range map[string]func(*gslbv1.Record){
+		"weight":          func(r *gslbv1.Record) { r.Members[1].Weight = 5 },
+		"routing network": func(r *gslbv1.Record) { r.Routing.Topology[1].Site = "SITE1" },
+		"site order":      func(r *gslbv1.Record) { r.Routing.SiteOrder = nil },
+		"origin":          func(r *gslbv1.Record) { r.Origin = "file x.yaml" },
+		"ttl":             func(r *gslbv1.Record) { r.Ttl = 9 },
+		"no routing":      func(r *gslbv1.Record) { r.Routing = nil },
+	} {
+		b := proto.CloneOf(a)
+		if !sameRecord(a, b) {
+			t.Fatalf("%s: a clone differs", name)
+		}
+		mut(b)
+		if sameRecord(a, b) || sameRecord(b, a) {
+			t.Errorf("%s: a changed record is the same", name)
 		}
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-
-	"google.golang.org/protobuf/proto"
 )
 
 // numShards splits the table so that a delta copies only the shards it
@@ -122,7 +120,7 @@ func (b *builder) put(r *gslbv1.Record) {
 		prev = b.prev.get(name)
 	}
 	var rec *Record
-	if prev != nil && proto.Equal(prev.src, r) {
+	if prev != nil && sameRecord(prev.src, r) {
 		rec = prev // unchanged: keep the compiled record and its WRR position
 	} else {
 		rec = compileRecord(r, prev, b.sc, b.rc)

@@ -78,6 +78,7 @@ func ReadFileChecked(path string) ([]health.Record, error) {
 
 type parser struct {
 	file string
+	v    gslbv1.Validator // each distinct routing is validated once
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, a ...any) error {
@@ -387,7 +388,7 @@ func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[strin
 	}
 	// The shared validation has the last word, so that the syncer refuses
 	// exactly what the plugin would refuse.
-	if err := gslbv1.ValidateRecord(r); err != nil {
+	if err := p.v.Record(r); err != nil {
 		return none, p.errorf(n, "%v", err)
 	}
 	canonicalise(r)

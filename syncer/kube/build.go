@@ -107,6 +107,7 @@ type policy struct {
 	clusters  []string // selected clusters
 	split     map[string]v1alpha1.TrafficSplit
 	readiness v1alpha1.EndpointReadiness
+	routing   *routingPlan // routing.go
 }
 
 type hostRule struct {
@@ -391,7 +392,7 @@ func compilePolicy(p *v1alpha1.GlobalDeploymentPolicy, known map[string]int, clu
 	if _, _, err := compileHealthCheck(p.Spec.HealthCheck); err != nil {
 		return reject(v1alpha1.ReasonInvalidHealthCheck, "%v", err)
 	}
-	if err := checkRouting(p.Spec.Algorithm, p.Spec.Routing); err != nil {
+	if pp.routing, err = compileRouting(p.Spec.Algorithm, p.Spec.Routing); err != nil {
 		return reject(v1alpha1.ReasonInvalidRouting, "%v", err)
 	}
 	switch pp.readiness = p.Spec.EndpointReadiness; pp.readiness {

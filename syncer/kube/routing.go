@@ -11,7 +11,7 @@ import (
 // Routing by who asks for Kubernetes: a policy's routing places its member
 // clusters in sites (each cluster member gets its cluster's site) and says
 // what the algorithms Topology, Geo and ConsistentHash need. Pure functions,
-// called from compilePolicy (checkRouting) and Build (applyRouting).
+// called from compilePolicy (compileRouting) and Build (applyRouting).
 
 // routedAlgorithms maps the CRD's algorithms that route by who asks.
 var routedAlgorithms = map[v1alpha1.Algorithm]gslbv1.Algorithm{
@@ -20,81 +20,76 @@ var routedAlgorithms = map[v1alpha1.Algorithm]gslbv1.Algorithm{
 	v1alpha1.AlgorithmConsistentHash: gslbv1.Algorithm_ALGORITHM_CONSISTENT_HASH,
 }
 
-// checkRouting validates a policy's algorithm and routing: the same rules as
-// the name server (gslbv1.ValidateRouting), and no cluster in two sites.
-func checkRouting(alg v1alpha1.Algorithm, rt *v1alpha1.Routing) error {
-	site := map[string]string{}
-	for _, s := range sitesOf(rt) {
-		for _, c := range s.Clusters {
-			if other, dup := site[c]; dup {
-				return fmt.Errorf("routing: cluster %q is in sites %q and %q", c, other, s.Name)
-			}
-			site[c] = s.Name
-		}
-	}
-	r, err := toRouting(rt)
-	if err != nil {
-		return err
-	}
-	if a, routed := routedAlgorithms[alg]; routed {
-		return routingError(gslbv1.ValidateRouting(a, r))
-	}
-	return routingError(gslbv1.ValidateRouting(gslbv1.Algorithm_ALGORITHM_WRR, r))
+// routingPlan is a policy's routing, compiled once per build: the table's
+// routing (shared by the policy's records: a map of thousands of networks is
+// converted and validated once) and each cluster's site.
+type routingPlan struct {
+	alg  v1alpha1.Algorithm
+	rt   *gslbv1.Routing
+	site map[string]string // cluster → site
 }
 
-func routingError(err error) error {
-	if err != nil {
-		return fmt.Errorf("routing: %v", err)
+// compileRouting validates a policy's algorithm and routing (the name
+// server's rules, gslbv1.ValidateRouting, and no cluster in two sites) and
+// compiles them.
+func compileRouting(alg v1alpha1.Algorithm, rt *v1alpha1.Routing) (*routingPlan, error) {
+	plan := &routingPlan{alg: alg, site: map[string]string{}}
+	for _, s := range sitesOf(rt) {
+		for _, c := range s.Clusters {
+			if other, dup := plan.site[c]; dup {
+				return nil, fmt.Errorf("routing: cluster %q is in sites %q and %q", c, other, s.Name)
+			}
+			plan.site[c] = s.Name
+		}
 	}
-	return nil
+	var err error
+	if plan.rt, err = toRouting(rt); err != nil {
+		return nil, err
+	}
+	check := gslbv1.Algorithm_ALGORITHM_WRR
+	if a, routed := routedAlgorithms[alg]; routed {
+		check = a
+	}
+	if err := gslbv1.ValidateRouting(check, plan.rt); err != nil {
+		return nil, fmt.Errorf("routing: %v", err)
+	}
+	return plan, nil
 }
 
 // applyRouting names the record's origin (for gslbctl explain), gives the
-// record's cluster members the site of their cluster
-// and, when the record's algorithm (the host rule's, else the policy's)
-// routes by who asks, that algorithm and its routing. When the host rule's
-// algorithm needs what the policy's routing lacks, the record stays WRR and
-// the error says why (for the host rule's status).
-func applyRouting(rec *gslbv1.Record, p *v1alpha1.GlobalDeploymentPolicy, hr *v1alpha1.GSLBHostRule) error {
-	var rt *v1alpha1.Routing
-	var alg v1alpha1.Algorithm
+// record's cluster members the site of their cluster and, when the record's
+// algorithm (the host rule's, else the policy's) routes by who asks, that
+// algorithm and the policy's routing. When the host rule's algorithm needs
+// what the policy's routing lacks, the record answers by WRR and the error
+// says why (for the host rule's status).
+func applyRouting(rec *gslbv1.Record, p *policy, hr *v1alpha1.GSLBHostRule) error {
+	var po *v1alpha1.GlobalDeploymentPolicy
+	plan := &routingPlan{rt: &gslbv1.Routing{}}
 	if p != nil {
-		rt, alg = p.Spec.Routing, p.Spec.Algorithm
+		po, plan = p.obj, p.routing
 	}
+	rec.Origin = origin(po, hr)
+	for _, m := range rec.Members {
+		if s, ok := plan.site[m.Cluster]; ok && m.Site == "" {
+			m.Site = s
+		}
+	}
+	alg := plan.alg
 	if hr != nil && hr.Spec.Algorithm != "" {
 		alg = hr.Spec.Algorithm
 	}
-	rec.Origin = origin(p, hr)
-	placeMembers(rec, rt)
 	a, routed := routedAlgorithms[alg]
 	if !routed {
 		return nil
 	}
-	r, err := toRouting(rt)
-	if err == nil {
-		err = gslbv1.ValidateRouting(a, r)
+	if alg != plan.alg { // validated with the policy's algorithm only
+		if err := gslbv1.ValidateRouting(a, plan.rt); err != nil {
+			rec.Algorithm = gslbv1.Algorithm_ALGORITHM_WRR
+			return fmt.Errorf("algorithm %s on the routing of policy %s: %v; answering by WRR", alg, policyName(po), err)
+		}
 	}
-	if err != nil {
-		rec.Algorithm = gslbv1.Algorithm_ALGORITHM_WRR
-		return fmt.Errorf("algorithm %s on the routing of policy %s: %v; answering by WRR", alg, policyName(p), err)
-	}
-	rec.Algorithm, rec.Routing = a, r
+	rec.Algorithm, rec.Routing = a, plan.rt
 	return nil
-}
-
-// placeMembers sets the site of members whose cluster is in a site.
-func placeMembers(rec *gslbv1.Record, rt *v1alpha1.Routing) {
-	site := map[string]string{}
-	for _, s := range sitesOf(rt) {
-		for _, c := range s.Clusters {
-			site[c] = s.Name
-		}
-	}
-	for _, m := range rec.Members {
-		if s, ok := site[m.Cluster]; ok && m.Site == "" {
-			m.Site = s
-		}
-	}
 }
 
 // toRouting converts the CRD's routing to the table's.
@@ -129,11 +124,11 @@ func toRouting(rt *v1alpha1.Routing) (*gslbv1.Routing, error) {
 }
 
 // ownerPolicy returns the policy serving an FQDN, or nil.
-func ownerPolicy(accepted []*policy, owner int) *v1alpha1.GlobalDeploymentPolicy {
+func ownerPolicy(accepted []*policy, owner int) *policy {
 	if owner < 0 {
 		return nil
 	}
-	return accepted[owner].obj
+	return accepted[owner]
 }
 
 // ruleObject returns the host rule's object, or nil.

@@ -2,6 +2,7 @@ package gslbv1
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -61,3 +62,49 @@ func TestValidateRecordNamesRouting(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestRoutingHashEqual(t *testing.T) {
+	big := func(site string) *Routing {
+		rt := &Routing{SiteOrder: []string{"A", "B"}, HashMaskV4: 24}
+		for i := range 100 {
+			rt.Topology = append(rt.Topology, &ClientNetwork{Cidr: "10.0." + itoa(i) + ".0/24", Site: "A"})
+		}
+		rt.Topology[50].Site = site // in the middle: not sampled by the hash
+		return rt
+	}
+	a, b, c := big("A"), big("A"), big("B")
+	if RoutingHash(a) != RoutingHash(b) || !RoutingEqual(a, b) {
+		t.Error("equal routings differ")
+	}
+	if RoutingEqual(a, c) {
+		t.Error("routings differing in the middle of the map compare equal")
+	}
+	if !RoutingEqual(nil, &Routing{}) || RoutingEqual(nil, a) {
+		t.Error("nil routing")
+	}
+	d := big("A")
+	d.Locations = []*SiteLocation{{Site: "A", Latitude: 1}}
+	if RoutingHash(a) == RoutingHash(d) || RoutingEqual(a, d) {
+		t.Error("locations ignored")
+	}
+
+	// The validator checks each distinct routing once, and still refuses a
+	// bad one that shares the sampled part of a good one.
+	var v Validator
+	rec := func(rt *Routing) *Record {
+		return &Record{Fqdn: "a.example.", Algorithm: Algorithm_ALGORITHM_TOPOLOGY, Routing: rt}
+	}
+	if err := v.Record(rec(a)); err != nil {
+		t.Fatal(err)
+	}
+	bad := big("A")
+	bad.Topology[50].Cidr = "10.0.50.1/24"
+	if err := v.Record(rec(bad)); err == nil || !strings.Contains(err.Error(), "host bits") {
+		t.Errorf("bad routing after a good one with the same hash: %v", err)
+	}
+	if err := v.Record(rec(b)); err != nil || len(v.valid) != 1 {
+		t.Errorf("a repeat: %v, %d cached", err, len(v.valid))
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

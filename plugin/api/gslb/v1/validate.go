@@ -64,6 +64,11 @@ func MemberKey(m *Member) string {
 // ValidateRecord checks one record on its own (zones are the caller's
 // business). The error names the record and, where it applies, the member.
 func ValidateRecord(r *Record) error {
+	return validateRecord(r, ValidateRouting)
+}
+
+// validateRecord is ValidateRecord with the routing checked by checkRouting.
+func validateRecord(r *Record, checkRouting func(Algorithm, *Routing) error) error {
 	name, err := CanonicalName(r.GetFqdn())
 	if err != nil {
 		return fmt.Errorf("record %q: %v", r.GetFqdn(), err)
@@ -91,7 +96,7 @@ func ValidateRecord(r *Record) error {
 	if r.GetDownResponse() == DownResponse_DOWN_RESPONSE_FALLBACK && len(r.GetFallback()) == 0 {
 		return fail("down_response FALLBACK needs at least one fallback address")
 	}
-	if err := ValidateRouting(r.GetAlgorithm(), r.GetRouting()); err != nil {
+	if err := checkRouting(r.GetAlgorithm(), r.GetRouting()); err != nil {
 		return fail("routing: %v", err)
 	}
 	if len(r.GetMembers()) > MaxMembers {
