@@ -228,8 +228,9 @@ func (f *feed) applyLocked(h *gslbv1.ApplyHeader, upserts []*gslbv1.Record, dele
 func (f *feed) validateRecords(recs []*gslbv1.Record) ([]*gslbv1.Record, map[string]struct{}, error) {
 	seen := make(map[string]struct{}, len(recs))
 	canon := make([]*gslbv1.Record, len(recs))
+	var v gslbv1.Validator // each distinct routing once
 	for i, r := range recs {
-		if err := gslbv1.ValidateRecord(r); err != nil {
+		if err := v.Record(r); err != nil {
 			return nil, nil, err
 		}
 		name, _ := gslbv1.CanonicalName(r.GetFqdn())

@@ -25,6 +25,8 @@ type GSLB struct {
 
 	feed *feed
 	rng  Rand
+	geo  *geoDB   // nil: no GeoIP database (GEO records fall back)
+	ecs  ecsTrust // resolvers whose ECS is used; empty: all
 }
 
 // zoneData is what the handler needs of one zone, built at setup.

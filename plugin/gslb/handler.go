@@ -37,6 +37,12 @@ func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (
 	m := new(dns.Msg)
 	m.SetReply(r)
 	m.Authoritative = true
+	var who client
+	cl, w, ok := g.clientOf(&who, w, r)
+	if !ok {
+		m.Rcode, m.Authoritative = dns.RcodeFormatError, false // malformed ECS
+		return g.write(w, m)
+	}
 
 	t := g.feed.table.Load()
 	if t == nil {
@@ -47,7 +53,7 @@ func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (
 	apex := len(lname) == len(z.name)
 	switch {
 	case rec != nil:
-		return g.answerRecord(w, m, z, t, rec, q, qt)
+		return g.answerRecord(w, m, z, t, rec, q, qt, cl)
 	case g.fromConfig(m, z, t.version, lname, q):
 		z.stats.inc(qt, resAnswer)
 		return g.write(w, m)
@@ -115,7 +121,7 @@ func (g *GSLB) fromConfig(m *dns.Msg, z *zoneData, serial uint32, lname []byte, 
 }
 
 // answerRecord answers a query for a name the table holds.
-func (g *GSLB) answerRecord(w dns.ResponseWriter, m *dns.Msg, z *zoneData, t *Table, rec *Record, q dns.Question, qt int) (int, error) {
+func (g *GSLB) answerRecord(w dns.ResponseWriter, m *dns.Msg, z *zoneData, t *Table, rec *Record, q dns.Question, qt int, cl *client) (int, error) {
 	var f family
 	switch {
 	case q.Qtype == dns.TypeA:
@@ -134,7 +140,7 @@ func (g *GSLB) answerRecord(w dns.ResponseWriter, m *dns.Msg, z *zoneData, t *Ta
 		return g.noData(w, m, z, t, qt, resNoData)
 	}
 
-	res := g.fill(m, t, rec, f, q.Name, q.Qtype, 0)
+	res := g.fill(m, t, rec, f, q.Name, q.Qtype, 0, cl)
 	switch {
 	case res == resServfail:
 		z.stats.inc(qt, resDown)
@@ -154,7 +160,7 @@ func (g *GSLB) answerRecord(w dns.ResponseWriter, m *dns.Msg, z *zoneData, t *Ta
 // fill appends the answer of rec for family f to m. It returns resAnswer,
 // resDown (the down response applied; it may have added nothing), resNoData
 // or resServfail.
-func (g *GSLB) fill(m *dns.Msg, t *Table, rec *Record, f family, owner string, qtype uint16, depth int) outcome {
+func (g *GSLB) fill(m *dns.Msg, t *Table, rec *Record, f family, owner string, qtype uint16, depth int, cl *client) outcome {
 	set := &rec.fam[f]
 	ttl := g.ttlOf(rec)
 	switch set.state {
@@ -174,7 +180,7 @@ func (g *GSLB) fill(m *dns.Msg, t *Table, rec *Record, f family, owner string, q
 		return resDown
 	}
 
-	first := set.pick.pick(g.rng)
+	first := g.choose(rec, set, cl)
 	c := set.cands[first]
 	m.Answer = append(m.Answer, answerRR(c, owner, ttl))
 	c.stat.answers.Add(1)
@@ -182,7 +188,7 @@ func (g *GSLB) fill(m *dns.Msg, t *Table, rec *Record, f family, owner string, q
 		// A CNAME stands alone; follow it when the target is ours.
 		if qtype != dns.TypeCNAME && depth < maxChase {
 			if next := t.get(c.target); next != nil {
-				if g.fill(m, t, next, f, c.target, qtype, depth+1) == resServfail {
+				if g.fill(m, t, next, f, c.target, qtype, depth+1, cl) == resServfail {
 					return resServfail
 				}
 			}
@@ -194,8 +200,8 @@ func (g *GSLB) fill(m *dns.Msg, t *Table, rec *Record, f family, owner string, q
 		if len(m.Answer) >= g.answers {
 			break
 		}
-		if int(i) == first || set.cands[i].target != "" {
-			continue
+		if int(i) == first || set.cands[i].target != "" || (set.groups != nil && set.cands[i].stat.site != c.stat.site) {
+			continue // topology and geo: only the chosen member's site
 		}
 		m.Answer = append(m.Answer, answerRR(set.cands[i], owner, ttl))
 		set.cands[i].stat.answers.Add(1)

@@ -48,6 +48,8 @@ type Record struct {
 	cnameOnly bool
 	// members holds the answer counters, aligned with src.Members.
 	members []*memberStat
+	alg     gslbv1.Algorithm
+	route   *route // TOPOLOGY, GEO and CONSISTENT_HASH only
 }
 
 type answerSet struct {
@@ -56,6 +58,9 @@ type answerSet struct {
 	// order lists cands by descending weight; it fills answers 2..N.
 	order []uint16
 	pick  *picker // stateServe only
+	// groups splits cands by site, indexed by the route's site ids
+	// (TOPOLOGY and GEO only).
+	groups []siteGroup
 }
 
 // cand is one possible answer: a prototype RR whose owner name and TTL are
@@ -64,6 +69,8 @@ type cand struct {
 	rr     dns.RR
 	target string      // CNAME target (canonical), for in-zone chasing
 	stat   *memberStat // nil for fallback addresses
+	weight uint32      // the member's weight (CONSISTENT_HASH)
+	hash   uint64      // keyHash of the member (CONSISTENT_HASH)
 }
 
 // memberStat counts the answers given with one member. It is carried from
@@ -77,12 +84,16 @@ type memberStat struct {
 // compileRecord builds the served form of r (validated, canonical fqdn).
 // prev is the record of the same name in the previous table, or nil; its
 // member counters are reused.
-func compileRecord(r *gslbv1.Record, prev *Record, sc scheduleCache) *Record {
+func compileRecord(r *gslbv1.Record, prev *Record, sc scheduleCache, rc routeCache) *Record {
 	rec := &Record{
 		name: r.GetFqdn(),
 		src:  r,
 		ttl:  r.GetTtl(),
 		down: r.GetDownResponse(),
+		alg:  r.GetAlgorithm(),
+	}
+	if usesRoute(rec.alg) {
+		rec.route = rc.get(r.GetRouting())
 	}
 	if rec.down == gslbv1.DownResponse_DOWN_RESPONSE_UNSPECIFIED {
 		rec.down = gslbv1.DownResponse_DOWN_RESPONSE_ALL
@@ -174,6 +185,9 @@ func compileFamily(rec *Record, f family, addrs []netip.Addr, r *gslbv1.Record, 
 		} else {
 			set.pick.sched = sc.schedule(weights)
 		}
+		if rec.route != nil && rec.alg != gslbv1.Algorithm_ALGORITHM_CONSISTENT_HASH {
+			set.groups = compileGroups(rec.route, set.cands, weights, sc)
+		}
 		return set
 	}
 
@@ -226,10 +240,12 @@ func memberCands(rec *Record, idx []int, addrs []netip.Addr, r *gslbv1.Record) [
 				rr:     &dns.CNAME{Hdr: dns.RR_Header{Name: rec.name, Rrtype: dns.TypeCNAME, Class: dns.ClassINET}, Target: t},
 				target: t,
 				stat:   rec.members[i],
+				weight: m.GetWeight(),
+				hash:   gslbv1.MemberHash(rec.members[i].key),
 			}
 			continue
 		}
-		cs[j] = cand{rr: addressRR(rec.name, addrs[i]), stat: rec.members[i]}
+		cs[j] = cand{rr: addressRR(rec.name, addrs[i]), stat: rec.members[i], weight: m.GetWeight(), hash: gslbv1.MemberHash(rec.members[i].key)}
 	}
 	return cs
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 
@@ -28,6 +29,7 @@ const (
 	defaultExpire  = 86400
 	defaultMinimum = 30
 	maxAnswers     = 64
+	defaultReload  = 5 * time.Second
 )
 
 // config is the parsed gslb stanza of one server block.
@@ -48,6 +50,9 @@ type config struct {
 	persist   string
 	// noMemberMetrics: member_metrics off, no per-member series (large tables).
 	noMemberMetrics bool
+	geoip           string        // GeoIP database path ("" none)
+	geoReload       time.Duration // how often its file is checked
+	ecsTrust        ecsTrust
 }
 
 type nsConfig struct {
@@ -60,6 +65,12 @@ func setup(c *caddy.Controller) error {
 	if err != nil {
 		return plugin.Error("gslb", err)
 	}
+	var geo *geoDB
+	if cfg.geoip != "" {
+		if geo, err = openGeoDB(cfg.geoip, cfg.geoReload); err != nil {
+			return plugin.Error("gslb", c.Err(err.Error()))
+		}
+	}
 	f, err := feeds.get(cfg.listen, cfg.tls, cfg.persist)
 	if err != nil {
 		return plugin.Error("gslb", c.Err(err.Error()))
@@ -67,6 +78,11 @@ func setup(c *caddy.Controller) error {
 	f.addZones(cfg.zones)
 	g := newGSLB(cfg, f, feeds.rng)
 	g.Fall = fl
+	g.geo = geo
+	if geo != nil {
+		c.OnStartup(func() error { geo.start(); return nil })
+		c.OnShutdown(func() error { geo.close(); return nil })
+	}
 
 	c.OnStartup(func() error {
 		if err := feeds.start(f); err != nil {
@@ -96,6 +112,7 @@ func newGSLB(cfg *config, f *feed, rng Rand) *GSLB {
 		unhandled: cfg.unhandled,
 		feed:      f,
 		rng:       rng,
+		ecs:       cfg.ecsTrust,
 	}
 	zones := slices.Clone(cfg.zones)
 	// Longest first, so the most specific zone wins.
@@ -306,6 +323,8 @@ func parseDirective(c *caddy.Controller, cfg *config, fl *fall.F) error {
 		cfg.noMemberMetrics = args[0] == "off"
 	case "fallthrough":
 		fl.SetZonesFromArgs(args)
+	case "geoip", "ecs_trust":
+		return parseRouting(c, cfg, dir, args)
 	default:
 		return c.Errf("unknown property %q", dir)
 	}

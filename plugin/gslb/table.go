@@ -6,8 +6,6 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-
-	"google.golang.org/protobuf/proto"
 )
 
 // numShards splits the table so that a delta copies only the shards it
@@ -100,6 +98,7 @@ type builder struct {
 	t      *Table
 	cloned [numShards]bool
 	sc     scheduleCache
+	rc     routeCache
 	// aliasesCloned: t.aliases is this builder's copy.
 	aliasesCloned bool
 	// changed: a record was added, replaced by a different one or removed.
@@ -108,7 +107,7 @@ type builder struct {
 
 func newBuilder(base, prev *Table) *builder {
 	t := &Table{count: base.count, shards: base.shards, aliases: base.aliases}
-	return &builder{prev: prev, t: t, sc: scheduleCache{}}
+	return &builder{prev: prev, t: t, sc: scheduleCache{}, rc: routeCache{}}
 }
 
 func (b *builder) shard(i int) *shard {
@@ -128,10 +127,10 @@ func (b *builder) put(r *gslbv1.Record) {
 		prev = b.prev.get(name)
 	}
 	var rec *Record
-	if prev != nil && proto.Equal(prev.src, r) {
+	if prev != nil && sameRecord(prev.src, r) {
 		rec = prev // unchanged: keep the compiled record and its WRR position
 	} else {
-		rec = compileRecord(r, prev, b.sc)
+		rec = compileRecord(r, prev, b.sc, b.rc)
 	}
 	old, exists := b.t.shards[shardOf(name)].records[name]
 	if exists && old == rec {

@@ -178,6 +178,9 @@ var (
 	algorithms = []enumValue[gslbv1.Algorithm]{
 		{"wrr", gslbv1.Algorithm_ALGORITHM_WRR},
 		{"random", gslbv1.Algorithm_ALGORITHM_RANDOM},
+		{"topology", gslbv1.Algorithm_ALGORITHM_TOPOLOGY},
+		{"geo", gslbv1.Algorithm_ALGORITHM_GEO},
+		{"consistentHash", gslbv1.Algorithm_ALGORITHM_CONSISTENT_HASH},
 	}
 	downResponses = []enumValue[gslbv1.DownResponse]{
 		{"all", gslbv1.DownResponse_DOWN_RESPONSE_ALL},

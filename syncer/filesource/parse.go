@@ -5,7 +5,7 @@
 //
 //	defaults:                 # optional; for records that do not set the field
 //	  ttl: 30
-//	  algorithm: wrr          # wrr | random
+//	  algorithm: wrr          # wrr | random | topology | geo | consistentHash (routing.go)
 //	  downResponse: all       # all | fallback | empty | servfail
 //	  healthCheck: {type: http, port: 80, interval: 2s}   # see health.go
 //	records:                  # required; "records: []" is an empty table
@@ -78,6 +78,7 @@ func ReadFileChecked(path string) ([]health.Record, error) {
 
 type parser struct {
 	file string
+	v    gslbv1.Validator // each distinct routing is validated once
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, a ...any) error {
@@ -194,12 +195,14 @@ type defaults struct {
 	algorithm    gslbv1.Algorithm
 	downResponse gslbv1.DownResponse
 	check        *checkBlock // nil when not set
+	routing      routingDefaults
+	sites        *sites // the file's sites mapping; nil when not set
 }
 
 var (
-	fileKeys     = []string{"defaults", "records"}
-	defaultsKeys = []string{"ttl", "algorithm", "downResponse", "healthCheck"}
-	recordKeys   = []string{"fqdn", "ttl", "algorithm", "downResponse", "fallback", "healthCheck", "members"}
+	fileKeys     = []string{"defaults", "records", "sites"}
+	defaultsKeys = []string{"ttl", "algorithm", "downResponse", "healthCheck", "siteOrder", "hashMask"}
+	recordKeys   = []string{"fqdn", "ttl", "algorithm", "downResponse", "fallback", "healthCheck", "siteOrder", "hashMask", "members"}
 	memberKeys   = []string{"address", "hostname", "cluster", "site", "weight", "priority", "health", "healthReason", "probePort"}
 )
 
@@ -220,6 +223,11 @@ func (p *parser) table(root *yaml.Node) ([]health.Record, error) {
 	var d defaults
 	if n := f.get("defaults"); n != nil {
 		if d, err = p.defaults(n); err != nil {
+			return nil, err
+		}
+	}
+	if n := f.get("sites"); n != nil {
+		if d.sites, err = p.sites(n); err != nil {
 			return nil, err
 		}
 	}
@@ -285,6 +293,9 @@ func (p *parser) defaults(n *yaml.Node) (defaults, error) {
 			return d, err
 		}
 	}
+	if d.routing, err = p.routingFields(f, "defaults: ", routingDefaults{}); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 
@@ -323,7 +334,7 @@ func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[strin
 		return none, err
 	}
 
-	r := &gslbv1.Record{Fqdn: fqdn, Ttl: d.ttl, Algorithm: d.algorithm, DownResponse: d.downResponse}
+	r := &gslbv1.Record{Fqdn: fqdn, Ttl: d.ttl, Algorithm: d.algorithm, DownResponse: d.downResponse, Origin: "file " + p.file}
 	if v := f.get("ttl"); v != nil {
 		if r.Ttl, err = p.uint32(v, label+": ttl", gslbv1.MaxTTL); err != nil {
 			return none, err
@@ -368,9 +379,16 @@ func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[strin
 		}
 	}
 
+	rd, err := p.routingFields(f, label+": ", d.routing)
+	if err != nil {
+		return none, err
+	}
+	if r.Routing, err = p.routing(r, rd, d.sites, infos, label, n); err != nil {
+		return none, err
+	}
 	// The shared validation has the last word, so that the syncer refuses
 	// exactly what the plugin would refuse.
-	if err := gslbv1.ValidateRecord(r); err != nil {
+	if err := p.v.Record(r); err != nil {
 		return none, p.errorf(n, "%v", err)
 	}
 	canonicalise(r)

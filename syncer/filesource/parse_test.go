@@ -42,7 +42,7 @@ func TestParseExample(t *testing.T) {
 	}
 	want := []*gslbv1.Record{
 		{
-			Fqdn: "a.avi.iberia.local.", Ttl: 30,
+			Fqdn: "a.avi.iberia.local.", Ttl: 30, Origin: "file members.yaml",
 			Algorithm:    gslbv1.Algorithm_ALGORITHM_RANDOM,
 			DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_ALL,
 			Members: []*gslbv1.Member{
@@ -51,7 +51,7 @@ func TestParseExample(t *testing.T) {
 			},
 		},
 		{
-			Fqdn: "hello.avi.iberia.local.", Ttl: 2,
+			Fqdn: "hello.avi.iberia.local.", Ttl: 2, Origin: "file members.yaml",
 			Algorithm:    gslbv1.Algorithm_ALGORITHM_WRR,
 			DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_FALLBACK,
 			Fallback:     []string{"192.0.2.10"},
@@ -116,8 +116,8 @@ records:
 		t.Fatal(err)
 	}
 	want := []*gslbv1.Record{
-		{Fqdn: "a.example.", Ttl: 0, Algorithm: gslbv1.Algorithm_ALGORITHM_WRR, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_SERVFAIL},
-		{Fqdn: "b.example.", Ttl: 30, Algorithm: gslbv1.Algorithm_ALGORITHM_RANDOM, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_EMPTY,
+		{Fqdn: "a.example.", Origin: "file m.yaml", Ttl: 0, Algorithm: gslbv1.Algorithm_ALGORITHM_WRR, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_SERVFAIL},
+		{Fqdn: "b.example.", Origin: "file m.yaml", Ttl: 30, Algorithm: gslbv1.Algorithm_ALGORITHM_RANDOM, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_EMPTY,
 			Members: []*gslbv1.Member{{Address: "10.0.0.1", Weight: 1}}},
 	}
 	for i := range want {
@@ -166,7 +166,7 @@ func TestParseErrors(t *testing.T) {
 		{"records not a list", "records: {fqdn: a.example.}\n", `members.yaml:1: records must be a list, got a mapping`},
 		{"root is a list", "- fqdn: a.example.\n", `members.yaml:1: want a mapping with "records", got a list`},
 		{"root is a string", "hello\n", `members.yaml:1: want a mapping with "records", got "hello"`},
-		{"unknown top-level key", "records: []\nrecord: []\n", `members.yaml:2: unknown key "record" (want defaults, records)`},
+		{"unknown top-level key", "records: []\nrecord: []\n", `members.yaml:2: unknown key "record" (want defaults, records, sites)`},
 		{"duplicate top-level key", "records: []\nrecords: []\n", `members.yaml:2: duplicate key "records", first at line 1`},
 		{"two documents", "records: []\n---\nrecords: []\n", `members.yaml:2: a second YAML document; the file must hold exactly one`},
 		{"syntax error", "records:\n  - fqdn: a.example.\n   ttl: 5\n", `members.yaml:2: did not find expected '-' indicator`},
@@ -178,13 +178,13 @@ func TestParseErrors(t *testing.T) {
 		{"invalid utf-8", "records: []\n# \xff\n", `members.yaml:2: invalid leading UTF-8 octet`},
 		{"control character", "records: []\n\n# \x01\n", `members.yaml:3: control characters are not allowed`},
 		{"alias", "defaults: &d {ttl: 5}\nrecords:\n  - *d\n", `members.yaml:3: aliases (*d) are not supported`},
-		{"merge key", "records:\n  - {<<: {ttl: 5}, fqdn: a.example.}\n", `members.yaml:2: record "a.example.": unknown key "<<" (want fqdn, ttl, algorithm, downResponse, fallback, healthCheck, members)`},
+		{"merge key", "records:\n  - {<<: {ttl: 5}, fqdn: a.example.}\n", `members.yaml:2: record "a.example.": unknown key "<<" (want fqdn, ttl, algorithm, downResponse, fallback, healthCheck, siteOrder, hashMask, members)`},
 
 		// defaults.
 		{"defaults not a mapping", "defaults: [1]\nrecords: []\n", `members.yaml:1: defaults must be a mapping, got a list`},
-		{"unknown default", "defaults:\n  ttl: 5\n  weight: 3\nrecords: []\n", `members.yaml:3: defaults: unknown key "weight" (want ttl, algorithm, downResponse, healthCheck)`},
+		{"unknown default", "defaults:\n  ttl: 5\n  weight: 3\nrecords: []\n", `members.yaml:3: defaults: unknown key "weight" (want ttl, algorithm, downResponse, healthCheck, siteOrder, hashMask)`},
 		{"negative default ttl", "defaults: {ttl: -5}\nrecords: []\n", `members.yaml:1: defaults: ttl -5 must be between 0 and 2147483647`},
-		{"unknown default algorithm", "defaults:\n  algorithm: rr\nrecords: []\n", `members.yaml:2: defaults: algorithm "rr" is not one of wrr, random`},
+		{"unknown default algorithm", "defaults:\n  algorithm: rr\nrecords: []\n", `members.yaml:2: defaults: algorithm "rr" is not one of wrr, random, topology, geo, consistentHash`},
 		{"unknown default downResponse", "defaults:\n  downResponse: nxdomain\nrecords: []\n", `members.yaml:2: defaults: downResponse "nxdomain" is not one of all, fallback, empty, servfail`},
 
 		// Records.
@@ -193,7 +193,7 @@ func TestParseErrors(t *testing.T) {
 		{"fqdn not a string", "records:\n  - fqdn: [a]\n", `members.yaml:2: record 1: fqdn must be a string, got a list`},
 		{"invalid fqdn", "records:\n  - fqdn: a..example\n", `members.yaml:2: record "a..example": invalid domain name "a..example"`},
 		{"duplicate fqdn", "records:\n  - fqdn: a.example.\n  - fqdn: b.example.\n  - fqdn: A.Example\n", `members.yaml:4: record "a.example.": duplicate fqdn, first defined at line 2`},
-		{"unknown record key", "records:\n  - fqdn: a.example.\n    member: []\n", `members.yaml:3: record "a.example.": unknown key "member" (want fqdn, ttl, algorithm, downResponse, fallback, healthCheck, members)`},
+		{"unknown record key", "records:\n  - fqdn: a.example.\n    member: []\n", `members.yaml:3: record "a.example.": unknown key "member" (want fqdn, ttl, algorithm, downResponse, fallback, healthCheck, siteOrder, hashMask, members)`},
 		{"duplicate record key", "records:\n  - fqdn: a.example.\n    ttl: 5\n    ttl: 6\n", `members.yaml:4: record "a.example.": duplicate key "ttl", first at line 3`},
 		{"negative ttl", "records:\n  - fqdn: a.example.\n    ttl: -1\n", `members.yaml:3: record "a.example.": ttl -1 must be between 0 and 2147483647`},
 		{"ttl too large", "records:\n  - fqdn: a.example.\n    ttl: 4294967296\n", `members.yaml:3: record "a.example.": ttl 4294967296 must be between 0 and 2147483647`},
@@ -203,8 +203,8 @@ func TestParseErrors(t *testing.T) {
 		{"fractional ttl", "records:\n  - fqdn: a.example.\n    ttl: 1.5\n", `members.yaml:3: record "a.example.": ttl 1.5 is not a whole number`},
 		{"boolean ttl", "records:\n  - fqdn: a.example.\n    ttl: true\n", `members.yaml:3: record "a.example.": ttl true is not a whole number`},
 		{"ttl a list", "records:\n  - fqdn: a.example.\n    ttl: [1]\n", `members.yaml:3: record "a.example.": ttl must be a whole number, got a list`},
-		{"unknown algorithm", "records:\n  - fqdn: a.example.\n    algorithm: roundrobin\n", `members.yaml:3: record "a.example.": algorithm "roundrobin" is not one of wrr, random`},
-		{"algorithm a mapping", "records:\n  - fqdn: a.example.\n    algorithm: {wrr: 1}\n", `members.yaml:3: record "a.example.": algorithm must be one of wrr, random, got a mapping`},
+		{"unknown algorithm", "records:\n  - fqdn: a.example.\n    algorithm: roundrobin\n", `members.yaml:3: record "a.example.": algorithm "roundrobin" is not one of wrr, random, topology, geo, consistentHash`},
+		{"algorithm a mapping", "records:\n  - fqdn: a.example.\n    algorithm: {wrr: 1}\n", `members.yaml:3: record "a.example.": algorithm must be one of wrr, random, topology, geo, consistentHash, got a mapping`},
 		{"unknown downResponse", "records:\n  - fqdn: a.example.\n    downResponse: 3\n", `members.yaml:3: record "a.example.": downResponse 3 is not one of all, fallback, empty, servfail`},
 		{"fallback not a list", "records:\n  - fqdn: a.example.\n    fallback: 192.0.2.1\n", `members.yaml:3: record "a.example.": fallback must be a list, got "192.0.2.1"`},
 		{"fallback item a list", "records:\n  - fqdn: a.example.\n    fallback:\n      - [192.0.2.1]\n", `members.yaml:4: record "a.example.": fallback item 1 must be a string, got a list`},
@@ -275,6 +275,7 @@ func TestReadFileMissing(t *testing.T) {
 // it accepts is valid, canonical and sorted. The seeds run under plain go test.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(example))
+	f.Add([]byte(routingExample))
 	f.Add([]byte("records: []\n"))
 	f.Add([]byte(""))
 	f.Add([]byte("defaults: {ttl: -1}\nrecords:\n  - *x\n"))

@@ -61,6 +61,9 @@ type SplitOptions struct {
 	Deadline time.Duration // bound on the whole run
 	Alpha    float64       // significance level of the chi-square test
 	Client   Querier
+	// Subnet, when valid, is sent as EDNS Client Subnet in every query, so
+	// the split seen by the clients of one network is measured.
+	Subnet netip.Prefix
 }
 
 // Row is one member's line of the report.
@@ -108,6 +111,9 @@ func Measure(ctx context.Context, o SplitOptions) (counts map[string]int, sent, 
 	start := time.Now()
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(o.Name), o.Qtype)
+	if o.Subnet.IsValid() {
+		AddECS(m, o.Subnet)
+	}
 	for sent < o.N {
 		if tick != nil {
 			select {
@@ -262,4 +268,33 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// AddECS adds an EDNS Client Subnet option (RFC 7871) for the prefix.
+func AddECS(m *dns.Msg, p netip.Prefix) {
+	p = p.Masked()
+	e := &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 1, SourceNetmask: uint8(p.Bits()), Address: p.Addr().AsSlice()}
+	if p.Addr().Is6() {
+		e.Family = 2
+	}
+	o := m.IsEdns0()
+	if o == nil {
+		m.SetEdns0(dns.DefaultMsgSize, false)
+		o = m.IsEdns0()
+	}
+	o.Option = append(o.Option, e)
+}
+
+// ParseSubnet parses --subnet and --client: a CIDR or a bare address (a
+// host prefix).
+func ParseSubnet(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not an address or a CIDR", s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }

@@ -57,35 +57,30 @@ func FindRecord(recs []*gslbv1.Record, name string) *gslbv1.Record {
 // their weights: the plugin's rule (the highest priority level with a
 // healthy member of positive weight; addresses of the family and hostnames).
 func Configured(r *gslbv1.Record, qtype uint16) ([]Expected, error) {
-	eligible := func(m *gslbv1.Member) bool {
-		if m.GetHostname() != "" {
-			return true
-		}
-		a, err := gslbv1.ParseAddress(m.GetAddress())
-		if err != nil {
-			return false
-		}
-		return (qtype == dns.TypeAAAA && a.Is6()) || (qtype != dns.TypeAAAA && a.Is4())
-	}
-	servable := func(m *gslbv1.Member) bool {
-		return eligible(m) && m.GetHealth() != gslbv1.Health_HEALTH_DOWN && m.GetWeight() > 0
-	}
-	best, found := uint32(0), false
-	for _, m := range r.GetMembers() {
-		if servable(m) && (!found || m.GetPriority() > best) {
-			best, found = m.GetPriority(), true
-		}
-	}
-	if !found {
+	var e Explanation
+	active := activeLevel(r, qtype, &e)
+	if len(active) == 0 {
 		return nil, fmt.Errorf("%s has no healthy member for %s: its down response applies", r.GetFqdn(), dns.TypeToString[qtype])
 	}
-	var out []Expected
-	for _, m := range r.GetMembers() {
-		if servable(m) && m.GetPriority() == best {
-			out = append(out, Expected{Member: memberKey(m), Cluster: m.GetCluster(), Site: m.GetSite(), Weight: m.GetWeight()})
-		}
+	out := make([]Expected, len(active))
+	for j, i := range active {
+		out[j] = e.Candidates[i].Expected
 	}
 	return out, nil
+}
+
+// ConfiguredFor is Configured for the clients of one subnet (split
+// --subnet): for the algorithms that route by who asks, the members that
+// serve that subnet.
+func ConfiguredFor(r *gslbv1.Record, qtype uint16, subnet netip.Prefix) ([]Expected, error) {
+	if r.GetAlgorithm() == gslbv1.Algorithm_ALGORITHM_GEO {
+		return nil, fmt.Errorf("%s routes by the plugin's GeoIP database: give the expected weights with --expect", r.GetFqdn())
+	}
+	e := Explain(r, subnet, qtype, nil)
+	if e.Down != "" {
+		return nil, fmt.Errorf("%s has no healthy member for %s: its down response applies", r.GetFqdn(), dns.TypeToString[qtype])
+	}
+	return e.Answer, nil
 }
 
 // memberKey is how an answer names the member: the address as printed by

@@ -107,6 +107,7 @@ type policy struct {
 	clusters  []string // selected clusters
 	split     map[string]v1alpha1.TrafficSplit
 	readiness v1alpha1.EndpointReadiness
+	routing   *routingPlan // routing.go
 }
 
 type hostRule struct {
@@ -313,6 +314,9 @@ func Build(in Input) Result {
 		}
 		var checks []*health.Check
 		rec.Members, checks = dedupe(members)
+		if err := applyRouting(rec, ownerPolicy(accepted, owner), ruleObject(hr)); err != nil && hr != nil {
+			hr.res.Accepted, hr.res.Reason, hr.res.Message = false, v1alpha1.ReasonInvalidRouting, err.Error()
+		}
 		if owner >= 0 {
 			for _, m := range rec.Members {
 				if m.Cluster != "" {
@@ -387,6 +391,9 @@ func compilePolicy(p *v1alpha1.GlobalDeploymentPolicy, known map[string]int, clu
 	}
 	if _, _, err := compileHealthCheck(p.Spec.HealthCheck); err != nil {
 		return reject(v1alpha1.ReasonInvalidHealthCheck, "%v", err)
+	}
+	if pp.routing, err = compileRouting(p.Spec.Algorithm, p.Spec.Routing); err != nil {
+		return reject(v1alpha1.ReasonInvalidRouting, "%v", err)
 	}
 	switch pp.readiness = p.Spec.EndpointReadiness; pp.readiness {
 	case "":

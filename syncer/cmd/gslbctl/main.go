@@ -3,6 +3,7 @@
 //	gslbctl split NAME --server ADDR [-n 5000] [--qps 100] [--type A|AAAA] [--expect 6:3:1 | --api unix:///…] [--chart split.svg]
 //	gslbctl watch URL --server ADDR [--interval 2s] [--count N]
 //	gslbctl table --server unix:///… [-o text|json]
+//	gslbctl explain NAME --client IP --server unix:///… [--geoip PATH] [--type A|AAAA]
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/signal"
 	"regexp"
@@ -30,10 +32,12 @@ const usage = `gslbctl: the operator's CLI of gslb.
 
   gslbctl split NAME --server HOST:PORT [-n 5000] [--qps 100] [--type A|AAAA]
                 [--expect 6:3:1 | --expect ADDR=W,ADDR=W | --api unix:///PATH] [--chart split.svg|split.png]
+                [--subnet CIDR]
       Query NAME n times and compare the members answered with the configured weights
       (from --expect, or read from the plugin's table with --api): a table of shares and a
       chi-square verdict; --chart draws configured vs observed. Exit status 1 when the
-      split deviates.
+      split deviates. --subnet sends it as EDNS Client Subnet: the split the clients of that
+      network get (with --api, the weights of the members that serve them).
 
   gslbctl watch URL --server HOST:PORT [--interval 2s] [--count N] [--api unix:///PATH]
       Each round: resolve the URL's host through the server, GET the URL from the answered
@@ -41,6 +45,11 @@ const usage = `gslbctl: the operator's CLI of gslb.
 
   gslbctl table --server unix:///PATH [-o text|json]   (--api is a synonym)
       Dump the plugin's table: version, age, records, members with weight, priority and health.
+
+  gslbctl explain NAME --client IP|CIDR --server unix:///PATH [--geoip PATH] [--type A|AAAA]
+      Why a client gets what it gets: where the record comes from, the algorithm, the client's
+      site and why (the CIDR of the topology map, the GeoIP entry and distances, the hashed
+      prefix), every member with weight, priority, health and role, and the answer.
 
 The --api address takes --tls-cert, --tls-key and --tls-ca for tcp://HOST:PORT.
 `
@@ -67,6 +76,8 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 		return watch(ctx, args[1:], out)
 	case "table":
 		return table(ctx, args[1:], out)
+	case "explain":
+		return explain(ctx, args[1:], out)
 	}
 	return 2, fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 }
@@ -109,7 +120,7 @@ func parse(fs *flag.FlagSet, args []string) (string, error) {
 		}
 	}
 	if len(pos) != 1 {
-		return "", fmt.Errorf("%s: want exactly one %s argument, got %d", fs.Name(), map[string]string{"split": "NAME", "watch": "URL"}[fs.Name()], len(pos))
+		return "", fmt.Errorf("%s: want exactly one %s argument, got %d", fs.Name(), map[string]string{"split": "NAME", "watch": "URL", "explain": "NAME"}[fs.Name()], len(pos))
 	}
 	return pos[0], nil
 }
@@ -135,6 +146,7 @@ func split(ctx context.Context, args []string, out io.Writer) (int, error) {
 	alpha := fs.Float64("alpha", 0.01, "significance level of the chi-square test")
 	proto := fs.String("proto", "udp", "udp or tcp")
 	deadline := fs.Duration("deadline", 0, "stop after this long (default: n/qps + 30s)")
+	subnetFlag := fs.String("subnet", "", "send this CIDR as EDNS Client Subnet")
 	var api apiFlags
 	api.register(fs)
 	name, err := parse(fs, args)
@@ -144,6 +156,12 @@ func split(ctx context.Context, args []string, out io.Writer) (int, error) {
 	qt, err := qtypeOf(*typ)
 	if err != nil {
 		return 2, err
+	}
+	var subnet netip.Prefix
+	if *subnetFlag != "" {
+		if subnet, err = gslbctl.ParseSubnet(*subnetFlag); err != nil {
+			return 2, fmt.Errorf("--subnet: %v", err)
+		}
 	}
 	if (*expect == "") == (api.addr == "") {
 		return 2, errors.New("split: give the configured weights with exactly one of --expect and --api")
@@ -163,7 +181,12 @@ func split(ctx context.Context, args []string, out io.Writer) (int, error) {
 		if r == nil {
 			return 1, fmt.Errorf("%s is not in the plugin's table", name)
 		}
-		if expected, err = gslbctl.Configured(r, qt); err != nil {
+		if subnet.IsValid() {
+			expected, err = gslbctl.ConfiguredFor(r, qt, subnet)
+		} else {
+			expected, err = gslbctl.Configured(r, qt)
+		}
+		if err != nil {
 			return 1, err
 		}
 	}
@@ -175,7 +198,7 @@ func split(ctx context.Context, args []string, out io.Writer) (int, error) {
 	}
 	counts, sent, failed, elapsed, err := gslbctl.Measure(ctx, gslbctl.SplitOptions{
 		Server: *server, Name: name, Qtype: qt, N: *n, QPS: *qps, Deadline: *deadline, Alpha: *alpha,
-		Client: &dns.Client{Net: *proto, Timeout: 2 * time.Second},
+		Client: &dns.Client{Net: *proto, Timeout: 2 * time.Second}, Subnet: subnet,
 	})
 	if err != nil {
 		return 1, err

@@ -58,6 +58,7 @@ var profileDir string
 
 type mix struct {
 	name, file string
+	ecs        bool // ECS queries to routed names: coredns-gslb gslb only (ecs.go)
 }
 
 type result struct {
@@ -91,6 +92,11 @@ func run(bin, repo string, rounds int, duration time.Duration, clients, nNames i
 	if err != nil {
 		return err
 	}
+	routed, err := ecsMixes(work)
+	if err != nil {
+		return err
+	}
+	mixes = append(mixes, routed...)
 	all := servers(bin, repo, names)
 	if only != "" {
 		all = slices.DeleteFunc(all, func(s server) bool {
@@ -193,6 +199,9 @@ func measure(work string, s server, serverCPU, perfCPU int, mixes []mix, duratio
 	res := map[string]result{}
 	pprofAddr, _ := os.ReadFile(filepath.Join(dir, "pprof.addr"))
 	for _, m := range mixes {
+		if m.ecs {
+			continue // below, interleaved
+		}
 		var profiled chan error
 		if profileDir != "" && len(pprofAddr) > 0 && serverCPU >= 0 {
 			profiled = make(chan error, 1)
@@ -219,6 +228,11 @@ func measure(work string, s server, serverCPU, perfCPU int, mixes []mix, duratio
 			}
 		}
 		res[m.name] = r
+	}
+	if s.routed {
+		if err := measureECS(res, addr, port, mixes, perfCPU, duration); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }
@@ -278,6 +292,11 @@ var (
 func dnsperf(addr string, port int, file string, cpu int, duration time.Duration, clients int) (result, error) {
 	argv := []string{"dnsperf", "-s", "127.0.0.1", "-p", strconv.Itoa(port), "-d", file,
 		"-c", strconv.Itoa(clients), "-l", strconv.Itoa(int(duration.Seconds())), "-q", "200", "-t", "2"}
+	return runDNSPerf(argv, addr, cpu)
+}
+
+// runDNSPerf runs one dnsperf command line and reads its report.
+func runDNSPerf(argv []string, addr string, cpu int) (result, error) {
 	out, err := command(argv, cpu).CombinedOutput()
 	if err != nil {
 		return result{}, fmt.Errorf("dnsperf against %s: %v\n%s", addr, err, out)
@@ -420,6 +439,7 @@ func format(results map[key][]result, all []server, mixes []mix, modes []string,
 			sb.WriteString("\n")
 		}
 	}
+	formatECS(&sb, results, modes...)
 	return sb.String()
 }
 

@@ -72,6 +72,8 @@ type server struct {
 	prepare func(dir string, port int) ([]string, error)
 	// load is run once the server answers (the gslb table push).
 	load func(dir string) error
+	// routed: the server holds the names routed by who asks (ecs.go).
+	routed bool
 }
 
 func coreDNS(bin, name, body string, load func(dir string) error) server {
@@ -126,7 +128,11 @@ func servers(bin, repo string, names benchNames) []server {
         ns g-dns.iberia.local. 127.0.0.1
         listen unix://DIR/gslb.sock
     }
-    pprof 127.0.0.1:PPROF`, push)
+    pprof 127.0.0.1:PPROF`, func(dir string) error {
+		_, err := pushTable(filepath.Join(dir, "gslb.sock"), append(names.records(), routedRecords()...))
+		return err
+	})
+	gslb.routed = true
 	whoami := coreDNS(coredns, "coredns-gslb whoami", "    whoami", nil)
 	whoamiProm := coreDNS(coredns, "coredns-gslb whoami+prometheus", "    whoami\n    prometheus 127.0.0.1:METRICS", nil)
 	whoamiMet := coreDNS(coredns, "coredns-gslb whoami+gslbmetrics", "    whoami\n    gslbmetrics 127.0.0.1:METRICS", nil)

@@ -86,6 +86,19 @@ const (
 	Algorithm_ALGORITHM_WRR Algorithm = 1
 	// Weighted random.
 	Algorithm_ALGORITHM_RANDOM Algorithm = 2
+	// By who asks: the client's site (the longest match in routing.topology)
+	// serves, WRR within it; when it has no healthy member, the sites of
+	// routing.site_order in turn, then the whole pool.
+	Algorithm_ALGORITHM_TOPOLOGY Algorithm = 3
+	// By who asks: the nearest site with a healthy member (great-circle
+	// distance from the client's location in the plugin's GeoIP database to
+	// routing.locations), WRR within it. A client the database does not
+	// locate gets routing.site_order, then the whole pool.
+	Algorithm_ALGORITHM_GEO Algorithm = 4
+	// By who asks: the client's prefix (routing.hash_mask_v4/v6) picks a
+	// member by weighted rendezvous hashing: the same prefix gets the same
+	// member while it is healthy.
+	Algorithm_ALGORITHM_CONSISTENT_HASH Algorithm = 5
 )
 
 // Enum value maps for Algorithm.
@@ -94,11 +107,17 @@ var (
 		0: "ALGORITHM_UNSPECIFIED",
 		1: "ALGORITHM_WRR",
 		2: "ALGORITHM_RANDOM",
+		3: "ALGORITHM_TOPOLOGY",
+		4: "ALGORITHM_GEO",
+		5: "ALGORITHM_CONSISTENT_HASH",
 	}
 	Algorithm_value = map[string]int32{
-		"ALGORITHM_UNSPECIFIED": 0,
-		"ALGORITHM_WRR":         1,
-		"ALGORITHM_RANDOM":      2,
+		"ALGORITHM_UNSPECIFIED":     0,
+		"ALGORITHM_WRR":             1,
+		"ALGORITHM_RANDOM":          2,
+		"ALGORITHM_TOPOLOGY":        3,
+		"ALGORITHM_GEO":             4,
+		"ALGORITHM_CONSISTENT_HASH": 5,
 	}
 )
 
@@ -613,8 +632,15 @@ type Record struct {
 	Algorithm    Algorithm    `protobuf:"varint,3,opt,name=algorithm,proto3,enum=gslb.v1.Algorithm" json:"algorithm,omitempty"`
 	DownResponse DownResponse `protobuf:"varint,4,opt,name=down_response,json=downResponse,proto3,enum=gslb.v1.DownResponse" json:"down_response,omitempty"`
 	// IPv4 or IPv6 literals, used by DOWN_RESPONSE_FALLBACK.
-	Fallback      []string  `protobuf:"bytes,5,rep,name=fallback,proto3" json:"fallback,omitempty"`
-	Members       []*Member `protobuf:"bytes,6,rep,name=members,proto3" json:"members,omitempty"`
+	Fallback []string  `protobuf:"bytes,5,rep,name=fallback,proto3" json:"fallback,omitempty"`
+	Members  []*Member `protobuf:"bytes,6,rep,name=members,proto3" json:"members,omitempty"`
+	// What TOPOLOGY, GEO and CONSISTENT_HASH need; ignored by WRR and RANDOM.
+	// Members are placed by their site.
+	Routing *Routing `protobuf:"bytes,7,opt,name=routing,proto3" json:"routing,omitempty"`
+	// Where the record comes from, for operators (gslbctl explain): e.g.
+	// "GlobalDeploymentPolicy gslb/hello, GSLBHostRule default/hello" or
+	// "file members.yaml". Not used for answers.
+	Origin        string `protobuf:"bytes,8,opt,name=origin,proto3" json:"origin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -691,6 +717,221 @@ func (x *Record) GetMembers() []*Member {
 	return nil
 }
 
+func (x *Record) GetRouting() *Routing {
+	if x != nil {
+		return x.Routing
+	}
+	return nil
+}
+
+func (x *Record) GetOrigin() string {
+	if x != nil {
+		return x.Origin
+	}
+	return ""
+}
+
+// Routing is the client-dependent part of a record. Records that share it
+// (the usual case: one map per policy) share one compiled form in the plugin.
+type Routing struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// TOPOLOGY: client networks (IPv4 and IPv6 CIDRs, host bits zero) and the
+	// site that serves them. The longest matching prefix wins.
+	Topology []*ClientNetwork `protobuf:"bytes,1,rep,name=topology,proto3" json:"topology,omitempty"`
+	// TOPOLOGY and GEO: the sites tried in this order when the client's site
+	// has no healthy member (or, for GEO, the client is not located). After
+	// them, the whole pool serves.
+	SiteOrder []string `protobuf:"bytes,2,rep,name=site_order,json=siteOrder,proto3" json:"site_order,omitempty"`
+	// GEO: where each site is.
+	Locations []*SiteLocation `protobuf:"bytes,3,rep,name=locations,proto3" json:"locations,omitempty"`
+	// CONSISTENT_HASH: how many leading bits of the client's address are
+	// hashed. 0 means 24 (IPv4) and 56 (IPv6).
+	HashMaskV4    uint32 `protobuf:"varint,4,opt,name=hash_mask_v4,json=hashMaskV4,proto3" json:"hash_mask_v4,omitempty"`
+	HashMaskV6    uint32 `protobuf:"varint,5,opt,name=hash_mask_v6,json=hashMaskV6,proto3" json:"hash_mask_v6,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Routing) Reset() {
+	*x = Routing{}
+	mi := &file_gslb_v1_gslb_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Routing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Routing) ProtoMessage() {}
+
+func (x *Routing) ProtoReflect() protoreflect.Message {
+	mi := &file_gslb_v1_gslb_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Routing.ProtoReflect.Descriptor instead.
+func (*Routing) Descriptor() ([]byte, []int) {
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Routing) GetTopology() []*ClientNetwork {
+	if x != nil {
+		return x.Topology
+	}
+	return nil
+}
+
+func (x *Routing) GetSiteOrder() []string {
+	if x != nil {
+		return x.SiteOrder
+	}
+	return nil
+}
+
+func (x *Routing) GetLocations() []*SiteLocation {
+	if x != nil {
+		return x.Locations
+	}
+	return nil
+}
+
+func (x *Routing) GetHashMaskV4() uint32 {
+	if x != nil {
+		return x.HashMaskV4
+	}
+	return 0
+}
+
+func (x *Routing) GetHashMaskV6() uint32 {
+	if x != nil {
+		return x.HashMaskV6
+	}
+	return 0
+}
+
+type ClientNetwork struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A CIDR, e.g. 192.0.2.0/24 or 2001:db8::/48.
+	Cidr string `protobuf:"bytes,1,opt,name=cidr,proto3" json:"cidr,omitempty"`
+	// The site (Member.site) that serves clients in it.
+	Site          string `protobuf:"bytes,2,opt,name=site,proto3" json:"site,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClientNetwork) Reset() {
+	*x = ClientNetwork{}
+	mi := &file_gslb_v1_gslb_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClientNetwork) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClientNetwork) ProtoMessage() {}
+
+func (x *ClientNetwork) ProtoReflect() protoreflect.Message {
+	mi := &file_gslb_v1_gslb_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClientNetwork.ProtoReflect.Descriptor instead.
+func (*ClientNetwork) Descriptor() ([]byte, []int) {
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ClientNetwork) GetCidr() string {
+	if x != nil {
+		return x.Cidr
+	}
+	return ""
+}
+
+func (x *ClientNetwork) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+type SiteLocation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Site  string                 `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"`
+	// Degrees, WGS 84 (what GeoIP2 databases give).
+	Latitude      float64 `protobuf:"fixed64,2,opt,name=latitude,proto3" json:"latitude,omitempty"`
+	Longitude     float64 `protobuf:"fixed64,3,opt,name=longitude,proto3" json:"longitude,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SiteLocation) Reset() {
+	*x = SiteLocation{}
+	mi := &file_gslb_v1_gslb_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SiteLocation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SiteLocation) ProtoMessage() {}
+
+func (x *SiteLocation) ProtoReflect() protoreflect.Message {
+	mi := &file_gslb_v1_gslb_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SiteLocation.ProtoReflect.Descriptor instead.
+func (*SiteLocation) Descriptor() ([]byte, []int) {
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SiteLocation) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *SiteLocation) GetLatitude() float64 {
+	if x != nil {
+		return x.Latitude
+	}
+	return 0
+}
+
+func (x *SiteLocation) GetLongitude() float64 {
+	if x != nil {
+		return x.Longitude
+	}
+	return 0
+}
+
 type Member struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Exactly one of address (an IPv4 or IPv6 literal) and hostname (answered as a CNAME).
@@ -712,7 +953,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_gslb_v1_gslb_proto_msgTypes[8]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -724,7 +965,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_gslb_v1_gslb_proto_msgTypes[8]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -737,7 +978,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{8}
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Member) GetAddress() string {
@@ -808,7 +1049,7 @@ type Snapshot struct {
 
 func (x *Snapshot) Reset() {
 	*x = Snapshot{}
-	mi := &file_gslb_v1_gslb_proto_msgTypes[9]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -820,7 +1061,7 @@ func (x *Snapshot) String() string {
 func (*Snapshot) ProtoMessage() {}
 
 func (x *Snapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_gslb_v1_gslb_proto_msgTypes[9]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -833,7 +1074,7 @@ func (x *Snapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Snapshot.ProtoReflect.Descriptor instead.
 func (*Snapshot) Descriptor() ([]byte, []int) {
-	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{9}
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Snapshot) GetVersion() uint32 {
@@ -882,14 +1123,32 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\vDumpRequest\"g\n" +
 	"\tDumpChunk\x12/\n" +
 	"\x06status\x18\x01 \x01(\v2\x17.gslb.v1.StatusResponseR\x06status\x12)\n" +
-	"\arecords\x18\x02 \x03(\v2\x0f.gslb.v1.RecordR\arecords\"\xe3\x01\n" +
+	"\arecords\x18\x02 \x03(\v2\x0f.gslb.v1.RecordR\arecords\"\xa7\x02\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04fqdn\x18\x01 \x01(\tR\x04fqdn\x12\x10\n" +
 	"\x03ttl\x18\x02 \x01(\rR\x03ttl\x120\n" +
 	"\talgorithm\x18\x03 \x01(\x0e2\x12.gslb.v1.AlgorithmR\talgorithm\x12:\n" +
 	"\rdown_response\x18\x04 \x01(\x0e2\x15.gslb.v1.DownResponseR\fdownResponse\x12\x1a\n" +
 	"\bfallback\x18\x05 \x03(\tR\bfallback\x12)\n" +
-	"\amembers\x18\x06 \x03(\v2\x0f.gslb.v1.MemberR\amembers\"\xee\x01\n" +
+	"\amembers\x18\x06 \x03(\v2\x0f.gslb.v1.MemberR\amembers\x12*\n" +
+	"\arouting\x18\a \x01(\v2\x10.gslb.v1.RoutingR\arouting\x12\x16\n" +
+	"\x06origin\x18\b \x01(\tR\x06origin\"\xd5\x01\n" +
+	"\aRouting\x122\n" +
+	"\btopology\x18\x01 \x03(\v2\x16.gslb.v1.ClientNetworkR\btopology\x12\x1d\n" +
+	"\n" +
+	"site_order\x18\x02 \x03(\tR\tsiteOrder\x123\n" +
+	"\tlocations\x18\x03 \x03(\v2\x15.gslb.v1.SiteLocationR\tlocations\x12 \n" +
+	"\fhash_mask_v4\x18\x04 \x01(\rR\n" +
+	"hashMaskV4\x12 \n" +
+	"\fhash_mask_v6\x18\x05 \x01(\rR\n" +
+	"hashMaskV6\"7\n" +
+	"\rClientNetwork\x12\x12\n" +
+	"\x04cidr\x18\x01 \x01(\tR\x04cidr\x12\x12\n" +
+	"\x04site\x18\x02 \x01(\tR\x04site\"\\\n" +
+	"\fSiteLocation\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x12\x1a\n" +
+	"\blatitude\x18\x02 \x01(\x01R\blatitude\x12\x1c\n" +
+	"\tlongitude\x18\x03 \x01(\x01R\tlongitude\"\xee\x01\n" +
 	"\x06Member\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1a\n" +
 	"\bhostname\x18\x02 \x01(\tR\bhostname\x12\x16\n" +
@@ -907,11 +1166,14 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tKIND_FULL\x10\x01\x12\x0e\n" +
 	"\n" +
-	"KIND_DELTA\x10\x02*O\n" +
+	"KIND_DELTA\x10\x02*\x99\x01\n" +
 	"\tAlgorithm\x12\x19\n" +
 	"\x15ALGORITHM_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rALGORITHM_WRR\x10\x01\x12\x14\n" +
-	"\x10ALGORITHM_RANDOM\x10\x02*\x95\x01\n" +
+	"\x10ALGORITHM_RANDOM\x10\x02\x12\x16\n" +
+	"\x12ALGORITHM_TOPOLOGY\x10\x03\x12\x11\n" +
+	"\rALGORITHM_GEO\x10\x04\x12\x1d\n" +
+	"\x19ALGORITHM_CONSISTENT_HASH\x10\x05*\x95\x01\n" +
 	"\fDownResponse\x12\x1d\n" +
 	"\x19DOWN_RESPONSE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11DOWN_RESPONSE_ALL\x10\x01\x12\x1a\n" +
@@ -940,7 +1202,7 @@ func file_gslb_v1_gslb_proto_rawDescGZIP() []byte {
 }
 
 var file_gslb_v1_gslb_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_gslb_v1_gslb_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_gslb_v1_gslb_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_gslb_v1_gslb_proto_goTypes = []any{
 	(Kind)(0),              // 0: gslb.v1.Kind
 	(Algorithm)(0),         // 1: gslb.v1.Algorithm
@@ -954,8 +1216,11 @@ var file_gslb_v1_gslb_proto_goTypes = []any{
 	(*DumpRequest)(nil),    // 9: gslb.v1.DumpRequest
 	(*DumpChunk)(nil),      // 10: gslb.v1.DumpChunk
 	(*Record)(nil),         // 11: gslb.v1.Record
-	(*Member)(nil),         // 12: gslb.v1.Member
-	(*Snapshot)(nil),       // 13: gslb.v1.Snapshot
+	(*Routing)(nil),        // 12: gslb.v1.Routing
+	(*ClientNetwork)(nil),  // 13: gslb.v1.ClientNetwork
+	(*SiteLocation)(nil),   // 14: gslb.v1.SiteLocation
+	(*Member)(nil),         // 15: gslb.v1.Member
+	(*Snapshot)(nil),       // 16: gslb.v1.Snapshot
 }
 var file_gslb_v1_gslb_proto_depIdxs = []int32{
 	0,  // 0: gslb.v1.ApplyHeader.kind:type_name -> gslb.v1.Kind
@@ -965,20 +1230,23 @@ var file_gslb_v1_gslb_proto_depIdxs = []int32{
 	11, // 4: gslb.v1.DumpChunk.records:type_name -> gslb.v1.Record
 	1,  // 5: gslb.v1.Record.algorithm:type_name -> gslb.v1.Algorithm
 	2,  // 6: gslb.v1.Record.down_response:type_name -> gslb.v1.DownResponse
-	12, // 7: gslb.v1.Record.members:type_name -> gslb.v1.Member
-	3,  // 8: gslb.v1.Member.health:type_name -> gslb.v1.Health
-	11, // 9: gslb.v1.Snapshot.records:type_name -> gslb.v1.Record
-	4,  // 10: gslb.v1.Table.Status:input_type -> gslb.v1.StatusRequest
-	7,  // 11: gslb.v1.Table.Apply:input_type -> gslb.v1.ApplyChunk
-	9,  // 12: gslb.v1.Table.Dump:input_type -> gslb.v1.DumpRequest
-	5,  // 13: gslb.v1.Table.Status:output_type -> gslb.v1.StatusResponse
-	8,  // 14: gslb.v1.Table.Apply:output_type -> gslb.v1.ApplyResponse
-	10, // 15: gslb.v1.Table.Dump:output_type -> gslb.v1.DumpChunk
-	13, // [13:16] is the sub-list for method output_type
-	10, // [10:13] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	15, // 7: gslb.v1.Record.members:type_name -> gslb.v1.Member
+	12, // 8: gslb.v1.Record.routing:type_name -> gslb.v1.Routing
+	13, // 9: gslb.v1.Routing.topology:type_name -> gslb.v1.ClientNetwork
+	14, // 10: gslb.v1.Routing.locations:type_name -> gslb.v1.SiteLocation
+	3,  // 11: gslb.v1.Member.health:type_name -> gslb.v1.Health
+	11, // 12: gslb.v1.Snapshot.records:type_name -> gslb.v1.Record
+	4,  // 13: gslb.v1.Table.Status:input_type -> gslb.v1.StatusRequest
+	7,  // 14: gslb.v1.Table.Apply:input_type -> gslb.v1.ApplyChunk
+	9,  // 15: gslb.v1.Table.Dump:input_type -> gslb.v1.DumpRequest
+	5,  // 16: gslb.v1.Table.Status:output_type -> gslb.v1.StatusResponse
+	8,  // 17: gslb.v1.Table.Apply:output_type -> gslb.v1.ApplyResponse
+	10, // 18: gslb.v1.Table.Dump:output_type -> gslb.v1.DumpChunk
+	16, // [16:19] is the sub-list for method output_type
+	13, // [13:16] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_gslb_v1_gslb_proto_init() }
@@ -992,7 +1260,7 @@ func file_gslb_v1_gslb_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gslb_v1_gslb_proto_rawDesc), len(file_gslb_v1_gslb_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   10,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

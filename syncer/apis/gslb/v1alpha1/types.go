@@ -5,7 +5,7 @@ import (
 )
 
 // Algorithm picks how answers are spread over the members.
-// +kubebuilder:validation:Enum=WRR;Random
+// +kubebuilder:validation:Enum=WRR;Random;Topology;Geo;ConsistentHash
 type Algorithm string
 
 const (
@@ -13,7 +13,78 @@ const (
 	AlgorithmWRR Algorithm = "WRR"
 	// AlgorithmRandom is weighted random.
 	AlgorithmRandom Algorithm = "Random"
+	// AlgorithmTopology serves the client's site (routing.sites[].clients),
+	// WRR within it; then routing.siteOrder, then the whole pool.
+	AlgorithmTopology Algorithm = "Topology"
+	// AlgorithmGeo serves the nearest site with a healthy member (the name
+	// server's GeoIP database, routing.sites[].location).
+	AlgorithmGeo Algorithm = "Geo"
+	// AlgorithmConsistentHash keeps a client prefix on one member
+	// (weighted rendezvous hashing, routing.hashMask).
+	AlgorithmConsistentHash Algorithm = "ConsistentHash"
 )
+
+// Routing places the member clusters in sites and says what the algorithms
+// Topology, Geo and ConsistentHash need.
+type Routing struct {
+	// Sites: the member clusters of each site, the client networks it
+	// serves (Topology) and where it is (Geo).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	Sites []Site `json:"sites,omitempty"`
+	// SiteOrder: the sites tried in turn when the client's site has no
+	// healthy member (or, for Geo, the client is not located).
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	SiteOrder []string `json:"siteOrder,omitempty"`
+	// HashMask: the leading bits of the client's address hashed by
+	// ConsistentHash; defaults 24 (IPv4) and 56 (IPv6).
+	// +optional
+	HashMask *HashMask `json:"hashMask,omitempty"`
+}
+
+// Site is a place the member clusters run in.
+type Site struct {
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+	// Clusters are the member clusters in this site.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	Clusters []string `json:"clusters,omitempty"`
+	// Clients are the client networks (CIDRs) this site serves (Topology).
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=4096
+	Clients []string `json:"clients,omitempty"`
+	// +optional
+	Location *Location `json:"location,omitempty"`
+}
+
+// Location is a point on the globe, in decimal degrees written as strings
+// ("40.42", "-3.70"): CRDs avoid floating-point fields.
+type Location struct {
+	// +kubebuilder:validation:Pattern=`^-?[0-9]{1,2}(\.[0-9]+)?$`
+	Latitude string `json:"latitude"`
+	// +kubebuilder:validation:Pattern=`^-?[0-9]{1,3}(\.[0-9]+)?$`
+	Longitude string `json:"longitude"`
+}
+
+// HashMask is the prefix length hashed per family.
+type HashMask struct {
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=32
+	V4 *int32 `json:"v4,omitempty"`
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=128
+	V6 *int32 `json:"v6,omitempty"`
+}
 
 // DownResponseType is what the name server answers when no member is healthy.
 // +kubebuilder:validation:Enum=All;Fallback;Empty;ServFail
@@ -185,6 +256,10 @@ type GlobalDeploymentPolicySpec struct {
 	TTL *int32 `json:"ttl,omitempty"`
 	// +optional
 	Algorithm Algorithm `json:"algorithm,omitempty"`
+	// Routing: the sites of the member clusters, and what Topology, Geo
+	// and ConsistentHash need.
+	// +optional
+	Routing *Routing `json:"routing,omitempty"`
 	// +optional
 	DownResponse *DownResponse `json:"downResponse,omitempty"`
 	// HealthCheck probes every member; absent: no probe (endpoint
@@ -403,6 +478,7 @@ const (
 	ReasonClusterUnreachable = "ClusterUnreachable"
 	ReasonInvalidHealthCheck = "InvalidHealthCheck"
 	ReasonInvalidSplit       = "InvalidTrafficSplit"
+	ReasonInvalidRouting     = "InvalidRouting"
 )
 
 // Cluster states in ClusterSyncStatus.
