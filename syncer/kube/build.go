@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
@@ -39,6 +40,13 @@ type ClusterView struct {
 	// Endpoints of the cluster's Services, by "namespace/name" (a Service
 	// without any EndpointSlice is absent).
 	Endpoints map[string]EndpointCount
+	// Since is when a cluster that is not up was last seen: the grace
+	// period counts from it, and its members are marked stale since then.
+	Since time.Time
+	// Kept are, for a cluster not synced since the syncer started, the
+	// members the plugin served for it (the start-up seed), by FQDN: they
+	// stand for its objects until it syncs (see keptEntries).
+	Kept map[string][]*gslbv1.Member
 }
 
 // Input is everything the table is built from.
@@ -180,9 +188,17 @@ func Build(in Input) Result {
 
 	rules := compileHostRules(in.HostRules, known, in.Zones, res.HostRules)
 
-	fqdns := sortedKeys(matches)
+	keptOwners := keptFQDNs(accepted, in, known)
+	unmatched := map[string]bool{} // FQDNs of host rules and kept members that no object asks for
 	for f := range rules {
-		if _, ok := matches[f]; !ok {
+		unmatched[f] = matches[f] == nil
+	}
+	for f := range keptOwners {
+		unmatched[f] = matches[f] == nil
+	}
+	fqdns := sortedKeys(matches)
+	for f, add := range unmatched {
+		if add {
 			fqdns = append(fqdns, f)
 		}
 	}
@@ -208,6 +224,10 @@ func Build(in Input) Result {
 			o, l := accepted[owner], accepted[pi]
 			o.res.Conflicts = append(o.res.Conflicts, fmt.Sprintf("%s: also matched by %s (newer, ignored)", f, Key(l.obj)))
 			l.res.Conflicts = append(l.res.Conflicts, fmt.Sprintf("%s: served by %s (older)", f, Key(o.obj)))
+		}
+		if ko, ok := keptOwners[f]; ok && owner < 0 {
+			owner = ko
+			accepted[ko].res.FQDNs = append(accepted[ko].res.FQDNs, f)
 		}
 		hr := rules[f]
 		rec := &gslbv1.Record{Fqdn: f}
@@ -259,7 +279,10 @@ func Build(in Input) Result {
 		}
 		var live, expired []entry
 		if owner >= 0 {
-			ms := matches[f][owner]
+			var ms []match
+			if matches[f] != nil {
+				ms = matches[f][owner]
+			}
 			slices.SortStableFunc(ms, func(a, b match) int {
 				return cmp.Or(cmp.Compare(a.cluster, b.cluster), strings.Compare(a.obj.Kind, b.obj.Kind),
 					strings.Compare(a.obj.Namespace, b.obj.Namespace), strings.Compare(a.obj.Name, b.obj.Name))
@@ -282,11 +305,21 @@ func Build(in Input) Result {
 				for _, h := range m.obj.Hostnames {
 					add = append(add, entry{m: &gslbv1.Member{Hostname: h, Weight: w, Priority: prio, Cluster: cv.Name}})
 				}
-				if !ready {
-					for _, e := range add {
+				for _, e := range add {
+					if !ready {
 						e.m.Health, e.m.HealthReason = gslbv1.Health_HEALTH_DOWN, why
 					}
+					e.m.Stale = staleOf(cv)
 				}
+				if cv.State == ClusterExpired {
+					expired = append(expired, add...)
+				} else {
+					live = append(live, add...)
+				}
+			}
+			for _, cname := range accepted[owner].clusters {
+				cv := &in.Clusters[known[cname]]
+				add := keptEntries(cv, f, split, check, probed)
 				if cv.State == ClusterExpired {
 					expired = append(expired, add...)
 				} else {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 
 	corev1 "k8s.io/api/core/v1"
@@ -43,9 +44,12 @@ type member struct {
 	up        bool
 	replacing bool // serving the caches of the member it replaced (new credentials) until its own sync
 	downSince time.Time
-	starting  bool               // a new informer generation is syncing
-	stopGen   context.CancelFunc // stops the current informer generation
-	cancel    context.CancelFunc // stops everything of this member
+	// kept are the members the plugin served for this cluster at start-up,
+	// by FQDN: they stand for its objects until its first sync.
+	kept     map[string][]*gslbv1.Member
+	starting bool               // a new informer generation is syncing
+	stopGen  context.CancelFunc // stops the current informer generation
+	cancel   context.CancelFunc // stops everything of this member
 
 	// The Objects of the cached Services and Ingresses, by the cache's
 	// pointer (an update stores a new one): a full view converts only
@@ -120,6 +124,19 @@ func (c *member) takeOver(old *member) {
 	if !c.replacing {
 		c.downSince = old.downSince // an unreachable cluster keeps its grace period
 	}
+}
+
+// seed gives a cluster that has not synced yet what the plugin served for
+// it: its members stand for its objects until it syncs, and it counts as
+// unreachable since it was last seen. Call it before start.
+func (c *member) seed(kc *keptCluster) {
+	c.kept, c.downSince = kc.members, kc.lastSeen
+	n := 0
+	for _, ms := range kc.members {
+		n += len(ms)
+	}
+	c.log.Info("member cluster seeded from the plugin's table: its members are kept until it syncs, for the grace period from last seen",
+		"members", n, "fqdns", len(kc.members), "last_seen", kc.lastSeen.UTC().Format(time.RFC3339), "grace", c.opts.Grace)
 }
 
 // start runs the probe loop until ctx ends or stop is called.
@@ -326,7 +343,7 @@ func (c *member) startGeneration(ctx context.Context) {
 	}
 	c.stopGen = stopGen
 	c.served = &stores{svc: svc.GetIndexer(), ing: ing.GetIndexer(), ns: ns.GetStore(), eps: eps.GetIndexer()}
-	c.up, c.replacing = true, false
+	c.up, c.replacing, c.kept = true, false, nil
 	c.m.clusterUp.WithLabelValues(c.name).Set(1)
 	c.log.Info("member cluster synced", "services", len(c.served.svc.ListKeys()), "ingresses", len(c.served.ing.ListKeys()),
 		"endpointslices", len(c.served.eps.ListKeys()))
@@ -337,16 +354,19 @@ func (c *member) startGeneration(ctx context.Context) {
 // the cluster without objects.
 func (c *member) snapshot() (*stores, ClusterView) {
 	c.mu.Lock()
-	st, up, since := c.served, c.up || c.replacing, c.downSince
+	st, up, since, kept := c.served, c.up || c.replacing, c.downSince, c.kept
 	c.mu.Unlock()
 	v := ClusterView{Name: c.name, NamespaceLabels: map[string]map[string]string{}}
 	switch {
 	case up:
 		v.State = ClusterUp
 	case time.Since(since) < c.opts.Grace:
-		v.State = ClusterUnreachable
+		v.State, v.Since = ClusterUnreachable, since
 	default:
-		v.State = ClusterExpired
+		v.State, v.Since = ClusterExpired, since
+	}
+	if st == nil && !up {
+		v.Kept = kept
 	}
 	return st, v
 }
@@ -356,6 +376,15 @@ func (c *member) snapshot() (*stores, ClusterView) {
 // endpoints: Build on partial views gives the records of those FQDNs.
 func (c *member) partialView(fqdns []string) ClusterView {
 	st, v := c.snapshot()
+	if v.Kept != nil {
+		kept := map[string][]*gslbv1.Member{}
+		for _, f := range fqdns {
+			if ms, ok := v.Kept[f]; ok {
+				kept[f] = ms
+			}
+		}
+		v.Kept = kept
+	}
 	if st == nil {
 		return v
 	}

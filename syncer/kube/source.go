@@ -66,6 +66,18 @@ type Source struct {
 
 	servedMu sync.Mutex
 	served   []*gslbv1.Record // the table last published, with the members' health
+
+	// The plugin's table at start-up (see stale.go), and when it was read.
+	seed   []*gslbv1.Record
+	seedAt time.Time
+	stale  staleLog
+}
+
+// Seed gives the source the table a plugin serves, read at start-up: what
+// a source that has not synced yet keeps (see stale.go). Call it before
+// Load; nil (no plugin answered) keeps nothing.
+func (s *Source) Seed(records []*gslbv1.Record) {
+	s.seed, s.seedAt = records, time.Now()
 }
 
 // New returns a source; nothing runs before Load.
@@ -78,6 +90,9 @@ func New(opts Options) *Source {
 	}
 	if opts.Reload <= 0 {
 		opts.Reload = DefaultReload
+	}
+	if opts.StartWait <= 0 {
+		opts.StartWait = DefaultStartWait
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -119,9 +134,20 @@ func (s *Source) LoadChecked(ctx context.Context) ([]health.Record, error) {
 	if err := s.reload(); err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(s.opts.StartWait)
 	for time.Now().Before(deadline) && ctx.Err() == nil && !s.allSynced() {
 		time.Sleep(50 * time.Millisecond)
+	}
+	if !s.configSynced() && s.seed == nil {
+		// Without policies and without a table to keep, any table would
+		// erase the plugin's: wait for the config cluster.
+		s.log.Warn("config cluster not synced and no plugin served a table: nothing is pushed until it syncs")
+		for ctx.Err() == nil && !s.configSynced() {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	records, res := s.build()
 	s.last = records
@@ -132,7 +158,7 @@ func (s *Source) LoadChecked(ctx context.Context) ([]health.Record, error) {
 func (s *Source) allSynced() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.config == nil || !s.config.synced() {
+	if !s.configSyncedLocked() {
 		return false
 	}
 	for _, m := range s.members {
@@ -144,6 +170,18 @@ func (s *Source) allSynced() bool {
 		}
 	}
 	return true
+}
+
+// configSynced tells whether the policies are known: the config
+// cluster's caches (or those of the one it replaces) have synced.
+func (s *Source) configSynced() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.configSyncedLocked()
+}
+
+func (s *Source) configSyncedLocked() bool {
+	return (s.config != nil && s.config.synced()) || s.prevConfig != nil
 }
 
 // reload reads the kubeconfig (and the members file) and starts, stops or
@@ -209,6 +247,10 @@ func (s *Source) reload() error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var seeds map[string]*keptCluster
+	if s.kubeHash == "" && s.seed != nil { // the first load: seed the clusters
+		seeds = seedClusters(s.seed, s.seedAt)
+	}
 	s.kubeHash = key
 	replaced := map[string]*member{}
 	for name, m := range s.members {
@@ -248,6 +290,9 @@ func (s *Source) reload() error {
 			m.takeOver(old)
 		} else {
 			s.log.Info("member cluster added", "cluster", n, "server", c.Host)
+		}
+		if kc := seeds[n]; kc != nil {
+			m.seed(kc)
 		}
 		s.members[n] = m
 		m.start(s.ctx)
@@ -466,6 +511,9 @@ func (s *Source) setFull(res Result) {
 // (and on policies, host rules, namespaces and cluster states, whose
 // changes ask for a full build), so the result is what a full build gives.
 func (s *Source) buildPartial(fqdns []string) []health.Record {
+	if !s.configSynced() {
+		return s.build0()
+	}
 	ms := s.orderedMembers()
 	in := Input{Clusters: make([]ClusterView, len(ms)), Zones: s.opts.Zones}
 	for i, m := range ms {
@@ -581,11 +629,26 @@ func (s *Source) statusLoop(ctx context.Context, onError func(error)) {
 	}
 }
 
-// build runs Build on the caches as they are now.
+func (s *Source) build0() []health.Record {
+	recs, _ := s.build()
+	return recs
+}
+
+// build runs Build on the caches as they are now; before the config
+// cluster has synced it returns the seed (see stale.go), nil without one.
 func (s *Source) build() ([]health.Record, Result) {
+	if !s.configSynced() {
+		if s.seed == nil {
+			return nil, Result{}
+		}
+		recs := keptTable(s.seed, s.seedAt)
+		s.stale.report(s.log, s.metrics, recs)
+		return recs, Result{}
+	}
 	in := Input{Clusters: s.views(), Zones: s.opts.Zones}
 	in.Policies, in.HostRules = s.policies()
 	res := Build(in)
+	s.stale.report(s.log, s.metrics, toChecked(res))
 	s.metrics.builds.Inc()
 	s.metrics.records.Set(float64(len(res.Records)))
 	s.metrics.keptExpired.Set(float64(len(res.KeptExpired)))

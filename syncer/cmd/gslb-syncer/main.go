@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/push"
 )
@@ -94,6 +95,17 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		wg.Go(func() { m.Serve(ctx) })
 	}
 
+	// The table a plugin serves now is the start-up seed: what a source
+	// not synced yet keeps, and the probes' first state.
+	// (A source that is not seeded is loaded first: the table is read only
+	// when it has probed members.)
+	var served []*gslbv1.Record
+	var servedBy string
+	seeded, _ := src.(seededSource)
+	if seeded != nil {
+		served, servedBy = readSeed(ctx, plugins, log)
+		seeded.Seed(served)
+	}
 	records, err := loadChecked(ctx, src)
 	if err != nil {
 		return fail(exitSource, err)
@@ -104,9 +116,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	// (a restart keeps a dead member out), else unknown.
 	prober := health.New(health.Options{Logger: log, Registerer: reg})
 	prober.Update(records)
-	if prober.Stats().Targets > 0 {
-		seedProber(ctx, prober, plugins, log)
+	if seeded == nil && prober.Stats().Targets > 0 {
+		served, servedBy = readSeed(ctx, plugins, log)
 	}
+	seedProber(prober, served, servedBy, log)
 	log.Info("gslb-syncer started", "source", cfg.source, "records", len(records), "targets", len(pushers), "resync", cfg.resync,
 		"probed", prober.Stats().Targets)
 

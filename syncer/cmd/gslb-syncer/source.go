@@ -64,3 +64,10 @@ func openSource(spec string, log *slog.Logger, reg prometheus.Registerer) (src S
 type servedSink interface {
 	Served(records []*gslbv1.Record)
 }
+
+// seededSource is a Source that keeps, for what it has not synced yet, the
+// table a plugin serves at start-up (the Kubernetes source). Seed is called
+// once, before Load, with nil when no plugin served a table.
+type seededSource interface {
+	Seed(records []*gslbv1.Record)
+}

@@ -54,6 +54,10 @@ type lab struct {
 	dns  *harness.Client
 	kcfg string
 	ctx  context.Context
+	// syncerArgs are the syncer's command line, for restarts by t, the
+	// test that started the lab.
+	syncerArgs []string
+	t          testing.TB
 }
 
 func startLab(t *testing.T, extraSpec string) *lab {
@@ -66,9 +70,16 @@ func startLab(t *testing.T, extraSpec string) *lab {
 // and whatever else is due before the syncer starts.
 func startLabWith(t *testing.T, members string, prepare func(*lab) error, extraSpec string) *lab {
 	t.Helper()
+	return startLabCorefile(t, members, prepare, extraSpec, corefmt)
+}
+
+// startLabCorefile is startLabWith with coredns-gslb on corefile (a
+// harness template).
+func startLabCorefile(t *testing.T, members string, prepare func(*lab) error, extraSpec, corefile string) *lab {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
-	l := &lab{ctx: ctx, cs: map[string]kubernetes.Interface{}}
+	l := &lab{ctx: ctx, cs: map[string]kubernetes.Interface{}, t: t}
 	l.env = k8senv.Start(t, kubescenario.Members...)
 	adminCfgs := map[string]*rest.Config{}
 	for _, n := range kubescenario.Members {
@@ -87,9 +98,10 @@ func startLabWith(t *testing.T, members string, prepare func(*lab) error, extraS
 	if err := prepare(l); err != nil {
 		t.Fatal(err)
 	}
-	l.c = harness.StartCoreDNS(t, corefmt, nil)
+	l.c = harness.StartCoreDNS(t, corefile, nil)
 	spec := fmt.Sprintf("kubernetes:%s?%sconfig=s1az1&grace=%s&probe=200ms&zones=avi.iberia.local%s", l.kcfg, members, grace, extraSpec)
-	l.s = harness.StartSyncer(t, "--source", spec, "--push", "unix://"+l.c.Sock)
+	l.syncerArgs = []string{"--source", spec, "--push", "unix://" + l.c.Sock}
+	l.s = harness.StartSyncer(t, l.syncerArgs...)
 	l.c.WaitLoaded(wait)
 	l.dns = harness.Dial(t, l.c.Addr, "udp")
 	return l

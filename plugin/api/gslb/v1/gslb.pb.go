@@ -613,8 +613,11 @@ type Record struct {
 	Algorithm    Algorithm    `protobuf:"varint,3,opt,name=algorithm,proto3,enum=gslb.v1.Algorithm" json:"algorithm,omitempty"`
 	DownResponse DownResponse `protobuf:"varint,4,opt,name=down_response,json=downResponse,proto3,enum=gslb.v1.DownResponse" json:"down_response,omitempty"`
 	// IPv4 or IPv6 literals, used by DOWN_RESPONSE_FALLBACK.
-	Fallback      []string  `protobuf:"bytes,5,rep,name=fallback,proto3" json:"fallback,omitempty"`
-	Members       []*Member `protobuf:"bytes,6,rep,name=members,proto3" json:"members,omitempty"`
+	Fallback []string  `protobuf:"bytes,5,rep,name=fallback,proto3" json:"fallback,omitempty"`
+	Members  []*Member `protobuf:"bytes,6,rep,name=members,proto3" json:"members,omitempty"`
+	// Set by the syncer on a record it keeps without seeing its configuration
+	// (the source that owns it has not synced since the syncer started).
+	Stale         *Stale `protobuf:"bytes,7,opt,name=stale,proto3" json:"stale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -691,6 +694,13 @@ func (x *Record) GetMembers() []*Member {
 	return nil
 }
 
+func (x *Record) GetStale() *Stale {
+	if x != nil {
+		return x.Stale
+	}
+	return nil
+}
+
 type Member struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Exactly one of address (an IPv4 or IPv6 literal) and hostname (answered as a CNAME).
@@ -704,8 +714,11 @@ type Member struct {
 	// Why the health is what it is (for operators; not used for answers).
 	HealthReason string `protobuf:"bytes,6,opt,name=health_reason,json=healthReason,proto3" json:"health_reason,omitempty"`
 	// Where the member runs, for metrics and operators.
-	Cluster       string `protobuf:"bytes,7,opt,name=cluster,proto3" json:"cluster,omitempty"`
-	Site          string `protobuf:"bytes,8,opt,name=site,proto3" json:"site,omitempty"`
+	Cluster string `protobuf:"bytes,7,opt,name=cluster,proto3" json:"cluster,omitempty"`
+	Site    string `protobuf:"bytes,8,opt,name=site,proto3" json:"site,omitempty"`
+	// Set by the syncer on a member it keeps without seeing it (its cluster is
+	// unreachable, or has not synced since the syncer started).
+	Stale         *Stale `protobuf:"bytes,9,opt,name=stale,proto3" json:"stale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -796,6 +809,68 @@ func (x *Member) GetSite() string {
 	return ""
 }
 
+func (x *Member) GetStale() *Stale {
+	if x != nil {
+		return x.Stale
+	}
+	return nil
+}
+
+// Stale says that the syncer keeps something it cannot see now, since when
+// and why. For operators (gslbctl table); not used for answers.
+type Stale struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When it was last seen (the grace period of a member counts from it).
+	SinceUnixNano int64  `protobuf:"varint,1,opt,name=since_unix_nano,json=sinceUnixNano,proto3" json:"since_unix_nano,omitempty"`
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Stale) Reset() {
+	*x = Stale{}
+	mi := &file_gslb_v1_gslb_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Stale) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Stale) ProtoMessage() {}
+
+func (x *Stale) ProtoReflect() protoreflect.Message {
+	mi := &file_gslb_v1_gslb_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Stale.ProtoReflect.Descriptor instead.
+func (*Stale) Descriptor() ([]byte, []int) {
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Stale) GetSinceUnixNano() int64 {
+	if x != nil {
+		return x.SinceUnixNano
+	}
+	return 0
+}
+
+func (x *Stale) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // Snapshot is what the plugin's persist file holds.
 type Snapshot struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
@@ -808,7 +883,7 @@ type Snapshot struct {
 
 func (x *Snapshot) Reset() {
 	*x = Snapshot{}
-	mi := &file_gslb_v1_gslb_proto_msgTypes[9]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -820,7 +895,7 @@ func (x *Snapshot) String() string {
 func (*Snapshot) ProtoMessage() {}
 
 func (x *Snapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_gslb_v1_gslb_proto_msgTypes[9]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -833,7 +908,7 @@ func (x *Snapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Snapshot.ProtoReflect.Descriptor instead.
 func (*Snapshot) Descriptor() ([]byte, []int) {
-	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{9}
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Snapshot) GetVersion() uint32 {
@@ -882,14 +957,15 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\vDumpRequest\"g\n" +
 	"\tDumpChunk\x12/\n" +
 	"\x06status\x18\x01 \x01(\v2\x17.gslb.v1.StatusResponseR\x06status\x12)\n" +
-	"\arecords\x18\x02 \x03(\v2\x0f.gslb.v1.RecordR\arecords\"\xe3\x01\n" +
+	"\arecords\x18\x02 \x03(\v2\x0f.gslb.v1.RecordR\arecords\"\x89\x02\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04fqdn\x18\x01 \x01(\tR\x04fqdn\x12\x10\n" +
 	"\x03ttl\x18\x02 \x01(\rR\x03ttl\x120\n" +
 	"\talgorithm\x18\x03 \x01(\x0e2\x12.gslb.v1.AlgorithmR\talgorithm\x12:\n" +
 	"\rdown_response\x18\x04 \x01(\x0e2\x15.gslb.v1.DownResponseR\fdownResponse\x12\x1a\n" +
 	"\bfallback\x18\x05 \x03(\tR\bfallback\x12)\n" +
-	"\amembers\x18\x06 \x03(\v2\x0f.gslb.v1.MemberR\amembers\"\xee\x01\n" +
+	"\amembers\x18\x06 \x03(\v2\x0f.gslb.v1.MemberR\amembers\x12$\n" +
+	"\x05stale\x18\a \x01(\v2\x0e.gslb.v1.StaleR\x05stale\"\x94\x02\n" +
 	"\x06Member\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1a\n" +
 	"\bhostname\x18\x02 \x01(\tR\bhostname\x12\x16\n" +
@@ -898,7 +974,11 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\x06health\x18\x05 \x01(\x0e2\x0f.gslb.v1.HealthR\x06health\x12#\n" +
 	"\rhealth_reason\x18\x06 \x01(\tR\fhealthReason\x12\x18\n" +
 	"\acluster\x18\a \x01(\tR\acluster\x12\x12\n" +
-	"\x04site\x18\b \x01(\tR\x04site\"{\n" +
+	"\x04site\x18\b \x01(\tR\x04site\x12$\n" +
+	"\x05stale\x18\t \x01(\v2\x0e.gslb.v1.StaleR\x05stale\"G\n" +
+	"\x05Stale\x12&\n" +
+	"\x0fsince_unix_nano\x18\x01 \x01(\x03R\rsinceUnixNano\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"{\n" +
 	"\bSnapshot\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\rR\aversion\x12*\n" +
 	"\x11updated_unix_nano\x18\x02 \x01(\x03R\x0fupdatedUnixNano\x12)\n" +
@@ -940,7 +1020,7 @@ func file_gslb_v1_gslb_proto_rawDescGZIP() []byte {
 }
 
 var file_gslb_v1_gslb_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_gslb_v1_gslb_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_gslb_v1_gslb_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_gslb_v1_gslb_proto_goTypes = []any{
 	(Kind)(0),              // 0: gslb.v1.Kind
 	(Algorithm)(0),         // 1: gslb.v1.Algorithm
@@ -955,7 +1035,8 @@ var file_gslb_v1_gslb_proto_goTypes = []any{
 	(*DumpChunk)(nil),      // 10: gslb.v1.DumpChunk
 	(*Record)(nil),         // 11: gslb.v1.Record
 	(*Member)(nil),         // 12: gslb.v1.Member
-	(*Snapshot)(nil),       // 13: gslb.v1.Snapshot
+	(*Stale)(nil),          // 13: gslb.v1.Stale
+	(*Snapshot)(nil),       // 14: gslb.v1.Snapshot
 }
 var file_gslb_v1_gslb_proto_depIdxs = []int32{
 	0,  // 0: gslb.v1.ApplyHeader.kind:type_name -> gslb.v1.Kind
@@ -966,19 +1047,21 @@ var file_gslb_v1_gslb_proto_depIdxs = []int32{
 	1,  // 5: gslb.v1.Record.algorithm:type_name -> gslb.v1.Algorithm
 	2,  // 6: gslb.v1.Record.down_response:type_name -> gslb.v1.DownResponse
 	12, // 7: gslb.v1.Record.members:type_name -> gslb.v1.Member
-	3,  // 8: gslb.v1.Member.health:type_name -> gslb.v1.Health
-	11, // 9: gslb.v1.Snapshot.records:type_name -> gslb.v1.Record
-	4,  // 10: gslb.v1.Table.Status:input_type -> gslb.v1.StatusRequest
-	7,  // 11: gslb.v1.Table.Apply:input_type -> gslb.v1.ApplyChunk
-	9,  // 12: gslb.v1.Table.Dump:input_type -> gslb.v1.DumpRequest
-	5,  // 13: gslb.v1.Table.Status:output_type -> gslb.v1.StatusResponse
-	8,  // 14: gslb.v1.Table.Apply:output_type -> gslb.v1.ApplyResponse
-	10, // 15: gslb.v1.Table.Dump:output_type -> gslb.v1.DumpChunk
-	13, // [13:16] is the sub-list for method output_type
-	10, // [10:13] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	13, // 8: gslb.v1.Record.stale:type_name -> gslb.v1.Stale
+	3,  // 9: gslb.v1.Member.health:type_name -> gslb.v1.Health
+	13, // 10: gslb.v1.Member.stale:type_name -> gslb.v1.Stale
+	11, // 11: gslb.v1.Snapshot.records:type_name -> gslb.v1.Record
+	4,  // 12: gslb.v1.Table.Status:input_type -> gslb.v1.StatusRequest
+	7,  // 13: gslb.v1.Table.Apply:input_type -> gslb.v1.ApplyChunk
+	9,  // 14: gslb.v1.Table.Dump:input_type -> gslb.v1.DumpRequest
+	5,  // 15: gslb.v1.Table.Status:output_type -> gslb.v1.StatusResponse
+	8,  // 16: gslb.v1.Table.Apply:output_type -> gslb.v1.ApplyResponse
+	10, // 17: gslb.v1.Table.Dump:output_type -> gslb.v1.DumpChunk
+	15, // [15:18] is the sub-list for method output_type
+	12, // [12:15] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_gslb_v1_gslb_proto_init() }
@@ -992,7 +1075,7 @@ func file_gslb_v1_gslb_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gslb_v1_gslb_proto_rawDesc), len(file_gslb_v1_gslb_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
