@@ -12,6 +12,7 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/health"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -40,18 +41,8 @@ func indexServed(recs []*gslbv1.Record) servedIndex {
 	return out
 }
 
-func healthName(h gslbv1.Health) string {
-	switch h {
-	case gslbv1.Health_HEALTH_UP:
-		return "Up"
-	case gslbv1.Health_HEALTH_DOWN:
-		return "Down"
-	}
-	return "Unknown"
-}
-
 func memberHealth(f string, m *gslbv1.Member) v1alpha1.MemberHealth {
-	return v1alpha1.MemberHealth{FQDN: f, Cluster: m.Cluster, Target: m.Address + m.Hostname, Health: healthName(m.Health), Reason: m.HealthReason}
+	return v1alpha1.MemberHealth{FQDN: f, Cluster: m.Cluster, Target: m.Address + m.Hostname, Health: health.Name(m.Health), Reason: m.HealthReason}
 }
 
 // statusWriter writes the policies' and host rules' status, only when it
