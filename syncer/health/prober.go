@@ -1,3 +1,7 @@
+// This file is longer than 400 lines because it is one type, the Prober,
+// whose fields are guarded by one lock: splitting it would spread that
+// lock's invariants (targets, queue, dirty records) over several files.
+
 // Package health probes the members of the GSLB table (HTTP, HTTPS or TCP),
 // damps the results with rise and fall thresholds, and fills in each
 // member's health and health_reason before the table is pushed.

@@ -56,7 +56,8 @@ func TestBuildKeptMembers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := Build(Input{Clusters: withS2(tt.state), Policies: []*v1alpha1.GlobalDeploymentPolicy{tt.policy}, Zones: []string{"avi.iberia.local."}})
 			got := map[string]string{}
-			for i, r := range res.Records {
+			for _, hr := range res.Records {
+				r := hr.Record
 				got[r.Fqdn] = brief(r)
 				for j, m := range r.Members {
 					if m.Cluster != "s2" {
@@ -68,12 +69,12 @@ func TestBuildKeptMembers(t *testing.T) {
 					if tt.stale && (m.Stale == nil || m.Stale.SinceUnixNano != lastSeen.UnixNano() || m.Stale.Reason == "") {
 						t.Errorf("%s %s: stale %v, want since %v with a reason", r.Fqdn, m.Address, m.Stale, lastSeen)
 					}
-					probed := res.Checks[i] != nil && res.Checks[i][j] != nil
+					probed := hr.Checks != nil && hr.Checks[j] != nil
 					if probed != tt.probed {
 						t.Errorf("%s %s: probed %v, want %v", r.Fqdn, m.Address, probed, tt.probed)
 					}
-					if probed && (res.Checks[i][j].Port != 8080 || m.Health != gslbv1.Health_HEALTH_UNKNOWN) {
-						t.Errorf("%s %s: port %d health %v, want 8080 and unknown (the prober seeds it)", r.Fqdn, m.Address, res.Checks[i][j].Port, m.Health)
+					if probed && (hr.Checks[j].Port != 8080 || m.Health != gslbv1.Health_HEALTH_UNKNOWN) {
+						t.Errorf("%s %s: port %d health %v, want 8080 and unknown (the prober seeds it)", r.Fqdn, m.Address, hr.Checks[j].Port, m.Health)
 					}
 					if !probed && r.Fqdn == hello && m.Health != gslbv1.Health_HEALTH_UP {
 						t.Errorf("%s %s: health %v, want the served one (up)", r.Fqdn, m.Address, m.Health)

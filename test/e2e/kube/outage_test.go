@@ -64,7 +64,11 @@ func (l *lab) waitStaleMember(t *testing.T, cluster string) *gslbv1.Stale {
 	t.Helper()
 	var st *gslbv1.Stale
 	harness.Eventually(t, wait, func() error {
-		for _, m := range gslbctl.FindRecord(l.table(t), hello).GetMembers() {
+		ms := gslbctl.FindRecord(l.table(t), hello).GetMembers()
+		if len(ms) != 3 {
+			return fmt.Errorf("hello has %d members", len(ms))
+		}
+		for _, m := range ms {
 			if m.GetCluster() == cluster && m.GetStale() != nil {
 				st = m.GetStale()
 				return nil
@@ -73,6 +77,25 @@ func (l *lab) waitStaleMember(t *testing.T, cluster string) *gslbv1.Stale {
 		return fmt.Errorf("hello's member of %s is not marked stale", cluster)
 	})
 	return st
+}
+
+// waitProbedUp waits until hello's n members are probed up: each first
+// result is a table change, which restarts the WRR schedule that
+// expectSplit counts.
+func (l *lab) waitProbedUp(t *testing.T, n int) {
+	t.Helper()
+	harness.Eventually(t, wait, func() error {
+		ms := gslbctl.FindRecord(l.table(t), hello).GetMembers()
+		if len(ms) != n {
+			return fmt.Errorf("hello has %d members, want %d", len(ms), n)
+		}
+		for _, m := range ms {
+			if m.GetHealth() != gslbv1.Health_HEALTH_UP {
+				return fmt.Errorf("member %s %v", m.GetAddress(), m.GetHealth())
+			}
+		}
+		return nil
+	})
 }
 
 // exactRounds queries hello in rounds of 12 for d: every answer NOERROR
@@ -236,6 +259,7 @@ func TestKubeMemberOutage(t *testing.T) {
 	l := startLab(t, fmt.Sprintf("&grace=%s&startwait=5s&metrics=127.0.0.1:0", memberGrace))
 	sites := startSites(t)
 	l.patchPolicy(t, kubescenario.GDPName, fmt.Sprintf(`{"spec":{"healthCheck":{"type":"HTTP","port":%d,"path":"/","interval":"200ms","timeout":"100ms","rise":2,"fall":3}}}`, sites.port))
+	l.waitProbedUp(t, 3)
 	l.expectSplit(t, [3]int32{6, 4, 2})
 	all3, two := "127.0.0.11,127.0.0.12,127.0.0.13", "127.0.0.11,127.0.0.12"
 
