@@ -20,43 +20,74 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
+// membership is what the kubeconfig and members file say: the member
+// clusters in order, with their configs, and the config cluster's.
+type membership struct {
+	key    string // contentHash of the files
+	names  []string
+	cfgs   map[string]*rest.Config // the usable member contexts
+	config *rest.Config
+}
+
 // reload reads the kubeconfig (and the members file) and starts, stops or
 // restarts clusters whose context appeared, disappeared or changed.
 func (s *Source) reload(ctx context.Context) error {
+	ms, changed, err := s.readMembership()
+	if err != nil || !changed {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var seeds map[string]*keptCluster
+	if s.kubeHash == "" && s.seed != nil { // the first load: seed the clusters
+		seeds = seedClusters(s.seed, s.seedAt)
+	}
+	s.kubeHash = ms.key
+	s.applyMembersLocked(ctx, ms, seeds)
+	if err := s.applyConfigLocked(ctx, ms.config); err != nil {
+		return err
+	}
+	go s.enqueue(allKey)
+	return nil
+}
+
+// readMembership reads the files; changed is false when they are the same
+// as last applied.
+func (s *Source) readMembership() (ms membership, changed bool, err error) {
 	raw, err := os.ReadFile(s.opts.Kubeconfig)
 	if err != nil {
-		return err
+		return ms, false, err
 	}
 	var mraw []byte
 	if s.opts.MembersFile != "" {
 		if mraw, err = os.ReadFile(s.opts.MembersFile); err != nil {
-			return fmt.Errorf("members file: %v", err)
+			return ms, false, fmt.Errorf("members file: %v", err)
 		}
 	}
-	key := contentHash(raw, mraw)
+	ms.key = contentHash(raw, mraw)
 	s.mu.Lock()
-	same := key == s.kubeHash
+	same := ms.key == s.kubeHash
 	s.mu.Unlock()
 	if same {
-		return nil
+		return ms, false, nil
 	}
 	kc, err := clientcmd.Load(raw)
 	if err != nil {
-		return fmt.Errorf("kubeconfig %s: %v", s.opts.Kubeconfig, err)
+		return ms, false, fmt.Errorf("kubeconfig %s: %v", s.opts.Kubeconfig, err)
 	}
-	names := s.opts.Members
+	ms.names = s.opts.Members
 	if s.opts.MembersFile != "" {
-		if names, err = ParseMembers(mraw); err != nil {
-			return fmt.Errorf("members file %s: %v (the current members stay)", s.opts.MembersFile, err)
+		if ms.names, err = ParseMembers(mraw); err != nil {
+			return ms, false, fmt.Errorf("members file %s: %v (the current members stay)", s.opts.MembersFile, err)
 		}
-	} else if len(names) == 0 {
+	} else if len(ms.names) == 0 {
 		for n := range kc.Contexts {
-			names = append(names, n)
+			ms.names = append(ms.names, n)
 		}
-		slices.Sort(names)
+		slices.Sort(ms.names)
 	}
-	cfgs := map[string]*rest.Config{}
-	for _, n := range names {
+	ms.cfgs = map[string]*rest.Config{}
+	for _, n := range ms.names {
 		if _, ok := kc.Contexts[n]; !ok {
 			s.log.Error("member context not in the kubeconfig: skipped until it appears", "context", n)
 			continue
@@ -66,31 +97,29 @@ func (s *Source) reload(ctx context.Context) error {
 			s.log.Error("member context unusable", "context", n, "err", err)
 			continue
 		}
-		cfgs[n] = c
+		ms.cfgs[n] = c
 	}
-	var configCfg *rest.Config
 	switch {
 	case s.opts.ConfigContext != "":
-		configCfg, err = clientcmd.NewNonInteractiveClientConfig(*kc, s.opts.ConfigContext, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
+		ms.config, err = clientcmd.NewNonInteractiveClientConfig(*kc, s.opts.ConfigContext, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
 	default:
-		if configCfg, err = rest.InClusterConfig(); err != nil {
-			configCfg, err = clientcmd.NewNonInteractiveClientConfig(*kc, kc.CurrentContext, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
+		if ms.config, err = rest.InClusterConfig(); err != nil {
+			ms.config, err = clientcmd.NewNonInteractiveClientConfig(*kc, kc.CurrentContext, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("config cluster: %v", err)
+		return ms, false, fmt.Errorf("config cluster: %v", err)
 	}
+	return ms, true, nil
+}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var seeds map[string]*keptCluster
-	if s.kubeHash == "" && s.seed != nil { // the first load: seed the clusters
-		seeds = seedClusters(s.seed, s.seedAt)
-	}
-	s.kubeHash = key
+// applyMembersLocked stops the member clusters removed, restarts those
+// with new credentials or server (serving the old caches until the new
+// ones sync) and starts the new ones, seeded when seeds has them.
+func (s *Source) applyMembersLocked(ctx context.Context, ms membership, seeds map[string]*keptCluster) {
 	replaced := map[string]*member{}
 	for name, m := range s.members {
-		c, ok := cfgs[name]
+		c, ok := ms.cfgs[name]
 		switch {
 		case !ok:
 			// Removing a context is deliberate: its members leave at once,
@@ -108,8 +137,8 @@ func (s *Source) reload(ctx context.Context) error {
 		delete(s.members, name)
 	}
 	s.order = s.order[:0]
-	for _, n := range names {
-		c, ok := cfgs[n]
+	for _, n := range ms.names {
+		c, ok := ms.cfgs[n]
 		if !ok {
 			continue
 		}
@@ -133,34 +162,38 @@ func (s *Source) reload(ctx context.Context) error {
 		s.members[n] = m
 		m.start(ctx)
 	}
-	if s.config == nil || s.config.hash != configHash(configCfg) {
-		cc, err := newConfigCluster(ctx, configCfg, s)
-		if err != nil {
-			return err
-		}
-		if old := s.config; old != nil {
-			// Serve the old caches until the new ones have synced: an
-			// unsynced config cluster would have no policies at all.
-			if s.prevConfig != nil {
-				s.prevConfig.stop()
-				s.prevConfig = nil
-			}
-			if old.synced() {
-				s.prevConfig = old
-			} else {
-				old.stop()
-			}
-			s.log.Info("config cluster credentials or server changed: restarting its watches")
-		}
-		s.config = cc
-		go func() {
-			if cache.WaitForCacheSync(cc.stopped, cc.synced) {
-				s.enqueue(allKey)
-			}
-		}()
-		s.status = &statusWriter{cc: cc}
+}
+
+// applyConfigLocked starts the config cluster's watches, or restarts them
+// with new credentials or server: the old caches are served until the new
+// ones have synced (an unsynced config cluster has no policies at all).
+func (s *Source) applyConfigLocked(ctx context.Context, cfg *rest.Config) error {
+	if s.config != nil && s.config.hash == configHash(cfg) {
+		return nil
 	}
-	go s.enqueue(allKey)
+	cc, err := newConfigCluster(ctx, cfg, s)
+	if err != nil {
+		return err
+	}
+	if old := s.config; old != nil {
+		if s.prevConfig != nil {
+			s.prevConfig.stop()
+			s.prevConfig = nil
+		}
+		if old.synced() {
+			s.prevConfig = old
+		} else {
+			old.stop()
+		}
+		s.log.Info("config cluster credentials or server changed: restarting its watches")
+	}
+	s.config = cc
+	go func() {
+		if cache.WaitForCacheSync(cc.stopped, cc.synced) {
+			s.enqueue(allKey)
+		}
+	}()
+	s.status = &statusWriter{cc: cc}
 	return nil
 }
 

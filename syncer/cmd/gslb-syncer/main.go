@@ -86,6 +86,18 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		"probed", prober.Stats().Targets)
 
 	sink, _ := src.(source.StatusSink)
+	runPushers(ctx, &wg, pushers, prober, latency, sink, log)
+	<-ctx.Done()
+	wg.Wait()
+	log.Info("gslb-syncer stopped")
+	return code
+}
+
+// runPushers runs the pushers and the prober until ctx ends: each table
+// the prober publishes goes to every pusher, then to the status sink (nil:
+// none); each acknowledgement to the latency metric.
+func runPushers(ctx context.Context, wg *sync.WaitGroup, pushers []*push.Pusher, prober *health.Prober, latency *ackLatency,
+	sink source.StatusSink, log *slog.Logger) {
 	for i, p := range pushers {
 		log.Info("pushing", "target", p.Target())
 		wg.Go(func() { p.Run(ctx) })
@@ -101,10 +113,6 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 			}
 		})
 	})
-	<-ctx.Done()
-	wg.Wait()
-	log.Info("gslb-syncer stopped")
-	return code
 }
 
 // newPushers makes a pusher per --push target.
