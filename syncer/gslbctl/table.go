@@ -150,11 +150,23 @@ func PrintTable(w io.Writer, st *gslbv1.StatusResponse, recs []*gslbv1.Record, f
 		if len(r.GetFallback()) > 0 {
 			fmt.Fprintf(w, " (fallback %s)", strings.Join(r.GetFallback(), " "))
 		}
-		fmt.Fprintf(w, "\n  %-28s %-10s %-8s %6s %8s %-8s %s\n", "MEMBER", "CLUSTER", "SITE", "WEIGHT", "PRIORITY", "HEALTH", "REASON")
+		fmt.Fprintln(w)
+		printStale(w, "  ", r.GetStale(), now)
+		fmt.Fprintf(w, "  %-28s %-10s %-8s %6s %8s %-8s %s\n", "MEMBER", "CLUSTER", "SITE", "WEIGHT", "PRIORITY", "HEALTH", "REASON")
 		for _, m := range r.GetMembers() {
 			fmt.Fprintf(w, "  %-28s %-10s %-8s %6d %8d %-8s %s\n", memberKey(m), dash(m.GetCluster()), dash(m.GetSite()),
 				m.GetWeight(), m.GetPriority(), strings.ToLower(strings.TrimPrefix(m.GetHealth().String(), "HEALTH_")), m.GetHealthReason())
+			printStale(w, "    ", m.GetStale(), now)
 		}
 	}
 	return nil
+}
+
+// printStale writes what the syncer keeps without seeing it, since when and why.
+func printStale(w io.Writer, indent string, st *gslbv1.Stale, now time.Time) {
+	if st == nil {
+		return
+	}
+	since := time.Unix(0, st.GetSinceUnixNano())
+	fmt.Fprintf(w, "%sstale since %s (%s ago): %s\n", indent, since.UTC().Format(time.RFC3339), now.Sub(since).Round(time.Second), st.GetReason())
 }

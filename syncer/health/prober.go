@@ -1,3 +1,7 @@
+// This file is longer than 400 lines because it is one type, the Prober,
+// whose fields are guarded by one lock: splitting it would spread that
+// lock's invariants (targets, queue, dirty records) over several files.
+
 // Package health probes the members of the GSLB table (HTTP, HTTPS or TCP),
 // damps the results with rise and fall thresholds, and fills in each
 // member's health and health_reason before the table is pushed.
@@ -30,12 +34,14 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/internal/clock"
+	"github.com/gslbdns/gslb/syncer/internal/observed"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
 )
@@ -134,6 +140,8 @@ type Stats struct {
 	Transitions uint64
 	// Published counts the tables published.
 	Published uint64
+	// Unprobed is how many targets have no first result yet.
+	Unprobed int
 }
 
 // Table is one table a Prober publishes.
@@ -169,12 +177,10 @@ type Prober struct {
 	allDirty   bool
 	hasTable   bool // Update was called
 	queue      targetQueue
-	unprobed   int // targets without a first result
 	generation uint64
-	rendered   bool      // a table was rendered: transitions from now on are changes
-	healthSeen time.Time // the earliest transition not yet rendered; zero if none
-	stats      Stats
-	changed    chan struct{} // closed and replaced when stats change
+	rendered   bool                  // a table was rendered: transitions from now on are changes
+	healthSeen time.Time             // the earliest transition not yet rendered; zero if none
+	stats      observed.Value[Stats] // changed under mu
 }
 
 // target is one probe loop.
@@ -206,7 +212,6 @@ func New(opts Options) *Prober {
 		kickSched: make(chan struct{}, 1),
 		kickEmit:  make(chan struct{}, 1),
 		targets:   map[Target]*target{},
-		changed:   make(chan struct{}),
 	}
 	p.m = newMetrics(opts.Registerer, p)
 	return p
@@ -266,6 +271,7 @@ func (p *Prober) Update(records []Record) uint64 {
 		specs[i] = spec
 	}
 	gone := map[inheritKey]*target{}
+	unprobed := 0 // the change of the targets without a first result
 	for key, t := range old {
 		if targets[key] == t {
 			continue
@@ -275,7 +281,7 @@ func (p *Prober) Update(records []Record) uint64 {
 			heap.Remove(&p.queue, t.index)
 		}
 		if !t.probed {
-			p.unprobed--
+			unprobed--
 		}
 		gone[inheritKey{key.Address, key.Check.Type, key.Check.Port}] = t
 	}
@@ -284,14 +290,13 @@ func (p *Prober) Update(records []Record) uint64 {
 			t.st.health, t.st.reason = g.st.health, g.st.reason
 		}
 		heap.Push(&p.queue, t)
-		p.unprobed++
+		unprobed++
 	}
 	p.targets, p.records = targets, specs
 	p.out = make([]*gslbv1.Record, len(specs))
 	p.isDirty = make([]bool, len(specs))
 	p.allDirty, p.dirty, p.hasTable = true, p.dirty[:0], true
-	p.stats.Targets = len(targets)
-	p.notifyLocked()
+	p.update(func(s *Stats) { s.Targets, s.Unprobed = len(targets), s.Unprobed+unprobed })
 	p.mu.Unlock()
 	kick(p.kickSched)
 	kick(p.kickEmit)
@@ -344,23 +349,18 @@ func (p *Prober) awaitFirstResults(ctx context.Context) {
 		wait += 500 * time.Millisecond
 	}
 	p.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	t := p.opts.Clock.NewTimer(wait)
 	defer t.Stop()
-	for {
-		p.mu.Lock()
-		done, changed := p.unprobed <= 0, p.changed
-		p.mu.Unlock()
-		if done {
-			return
-		}
+	go func() {
 		select {
-		case <-changed:
 		case <-t.C():
-			return
+			cancel()
 		case <-ctx.Done():
-			return
 		}
-	}
+	}()
+	_, _ = p.stats.WaitFor(ctx, func(s Stats) bool { return s.Unprobed <= 0 })
 }
 
 // render returns the table to publish, and false when nothing changed since
@@ -507,11 +507,10 @@ func (p *Prober) probe(ctx context.Context, t *target) {
 	p.mu.Lock()
 	t.inflight = false
 	from := t.st.health
-	changed := false
+	changed, first := false, false
 	if !t.removed {
 		if !t.probed {
-			t.probed = true
-			p.unprobed--
+			t.probed, first = true, true
 		}
 		if changed = t.st.observe(res, t.key.Check.Rise, t.key.Check.Fall); changed {
 			p.markDirtyLocked(t)
@@ -527,15 +526,21 @@ func (p *Prober) probe(ctx context.Context, t *target) {
 		}
 	}
 	nrecs, to := len(t.recs), t.st.health
-	p.stats.Probes++
-	if !res.OK {
-		p.stats.Failures++
-	}
+	p.update(func(s *Stats) {
+		s.Probes++
+		if !res.OK {
+			s.Failures++
+		}
+		if changed {
+			s.Transitions++
+		}
+		if first {
+			s.Unprobed--
+		}
+	})
 	if changed {
-		p.stats.Transitions++
 		p.m.observeTransition(to)
 	}
-	p.notifyLocked()
 	p.mu.Unlock()
 
 	if changed {
@@ -563,53 +568,31 @@ func (p *Prober) markDirtyLocked(t *target) {
 	}
 }
 
-func healthName(h gslbv1.Health) string {
+// Name is a health as the policies' status spells it: Up, Down or Unknown.
+func Name(h gslbv1.Health) string {
 	switch h {
 	case gslbv1.Health_HEALTH_UP:
-		return "up"
+		return "Up"
 	case gslbv1.Health_HEALTH_DOWN:
-		return "down"
+		return "Down"
 	default:
-		return "unknown"
+		return "Unknown"
 	}
 }
 
+// healthName is Name in lower case, as the log says it.
+func healthName(h gslbv1.Health) string { return strings.ToLower(Name(h)) }
+
 // Stats returns a snapshot of the Prober's counters.
-func (p *Prober) Stats() Stats {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stats
-}
+func (p *Prober) Stats() Stats { return p.stats.Get() }
 
 // WaitFor blocks until cond holds for the stats, or ctx ends, and returns
 // the stats that satisfied it (or the last ones seen, with ctx's error).
 func (p *Prober) WaitFor(ctx context.Context, cond func(Stats) bool) (Stats, error) {
-	for {
-		p.mu.Lock()
-		s, changed := p.stats, p.changed
-		p.mu.Unlock()
-		if cond(s) {
-			return s, nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return s, ctx.Err()
-		}
-	}
+	return p.stats.WaitFor(ctx, cond)
 }
 
-func (p *Prober) update(f func(*Stats)) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	f(&p.stats)
-	p.notifyLocked()
-}
-
-func (p *Prober) notifyLocked() {
-	close(p.changed)
-	p.changed = make(chan struct{})
-}
+func (p *Prober) update(f func(*Stats)) { p.stats.Update(f) }
 
 // targetQueue is a min-heap of targets by their next probe.
 type targetQueue []*target

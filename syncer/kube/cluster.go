@@ -9,11 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -43,9 +40,12 @@ type member struct {
 	up        bool
 	replacing bool // serving the caches of the member it replaced (new credentials) until its own sync
 	downSince time.Time
-	starting  bool               // a new informer generation is syncing
-	stopGen   context.CancelFunc // stops the current informer generation
-	cancel    context.CancelFunc // stops everything of this member
+	// kept are the members the plugin served for this cluster at start-up,
+	// by FQDN: they stand for its objects until its first sync.
+	kept     map[string][]*gslbv1.Member
+	starting bool               // a new informer generation is syncing
+	stopGen  context.CancelFunc // stops the current informer generation
+	cancel   context.CancelFunc // stops everything of this member
 
 	// The Objects of the cached Services and Ingresses, by the cache's
 	// pointer (an update stores a new one): a full view converts only
@@ -122,6 +122,19 @@ func (c *member) takeOver(old *member) {
 	}
 }
 
+// seed gives a cluster that has not synced yet what the plugin served for
+// it: its members stand for its objects until it syncs, and it counts as
+// unreachable since it was last seen. Call it before start.
+func (c *member) seed(kc *keptCluster) {
+	c.kept, c.downSince = kc.members, kc.lastSeen
+	n := 0
+	for _, ms := range kc.members {
+		n += len(ms)
+	}
+	c.log.Info("member cluster seeded from the plugin's table: its members are kept until it syncs, for the grace period from last seen",
+		"members", n, "fqdns", len(kc.members), "last_seen", kc.lastSeen.UTC().Format(time.RFC3339), "grace", c.opts.Grace)
+}
+
 // start runs the probe loop until ctx ends or stop is called.
 func (c *member) start(ctx context.Context) {
 	ctx, c.cancel = context.WithCancel(ctx)
@@ -182,57 +195,6 @@ func (c *member) probe(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	return c.cs.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error()
-}
-
-// stripManaged keeps of the objects what the source reads, to keep the
-// caches small: a member cluster may hold 10,000 Services and Ingresses.
-func stripManaged(obj any) (any, error) {
-	meta := func(m metav1.ObjectMeta, annotations map[string]string) metav1.ObjectMeta {
-		return metav1.ObjectMeta{Namespace: m.Namespace, Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion,
-			Labels: m.Labels, Annotations: annotations}
-	}
-	switch o := obj.(type) {
-	case *corev1.Service:
-		var ann map[string]string
-		for _, k := range []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS} {
-			if v, ok := o.Annotations[k]; ok {
-				if ann == nil {
-					ann = map[string]string{}
-				}
-				ann[k] = v
-			}
-		}
-		out := &corev1.Service{ObjectMeta: meta(o.ObjectMeta, ann), Spec: corev1.ServiceSpec{Type: o.Spec.Type}, Status: o.Status}
-		for _, p := range o.Spec.Ports {
-			out.Spec.Ports = append(out.Spec.Ports, corev1.ServicePort{Port: p.Port, Protocol: p.Protocol})
-		}
-		return out, nil
-	case *networkingv1.Ingress:
-		out := &networkingv1.Ingress{ObjectMeta: meta(o.ObjectMeta, nil), Status: o.Status}
-		backend := func(b *networkingv1.IngressBackend) *networkingv1.IngressBackend {
-			if b == nil || b.Service == nil {
-				return nil
-			}
-			return &networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: b.Service.Name}}
-		}
-		out.Spec.DefaultBackend = backend(o.Spec.DefaultBackend)
-		for _, r := range o.Spec.Rules {
-			nr := networkingv1.IngressRule{Host: r.Host}
-			if r.HTTP != nil {
-				nr.HTTP = &networkingv1.HTTPIngressRuleValue{}
-				for _, p := range r.HTTP.Paths {
-					if b := backend(&p.Backend); b != nil {
-						nr.HTTP.Paths = append(nr.HTTP.Paths, networkingv1.HTTPIngressPath{Backend: *b})
-					}
-				}
-			}
-			out.Spec.Rules = append(out.Spec.Rules, nr)
-		}
-		return out, nil
-	case *corev1.Namespace:
-		return &corev1.Namespace{ObjectMeta: meta(o.ObjectMeta, nil)}, nil
-	}
-	return obj, nil
 }
 
 func (c *member) startGeneration(ctx context.Context) {
@@ -326,7 +288,7 @@ func (c *member) startGeneration(ctx context.Context) {
 	}
 	c.stopGen = stopGen
 	c.served = &stores{svc: svc.GetIndexer(), ing: ing.GetIndexer(), ns: ns.GetStore(), eps: eps.GetIndexer()}
-	c.up, c.replacing = true, false
+	c.up, c.replacing, c.kept = true, false, nil
 	c.m.clusterUp.WithLabelValues(c.name).Set(1)
 	c.log.Info("member cluster synced", "services", len(c.served.svc.ListKeys()), "ingresses", len(c.served.ing.ListKeys()),
 		"endpointslices", len(c.served.eps.ListKeys()))
@@ -337,109 +299,19 @@ func (c *member) startGeneration(ctx context.Context) {
 // the cluster without objects.
 func (c *member) snapshot() (*stores, ClusterView) {
 	c.mu.Lock()
-	st, up, since := c.served, c.up || c.replacing, c.downSince
+	st, up, since, kept := c.served, c.up || c.replacing, c.downSince, c.kept
 	c.mu.Unlock()
 	v := ClusterView{Name: c.name, NamespaceLabels: map[string]map[string]string{}}
 	switch {
 	case up:
 		v.State = ClusterUp
 	case time.Since(since) < c.opts.Grace:
-		v.State = ClusterUnreachable
+		v.State, v.Since = ClusterUnreachable, since
 	default:
-		v.State = ClusterExpired
+		v.State, v.Since = ClusterExpired, since
+	}
+	if st == nil && !up {
+		v.Kept = kept
 	}
 	return st, v
-}
-
-// partialView is the cluster as view sees it, restricted to the objects
-// that ask for one of fqdns, their namespaces and their Services'
-// endpoints: Build on partial views gives the records of those FQDNs.
-func (c *member) partialView(fqdns []string) ClusterView {
-	st, v := c.snapshot()
-	if st == nil {
-		return v
-	}
-	seen := map[any]bool{}
-	v.Endpoints = map[string]EndpointCount{}
-	for _, f := range fqdns {
-		for _, idx := range []cache.Indexer{st.svc, st.ing} {
-			objs, _ := idx.ByIndex(fqdnIndex, f)
-			for _, o := range objs {
-				if seen[o] {
-					continue
-				}
-				seen[o] = true
-				ob, ok := ObjectOf(o)
-				if !ok {
-					continue
-				}
-				v.Objects = append(v.Objects, ob)
-				if _, done := v.NamespaceLabels[ob.Namespace]; !done {
-					var lbls map[string]string
-					if n, exists, _ := st.ns.GetByKey(ob.Namespace); exists {
-						lbls = n.(*corev1.Namespace).Labels
-					}
-					v.NamespaceLabels[ob.Namespace] = lbls
-				}
-				for _, bs := range ob.Backends {
-					for _, b := range bs {
-						k := ob.Namespace + "/" + b
-						if _, done := v.Endpoints[k]; done {
-							continue
-						}
-						sl, _ := st.eps.ByIndex(serviceIndex, k)
-						es := make([]*discoveryv1.EndpointSlice, 0, len(sl))
-						for _, e := range sl {
-							es = append(es, e.(*discoveryv1.EndpointSlice))
-						}
-						if cnt, ok := CountEndpoints(es)[k]; ok {
-							v.Endpoints[k] = cnt
-						}
-					}
-				}
-			}
-		}
-	}
-	return v
-}
-
-// view returns the cluster's objects as last seen and its state.
-func (c *member) view() ClusterView {
-	st, v := c.snapshot()
-	if st == nil {
-		return v
-	}
-	svcs, ings := st.svc.List(), st.ing.List()
-	nsvc, ning := len(svcs), len(ings)
-	c.convMu.Lock()
-	conv := make(map[any]converted, nsvc+ning)
-	for _, o := range append(svcs, ings...) {
-		cv, done := c.conv[o]
-		if !done {
-			cv.obj, cv.ok = ObjectOf(o)
-		}
-		conv[o] = cv
-		if cv.ok {
-			v.Objects = append(v.Objects, cv.obj)
-		}
-	}
-	c.conv = conv
-	c.convMu.Unlock()
-	for _, o := range st.ns.List() {
-		n := o.(*corev1.Namespace)
-		v.NamespaceLabels[n.Name] = n.Labels
-	}
-	all := st.eps.List()
-	sl := make([]*discoveryv1.EndpointSlice, 0, len(all))
-	for _, o := range all {
-		if e, ok := o.(*discoveryv1.EndpointSlice); ok {
-			sl = append(sl, e)
-		}
-	}
-	v.Endpoints = CountEndpoints(sl)
-	c.m.objects.WithLabelValues(c.name, "Service").Set(float64(nsvc))
-	c.m.objects.WithLabelValues(c.name, "Ingress").Set(float64(ning))
-	c.m.objects.WithLabelValues(c.name, "Namespace").Set(float64(len(v.NamespaceLabels)))
-	c.m.objects.WithLabelValues(c.name, "EndpointSlice").Set(float64(len(sl)))
-	return v
 }

@@ -14,6 +14,8 @@ type metrics struct {
 	partialBuilds prometheus.Counter
 	records       prometheus.Gauge
 	unready       *prometheus.GaugeVec
+	stale         *prometheus.GaugeVec
+	staleSince    *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -40,7 +42,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Records in the last table built."}),
 		unready: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_unready_members",
 			Help: "Members of a cluster whose backend Services have no ready endpoint (served down)."}, []string{"cluster"}),
+		stale: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_stale",
+			Help: "What is kept without being seen now, by owner: records while the config cluster (owner=\"config\") has not synced since the start, members of a member cluster (owner=<cluster>) unreachable or not synced yet."}, []string{"owner"}),
+		staleSince: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_stale_since_timestamp_seconds",
+			Help: "When the owner of what is kept stale was last seen (Unix time)."}, []string{"owner"}),
 	}
-	reg.MustRegister(m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.partialBuilds, m.records, m.unready)
+	reg.MustRegister(m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.partialBuilds, m.records, m.unready,
+		m.stale, m.staleSince)
 	return m
 }

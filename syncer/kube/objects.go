@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Object is what the builder needs of one Service or Ingress of a member
@@ -187,4 +188,55 @@ func canonicalNames(names []string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// stripManaged keeps of the objects what the source reads, to keep the
+// caches small: a member cluster may hold 10,000 Services and Ingresses.
+func stripManaged(obj any) (any, error) {
+	meta := func(m metav1.ObjectMeta, annotations map[string]string) metav1.ObjectMeta {
+		return metav1.ObjectMeta{Namespace: m.Namespace, Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion,
+			Labels: m.Labels, Annotations: annotations}
+	}
+	switch o := obj.(type) {
+	case *corev1.Service:
+		var ann map[string]string
+		for _, k := range []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS} {
+			if v, ok := o.Annotations[k]; ok {
+				if ann == nil {
+					ann = map[string]string{}
+				}
+				ann[k] = v
+			}
+		}
+		out := &corev1.Service{ObjectMeta: meta(o.ObjectMeta, ann), Spec: corev1.ServiceSpec{Type: o.Spec.Type}, Status: o.Status}
+		for _, p := range o.Spec.Ports {
+			out.Spec.Ports = append(out.Spec.Ports, corev1.ServicePort{Port: p.Port, Protocol: p.Protocol})
+		}
+		return out, nil
+	case *networkingv1.Ingress:
+		out := &networkingv1.Ingress{ObjectMeta: meta(o.ObjectMeta, nil), Status: o.Status}
+		backend := func(b *networkingv1.IngressBackend) *networkingv1.IngressBackend {
+			if b == nil || b.Service == nil {
+				return nil
+			}
+			return &networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: b.Service.Name}}
+		}
+		out.Spec.DefaultBackend = backend(o.Spec.DefaultBackend)
+		for _, r := range o.Spec.Rules {
+			nr := networkingv1.IngressRule{Host: r.Host}
+			if r.HTTP != nil {
+				nr.HTTP = &networkingv1.HTTPIngressRuleValue{}
+				for _, p := range r.HTTP.Paths {
+					if b := backend(&p.Backend); b != nil {
+						nr.HTTP.Paths = append(nr.HTTP.Paths, networkingv1.HTTPIngressPath{Backend: *b})
+					}
+				}
+			}
+			out.Spec.Rules = append(out.Spec.Rules, nr)
+		}
+		return out, nil
+	case *corev1.Namespace:
+		return &corev1.Namespace{ObjectMeta: meta(o.ObjectMeta, nil)}, nil
+	}
+	return obj, nil
 }

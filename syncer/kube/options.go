@@ -42,6 +42,10 @@ type Options struct {
 	// Registerer receives the source's metrics. Nil: they are kept in a
 	// registry of their own that nothing serves.
 	Registerer prometheus.Registerer
+	// StartWait is how long the start-up waits for every cluster to sync
+	// before the first table; those not synced by then keep what the
+	// plugin served for them (see Source.Seed).
+	StartWait time.Duration
 	// Reload is how often the kubeconfig and members files are checked for changes.
 	Reload time.Duration
 	Logger *slog.Logger
@@ -49,16 +53,17 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultGrace  = 60 * time.Second
-	DefaultProbe  = time.Second
-	DefaultReload = 2 * time.Second
+	DefaultGrace     = 60 * time.Second
+	DefaultProbe     = time.Second
+	DefaultReload    = 2 * time.Second
+	DefaultStartWait = 30 * time.Second
 )
 
 // ParseSpec parses the argument of "--source kubernetes:ARG":
 //
-//	KUBECONFIG[?members=a,b,c|members-file=PATH&config=CTX&grace=60s&probe=1s&zones=z1,z2&selector=SEL&metrics=HOST:PORT]
+//	KUBECONFIG[?members=a,b,c|members-file=PATH&config=CTX&grace=60s&probe=1s&startwait=30s&zones=z1,z2&selector=SEL&metrics=HOST:PORT]
 func ParseSpec(arg string) (Options, error) {
-	o := Options{Grace: DefaultGrace, Probe: DefaultProbe, Reload: DefaultReload}
+	o := Options{Grace: DefaultGrace, Probe: DefaultProbe, Reload: DefaultReload, StartWait: DefaultStartWait}
 	path, query, _ := strings.Cut(arg, "?")
 	if path == "" {
 		return o, fmt.Errorf("missing kubeconfig path")
@@ -86,7 +91,7 @@ func ParseSpec(arg string) (Options, error) {
 			o.MembersFile = v
 		case "config":
 			o.ConfigContext = v
-		case "grace", "probe", "reload":
+		case "grace", "probe", "reload", "startwait":
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
 				return o, fmt.Errorf("option %s=%q: want a positive duration", k, v)
@@ -96,6 +101,8 @@ func ParseSpec(arg string) (Options, error) {
 				o.Grace = d
 			case "probe":
 				o.Probe = d
+			case "startwait":
+				o.StartWait = d
 			default:
 				o.Reload = d
 			}
@@ -112,7 +119,7 @@ func ParseSpec(arg string) (Options, error) {
 		case "metrics":
 			o.MetricsAddr = v
 		default:
-			return o, fmt.Errorf("unknown option %q (known: members, members-file, config, grace, probe, reload, zones, selector, metrics)", k)
+			return o, fmt.Errorf("unknown option %q (known: members, members-file, config, grace, probe, reload, startwait, zones, selector, metrics)", k)
 		}
 	}
 	if o.MembersFile != "" && len(o.Members) > 0 {

@@ -123,12 +123,12 @@ func toRouting(rt *v1alpha1.Routing) (*gslbv1.Routing, error) {
 	return out, nil
 }
 
-// ownerPolicy returns the policy serving an FQDN, or nil.
-func ownerPolicy(accepted []*policy, owner int) *policy {
-	if owner < 0 {
-		return nil
+// routeRecord fills rec's routing and origin; a host rule whose override
+// makes the routing invalid is refused (InvalidRouting).
+func routeRecord(rec *gslbv1.Record, p *policy, hr *hostRule) {
+	if err := applyRouting(rec, p, ruleObject(hr)); err != nil && hr != nil {
+		hr.res.Accepted, hr.res.Reason, hr.res.Message = false, v1alpha1.ReasonInvalidRouting, err.Error()
 	}
-	return accepted[owner]
 }
 
 // ruleObject returns the host rule's object, or nil.

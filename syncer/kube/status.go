@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/health"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -40,26 +40,14 @@ func indexServed(recs []*gslbv1.Record) servedIndex {
 	return out
 }
 
-func healthName(h gslbv1.Health) string {
-	switch h {
-	case gslbv1.Health_HEALTH_UP:
-		return "Up"
-	case gslbv1.Health_HEALTH_DOWN:
-		return "Down"
-	}
-	return "Unknown"
-}
-
 func memberHealth(f string, m *gslbv1.Member) v1alpha1.MemberHealth {
-	return v1alpha1.MemberHealth{FQDN: f, Cluster: m.Cluster, Target: m.Address + m.Hostname, Health: healthName(m.Health), Reason: m.HealthReason}
+	return v1alpha1.MemberHealth{FQDN: f, Cluster: m.Cluster, Target: m.Address + m.Hostname, Health: health.Name(m.Health), Reason: m.HealthReason}
 }
 
 // statusWriter writes the policies' and host rules' status, only when it
 // changed, and records an Event per new conflict.
 type statusWriter struct {
-	cc     *configCluster
-	log    *slog.Logger
-	events map[string]bool // conflicts already reported
+	cc *configCluster
 }
 
 // PolicyStatus turns a PolicyResult into the status to write, keeping the
@@ -168,9 +156,8 @@ func (w *statusWriter) write(ctx context.Context, res Result, states map[string]
 		}
 		st := PolicyStatus(p, r, states, idx)
 		for _, c := range r.Conflicts {
-			if k := Key(p) + "|" + c; !w.events[k] {
-				w.events[k] = true
-				w.event(ctx, p.Namespace, p.Name, p.UID, "GlobalDeploymentPolicy", "FQDNConflict", c)
+			if !slices.Contains(p.Status.Conflicts, c) { // new since the status last written
+				w.cc.recorder.Event(p, corev1.EventTypeWarning, "FQDNConflict", c)
 			}
 		}
 		if equality.Semantic.DeepEqual(st, p.Status) {
@@ -208,21 +195,4 @@ func (w *statusWriter) patch(ctx context.Context, ns, name, resource string, sta
 		return fmt.Errorf("status of %s %s/%s: %w", resource, ns, name, err)
 	}
 	return nil
-}
-
-func (w *statusWriter) event(ctx context.Context, ns, name string, uid types.UID, kind, reason, msg string) {
-	now := metav1.NewTime(time.Now())
-	ev := &corev1.Event{
-		ObjectMeta: metav1.ObjectMeta{GenerateName: name + ".", Namespace: ns},
-		InvolvedObject: corev1.ObjectReference{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: kind,
-			Namespace: ns, Name: name, UID: uid},
-		Reason: reason, Message: msg, Type: corev1.EventTypeWarning,
-		Source:         corev1.EventSource{Component: "gslb-syncer"},
-		FirstTimestamp: now, LastTimestamp: now, Count: 1,
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if _, err := w.cc.cs.CoreV1().Events(ns).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
-		w.log.Warn("cannot record an Event", "object", ns+"/"+name, "reason", reason, "err", err)
-	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/internal/observed"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 )
@@ -27,11 +28,10 @@ type Pusher struct {
 
 	running atomic.Bool
 
-	mu         sync.Mutex
+	mu         sync.Mutex // guards desired and the stats' DesiredGeneration together
 	desired    []*gslbv1.Record
 	hasDesired bool
-	stats      Stats
-	changed    chan struct{} // closed and replaced when stats change
+	stats      observed.Value[Stats]
 
 	// Owned by Run's goroutine.
 	conn        *grpc.ClientConn
@@ -51,14 +51,9 @@ func New(targetAddr string, opts Options) (*Pusher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pusher{
-		target:  t,
-		opts:    opts.withDefaults(),
-		creds:   creds,
-		kick:    make(chan struct{}, 1),
-		changed: make(chan struct{}),
-		stats:   Stats{Target: t.String()},
-	}, nil
+	p := &Pusher{target: t, opts: opts.withDefaults(), creds: creds, kick: make(chan struct{}, 1)}
+	p.update(func(s *Stats) { s.Target = t.String() })
+	return p, nil
 }
 
 // Target returns the target as "unix://path" or "tcp://host:port".
@@ -70,11 +65,13 @@ func (p *Pusher) Target() string { return p.target.String() }
 // have unique, canonical fqdns (as filesource returns them), and neither the
 // slice nor the records may be modified afterwards.
 func (p *Pusher) Update(records []*gslbv1.Record) uint64 {
+	var gen uint64
 	p.mu.Lock()
 	p.desired, p.hasDesired = records, true
-	p.stats.DesiredGeneration++
-	gen := p.stats.DesiredGeneration
-	p.notifyLocked()
+	p.update(func(s *Stats) {
+		s.DesiredGeneration++
+		gen = s.DesiredGeneration
+	})
 	p.mu.Unlock()
 	select {
 	case p.kick <- struct{}{}:
@@ -87,7 +84,7 @@ func (p *Pusher) Update(records []*gslbv1.Record) uint64 {
 func (p *Pusher) desiredTable() (records []*gslbv1.Record, gen uint64, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.desired, p.stats.DesiredGeneration, p.hasDesired
+	return p.desired, p.stats.Get().DesiredGeneration, p.hasDesired
 }
 
 // Run pushes until ctx ends, then returns nil. It may be called once.

@@ -31,28 +31,12 @@ type Stats struct {
 }
 
 // Stats returns a snapshot of the Pusher's progress.
-func (p *Pusher) Stats() Stats {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stats
-}
+func (p *Pusher) Stats() Stats { return p.stats.Get() }
 
 // WaitFor blocks until cond holds for the Pusher's stats, or ctx ends, and
 // returns the stats that satisfied it (or the last ones seen, with ctx's error).
 func (p *Pusher) WaitFor(ctx context.Context, cond func(Stats) bool) (Stats, error) {
-	for {
-		p.mu.Lock()
-		s, changed := p.stats, p.changed
-		p.mu.Unlock()
-		if cond(s) {
-			return s, nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return s, ctx.Err()
-		}
-	}
+	return p.stats.WaitFor(ctx, cond)
 }
 
 // WaitAcked blocks until the plugin holds the table of the given generation
@@ -62,16 +46,5 @@ func (p *Pusher) WaitAcked(ctx context.Context, generation uint64) error {
 	return err
 }
 
-// update changes the stats under the lock and wakes the waiters.
-func (p *Pusher) update(f func(*Stats)) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	f(&p.stats)
-	p.notifyLocked()
-}
-
-// notifyLocked wakes the waiters of WaitFor.
-func (p *Pusher) notifyLocked() {
-	close(p.changed)
-	p.changed = make(chan struct{})
-}
+// update changes the stats and wakes the waiters.
+func (p *Pusher) update(f func(*Stats)) { p.stats.Update(f) }

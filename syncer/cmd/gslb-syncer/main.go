@@ -15,8 +15,12 @@ import (
 	"syscall"
 	"time"
 
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/push"
+	"github.com/gslbdns/gslb/syncer/source"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func main() {
@@ -34,6 +38,8 @@ const (
 )
 
 // run is the whole program; it returns the exit code. It stops when ctx ends.
+// The data path: source → prober → pushers → plugins (syncer/README.md,
+// Architecture).
 func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fail := func(code int, err error) int {
 		fmt.Fprintf(stderr, "gslb-syncer: %v\n", err)
@@ -47,26 +53,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return fail(exitUsage, err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-
-	// One registry for every metric: the source's, the prober's, the
-	// latencies', the runtime's.
-	reg := newRegistry()
+	reg := newRegistry() // one registry for every metric: the source's, the prober's, the latencies', the runtime's
 	src, srcMetricsAddr, err := openSource(cfg.source, log, reg)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
-	pushers := make([]*push.Pusher, 0, len(cfg.targets))
-	plugins := make([]dumper, 0, len(cfg.targets))
-	targets := make([]string, 0, len(cfg.targets))
-	for _, t := range cfg.targets {
-		p, err := push.New(t, push.Options{TLS: cfg.tls, Logger: log, Resync: cfg.resync})
-		if errors.Is(err, push.ErrTCPNeedsTLS) {
-			err = fmt.Errorf("%w: set --tls-cert, --tls-key and --tls-ca", err)
-		}
-		if err != nil {
-			return fail(exitUsage, err)
-		}
-		pushers, plugins, targets = append(pushers, p), append(plugins, p), append(targets, p.Target())
+	pushers, err := newPushers(cfg, log)
+	if err != nil {
+		return fail(exitUsage, err)
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -75,76 +69,156 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		cancel()
 		wg.Wait()
 	}()
-
-	// The metrics are served from before the source is loaded: a source
-	// that takes its time to load (Kubernetes) shows why.
-	metricsAddr, metricsFrom := cfg.metrics, "--metrics "
-	if metricsAddr == "" && srcMetricsAddr != "" {
-		metricsAddr, metricsFrom = srcMetricsAddr, "--source option metrics="
-	}
-	if cfg.pprof && metricsAddr == "" {
-		return fail(exitUsage, fmt.Errorf("--pprof serves on the metrics address: set --metrics"))
-	}
-	if metricsAddr != "" {
-		m, err := listenMetrics(metricsAddr, reg, log, cfg.pprof)
-		if err != nil {
-			return fail(exitSource, fmt.Errorf("%s%s: cannot serve the metrics: %v", metricsFrom, metricsAddr, err))
-		}
-		log.Info("serving metrics", "url", "http://"+m.Addr()+"/metrics")
-		wg.Go(func() { m.Serve(ctx) })
+	// The metrics are served from before the source has its first table: a
+	// source that takes its time (Kubernetes) shows why.
+	if code, err := serveMetrics(ctx, &wg, cfg, srcMetricsAddr, reg, log); err != nil {
+		return fail(code, err)
 	}
 
-	records, err := loadChecked(ctx, src)
+	prober := health.New(health.Options{Logger: log, Registerer: reg})
+	latency := newAckLatency(reg, targetsOf(pushers))
+	code := exitOK
+	started, err := startSource(ctx, &wg, src, pushers, prober, latency, log, cfg.source, func() { code = exitSource; cancel() })
 	if err != nil {
 		return fail(exitSource, err)
 	}
-	// The prober fills in the health of the probed members and publishes
-	// the table at once on a change of the source, and at every change of
-	// a member's health. Its targets start at the health a plugin serves
-	// (a restart keeps a dead member out), else unknown.
-	prober := health.New(health.Options{Logger: log, Registerer: reg})
-	prober.Update(records)
-	if prober.Stats().Targets > 0 {
-		seedProber(ctx, prober, plugins, log)
-	}
-	log.Info("gslb-syncer started", "source", cfg.source, "records", len(records), "targets", len(pushers), "resync", cfg.resync,
+	log.Info("gslb-syncer started", "source", cfg.source, "records", started, "targets", len(pushers), "resync", cfg.resync,
 		"probed", prober.Stats().Targets)
 
-	latency := newAckLatency(reg, targets)
-	sink, _ := src.(servedSink)
-	publish := func(tab health.Table) {
-		for i, p := range pushers {
-			latency.published(i, tab, func() uint64 { return p.Update(tab.Records) })
-		}
-		if sink != nil {
-			sink.Served(tab.Records)
-		}
-	}
+	sink, _ := src.(source.StatusSink)
+	runPushers(ctx, &wg, pushers, prober, latency, sink, log)
+	<-ctx.Done()
+	wg.Wait()
+	log.Info("gslb-syncer stopped")
+	return code
+}
 
+// runPushers runs the pushers and the prober until ctx ends: each table
+// the prober publishes goes to every pusher, then to the status sink (nil:
+// none); each acknowledgement to the latency metric.
+func runPushers(ctx context.Context, wg *sync.WaitGroup, pushers []*push.Pusher, prober *health.Prober, latency *ackLatency,
+	sink source.StatusSink, log *slog.Logger) {
 	for i, p := range pushers {
 		log.Info("pushing", "target", p.Target())
 		wg.Go(func() { p.Run(ctx) })
 		wg.Go(func() { followAcks(ctx, p, func(gen uint64, at time.Time) { latency.acked(i, gen, at) }) })
 	}
-	wg.Go(func() { prober.Run(ctx, publish) })
-	code := exitOK
 	wg.Go(func() {
-		err := watchTimed(ctx, src, time.Now,
-			func(records []health.Record, since time.Time) {
-				log.Info("source changed", "source", cfg.source, "records", len(records))
-				latency.sourceChanged(since, func() uint64 { return prober.Update(records) })
-			},
-			func(err error) {
-				log.Error("source problem; the last good table keeps serving", "source", cfg.source, "err", err)
-			})
-		if err != nil && ctx.Err() == nil {
-			log.Error("cannot watch the source", "source", cfg.source, "err", err)
-			code = exitSource
-			cancel()
-		}
+		prober.Run(ctx, func(tab health.Table) {
+			for i, p := range pushers {
+				latency.published(i, tab, func() uint64 { return p.Update(tab.Records) })
+			}
+			if sink != nil {
+				sink.Served(tab.Records)
+			}
+		})
 	})
-	<-ctx.Done()
-	wg.Wait()
-	log.Info("gslb-syncer stopped")
-	return code
+}
+
+// newPushers makes a pusher per --push target.
+func newPushers(cfg config, log *slog.Logger) ([]*push.Pusher, error) {
+	pushers := make([]*push.Pusher, 0, len(cfg.targets))
+	for _, t := range cfg.targets {
+		p, err := push.New(t, push.Options{TLS: cfg.tls, Logger: log, Resync: cfg.resync})
+		if errors.Is(err, push.ErrTCPNeedsTLS) {
+			err = fmt.Errorf("%w: set --tls-cert, --tls-key and --tls-ca", err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		pushers = append(pushers, p)
+	}
+	return pushers, nil
+}
+
+func targetsOf(pushers []*push.Pusher) []string {
+	out := make([]string, len(pushers))
+	for i, p := range pushers {
+		out[i] = p.Target()
+	}
+	return out
+}
+
+func dumpers(pushers []*push.Pusher) []dumper {
+	out := make([]dumper, len(pushers))
+	for i, p := range pushers {
+		out[i] = p
+	}
+	return out
+}
+
+// serveMetrics serves the metrics on --metrics, or on the source's metrics=
+// option, until ctx ends; it returns the exit code of a failure.
+func serveMetrics(ctx context.Context, wg *sync.WaitGroup, cfg config, srcAddr string, reg *prometheus.Registry, log *slog.Logger) (int, error) {
+	addr, from := cfg.metrics, "--metrics "
+	if addr == "" && srcAddr != "" {
+		addr, from = srcAddr, "--source option metrics="
+	}
+	if cfg.pprof && addr == "" {
+		return exitUsage, fmt.Errorf("--pprof serves on the metrics address: set --metrics")
+	}
+	if addr == "" {
+		return exitOK, nil
+	}
+	m, err := listenMetrics(addr, reg, log, cfg.pprof)
+	if err != nil {
+		return exitSource, fmt.Errorf("%s%s: cannot serve the metrics: %v", from, addr, err)
+	}
+	log.Info("serving metrics", "url", "http://"+m.Addr()+"/metrics")
+	wg.Go(func() { m.Serve(ctx) })
+	return exitOK, nil
+}
+
+// startSource runs src until ctx ends and returns once its first table is
+// in the prober (with the probes seeded from a plugin's table), with the
+// number of records; or the error that stopped the start-up. Later tables
+// go to the prober, their latency measured from when the source noticed
+// them. stop is called when the source fails after the start.
+func startSource(ctx context.Context, wg *sync.WaitGroup, src source.Source, pushers []*push.Pusher, prober *health.Prober,
+	latency *ackLatency, log *slog.Logger, name string, stop func()) (int, error) {
+	// The table a plugin serves now is the start-up seed: what a source not
+	// synced yet keeps, and the probes' first state. A source that is not
+	// seeded is started first: the table is read only if it has probed members.
+	var served []*gslbv1.Record
+	var servedBy string
+	seeded, _ := src.(source.Seeded)
+	if seeded != nil {
+		served, servedBy = readSeed(ctx, dumpers(pushers), log)
+		seeded.Seed(served)
+	}
+	first := make(chan int) // the first table's size, once it is in the prober
+	done := make(chan error, 1)
+	n := 0
+	onChange := func(c source.Change) {
+		if n++; n == 1 {
+			prober.Update(c.Records)
+			first <- len(c.Records)
+			return
+		}
+		log.Info("source changed", "source", name, "records", len(c.Records))
+		latency.sourceChanged(c.Since, func() uint64 { return prober.Update(c.Records) })
+	}
+	onError := func(err error) {
+		log.Error("source problem; the last good table keeps serving", "source", name, "err", err)
+	}
+	wg.Go(func() { done <- src.Run(ctx, onChange, onError) })
+	select {
+	case records := <-first:
+		if seeded == nil && prober.Stats().Targets > 0 {
+			served, servedBy = readSeed(ctx, dumpers(pushers), log)
+		}
+		seedProber(prober, served, servedBy, log)
+		wg.Go(func() {
+			if err := <-done; err != nil && ctx.Err() == nil {
+				log.Error("cannot watch the source", "source", name, "err", err)
+				stop()
+			}
+		})
+		return records, nil
+	case err := <-done:
+		if err == nil {
+			err = ctx.Err()
+		}
+		return 0, err
+	}
 }

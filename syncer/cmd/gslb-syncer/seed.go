@@ -52,15 +52,24 @@ func servedTable(ctx context.Context, plugins []dumper, timeout time.Duration, l
 	return nil, ""
 }
 
-// seedProber gives the prober's targets the health the plugins serve (see
-// health.Prober.Seed), so that a restart keeps a dead member out. Without a
-// plugin that answers, the targets start unknown.
-func seedProber(ctx context.Context, prober *health.Prober, plugins []dumper, log *slog.Logger) {
+// readSeed reads the table a plugin serves (see servedTable), logged.
+func readSeed(ctx context.Context, plugins []dumper, log *slog.Logger) ([]*gslbv1.Record, string) {
 	recs, target := servedTable(ctx, plugins, seedTimeout, log)
 	if recs == nil {
-		log.Info("no plugin served a table: the probed members start unknown", "probed", prober.Stats().Targets)
+		log.Info("no plugin served a table: nothing to keep for the sources not synced, the probed members start unknown")
+	} else {
+		log.Info("read the table a plugin serves", "target", target, "records", len(recs))
+	}
+	return recs, target
+}
+
+// seedProber gives the prober's targets the health the plugin served
+// (see health.Prober.Seed), so that a restart keeps a dead member out.
+// Without a table (nil), the targets start unknown.
+func seedProber(prober *health.Prober, served []*gslbv1.Record, target string, log *slog.Logger) {
+	if served == nil || prober.Stats().Targets == 0 {
 		return
 	}
-	n := prober.Seed(recs)
-	log.Info("probe state seeded from a plugin's table", "target", target, "records", len(recs), "seeded", n, "probed", prober.Stats().Targets)
+	n := prober.Seed(served)
+	log.Info("probe state seeded from a plugin's table", "target", target, "records", len(served), "seeded", n, "probed", prober.Stats().Targets)
 }

@@ -95,10 +95,11 @@ func TestSeedProber(t *testing.T) {
 		{Address: "10.0.0.1", Weight: 1, Health: gslbv1.Health_HEALTH_DOWN, HealthReason: "connect: connection refused"},
 		{Address: "10.0.0.2", Weight: 1, Health: gslbv1.Health_HEALTH_UP, HealthReason: "TCP connect ok"},
 	}}}
-	seedProber(context.Background(), p, []dumper{
+	recs, target := readSeed(context.Background(), []dumper{
 		&fakeDumper{target: "a", err: errors.New("connection refused")},
 		&fakeDumper{target: "b", recs: served},
 	}, discard)
+	seedProber(p, recs, target, discard)
 	want := `# HELP gslb_syncer_health_target_up 1 when the target is up, 0 when it is down; absent while its health is unknown.
 # TYPE gslb_syncer_health_target_up gauge
 gslb_syncer_health_target_up{address="10.0.0.1",port="80",type="tcp"} 0

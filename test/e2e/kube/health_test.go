@@ -181,6 +181,7 @@ func TestKubeHealthCheck(t *testing.T) {
 	l.patchPolicy(t, kubescenario.GDPName, fmt.Sprintf(`{"spec":{"healthCheck":{"type":"HTTP","port":%d,"path":"/","interval":"1s","timeout":"800ms","rise":2,"fall":3}}}`, sites.port))
 
 	// The probes pass: hello keeps its three members and its exact split.
+	l.waitProbedUp(t, 3)
 	l.expectSplit(t, [3]int32{6, 4, 2})
 
 	sites.stop("127.0.0.13")

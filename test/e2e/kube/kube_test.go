@@ -61,6 +61,10 @@ type lab struct {
 	dns  *harness.Client
 	kcfg string
 	ctx  context.Context
+	// syncerArgs are the syncer's command line, for restarts by t, the
+	// test that started the lab.
+	syncerArgs []string
+	t          testing.TB
 }
 
 func startLab(t *testing.T, extraSpec string) *lab {
@@ -79,9 +83,23 @@ func startLabWith(t *testing.T, members string, prepare func(*lab) error, extraS
 // startLabGrace is startLabWith with the syncer's grace period g.
 func startLabGrace(t *testing.T, g time.Duration, members string, prepare func(*lab) error, extraSpec string) *lab {
 	t.Helper()
+	return startLabOn(t, g, members, prepare, extraSpec, corefmt)
+}
+
+// startLabCorefile is startLabWith with coredns-gslb on corefile (a
+// harness template).
+func startLabCorefile(t *testing.T, members string, prepare func(*lab) error, extraSpec, corefile string) *lab {
+	t.Helper()
+	return startLabOn(t, grace, members, prepare, extraSpec, corefile)
+}
+
+// startLabOn starts the lab with the syncer's grace period g and
+// coredns-gslb on corefile.
+func startLabOn(t *testing.T, g time.Duration, members string, prepare func(*lab) error, extraSpec, corefile string) *lab {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
-	l := &lab{ctx: ctx, cs: map[string]kubernetes.Interface{}}
+	l := &lab{ctx: ctx, cs: map[string]kubernetes.Interface{}, t: t}
 	l.env = k8senv.Start(t, kubescenario.Members...)
 	adminCfgs := map[string]*rest.Config{}
 	for _, n := range kubescenario.Members {
@@ -100,9 +118,10 @@ func startLabGrace(t *testing.T, g time.Duration, members string, prepare func(*
 	if err := prepare(l); err != nil {
 		t.Fatal(err)
 	}
-	l.c = harness.StartCoreDNS(t, corefmt, nil)
+	l.c = harness.StartCoreDNS(t, corefile, nil)
 	spec := fmt.Sprintf("kubernetes:%s?%sconfig=s1az1&grace=%s&probe=200ms&zones=avi.iberia.local%s", l.kcfg, members, g, extraSpec)
-	l.s = harness.StartSyncer(t, "--source", spec, "--push", "unix://"+l.c.Sock)
+	l.syncerArgs = []string{"--source", spec, "--push", "unix://" + l.c.Sock}
+	l.s = harness.StartSyncer(t, l.syncerArgs...)
 	l.c.WaitLoaded(wait)
 	l.dns = harness.Dial(t, l.c.Addr, "udp")
 	return l

@@ -641,7 +641,10 @@ type Record struct {
 	// Where the record comes from, for operators (gslbctl explain): e.g.
 	// "GlobalDeploymentPolicy gslb/hello, GSLBHostRule default/hello" or
 	// "file members.yaml". Not used for answers.
-	Origin        string `protobuf:"bytes,8,opt,name=origin,proto3" json:"origin,omitempty"`
+	Origin string `protobuf:"bytes,8,opt,name=origin,proto3" json:"origin,omitempty"`
+	// Set by the syncer on a record it keeps without seeing its configuration
+	// (the source that owns it has not synced since the syncer started).
+	Stale         *Stale `protobuf:"bytes,9,opt,name=stale,proto3" json:"stale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -730,6 +733,13 @@ func (x *Record) GetOrigin() string {
 		return x.Origin
 	}
 	return ""
+}
+
+func (x *Record) GetStale() *Stale {
+	if x != nil {
+		return x.Stale
+	}
+	return nil
 }
 
 // Routing is the client-dependent part of a record. Records that share it
@@ -946,8 +956,11 @@ type Member struct {
 	// Why the health is what it is (for operators; not used for answers).
 	HealthReason string `protobuf:"bytes,6,opt,name=health_reason,json=healthReason,proto3" json:"health_reason,omitempty"`
 	// Where the member runs, for metrics and operators.
-	Cluster       string `protobuf:"bytes,7,opt,name=cluster,proto3" json:"cluster,omitempty"`
-	Site          string `protobuf:"bytes,8,opt,name=site,proto3" json:"site,omitempty"`
+	Cluster string `protobuf:"bytes,7,opt,name=cluster,proto3" json:"cluster,omitempty"`
+	Site    string `protobuf:"bytes,8,opt,name=site,proto3" json:"site,omitempty"`
+	// Set by the syncer on a member it keeps without seeing it (its cluster is
+	// unreachable, or has not synced since the syncer started).
+	Stale         *Stale `protobuf:"bytes,9,opt,name=stale,proto3" json:"stale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1038,6 +1051,68 @@ func (x *Member) GetSite() string {
 	return ""
 }
 
+func (x *Member) GetStale() *Stale {
+	if x != nil {
+		return x.Stale
+	}
+	return nil
+}
+
+// Stale says that the syncer keeps something it cannot see now, since when
+// and why. For operators (gslbctl table); not used for answers.
+type Stale struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When it was last seen (the grace period of a member counts from it).
+	SinceUnixNano int64  `protobuf:"varint,1,opt,name=since_unix_nano,json=sinceUnixNano,proto3" json:"since_unix_nano,omitempty"`
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Stale) Reset() {
+	*x = Stale{}
+	mi := &file_gslb_v1_gslb_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Stale) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Stale) ProtoMessage() {}
+
+func (x *Stale) ProtoReflect() protoreflect.Message {
+	mi := &file_gslb_v1_gslb_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Stale.ProtoReflect.Descriptor instead.
+func (*Stale) Descriptor() ([]byte, []int) {
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Stale) GetSinceUnixNano() int64 {
+	if x != nil {
+		return x.SinceUnixNano
+	}
+	return 0
+}
+
+func (x *Stale) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // Snapshot is what the plugin's persist file holds.
 type Snapshot struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
@@ -1050,7 +1125,7 @@ type Snapshot struct {
 
 func (x *Snapshot) Reset() {
 	*x = Snapshot{}
-	mi := &file_gslb_v1_gslb_proto_msgTypes[12]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1062,7 +1137,7 @@ func (x *Snapshot) String() string {
 func (*Snapshot) ProtoMessage() {}
 
 func (x *Snapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_gslb_v1_gslb_proto_msgTypes[12]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1075,7 +1150,7 @@ func (x *Snapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Snapshot.ProtoReflect.Descriptor instead.
 func (*Snapshot) Descriptor() ([]byte, []int) {
-	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{12}
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Snapshot) GetVersion() uint32 {
@@ -1124,7 +1199,7 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\vDumpRequest\"g\n" +
 	"\tDumpChunk\x12/\n" +
 	"\x06status\x18\x01 \x01(\v2\x17.gslb.v1.StatusResponseR\x06status\x12)\n" +
-	"\arecords\x18\x02 \x03(\v2\x0f.gslb.v1.RecordR\arecords\"\xa7\x02\n" +
+	"\arecords\x18\x02 \x03(\v2\x0f.gslb.v1.RecordR\arecords\"\xcd\x02\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04fqdn\x18\x01 \x01(\tR\x04fqdn\x12\x10\n" +
 	"\x03ttl\x18\x02 \x01(\rR\x03ttl\x120\n" +
@@ -1133,7 +1208,8 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\bfallback\x18\x05 \x03(\tR\bfallback\x12)\n" +
 	"\amembers\x18\x06 \x03(\v2\x0f.gslb.v1.MemberR\amembers\x12*\n" +
 	"\arouting\x18\a \x01(\v2\x10.gslb.v1.RoutingR\arouting\x12\x16\n" +
-	"\x06origin\x18\b \x01(\tR\x06origin\"\xd5\x01\n" +
+	"\x06origin\x18\b \x01(\tR\x06origin\x12$\n" +
+	"\x05stale\x18\t \x01(\v2\x0e.gslb.v1.StaleR\x05stale\"\xd5\x01\n" +
 	"\aRouting\x122\n" +
 	"\btopology\x18\x01 \x03(\v2\x16.gslb.v1.ClientNetworkR\btopology\x12\x1d\n" +
 	"\n" +
@@ -1149,7 +1225,7 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\fSiteLocation\x12\x12\n" +
 	"\x04site\x18\x01 \x01(\tR\x04site\x12\x1a\n" +
 	"\blatitude\x18\x02 \x01(\x01R\blatitude\x12\x1c\n" +
-	"\tlongitude\x18\x03 \x01(\x01R\tlongitude\"\xee\x01\n" +
+	"\tlongitude\x18\x03 \x01(\x01R\tlongitude\"\x94\x02\n" +
 	"\x06Member\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1a\n" +
 	"\bhostname\x18\x02 \x01(\tR\bhostname\x12\x16\n" +
@@ -1158,7 +1234,11 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\x06health\x18\x05 \x01(\x0e2\x0f.gslb.v1.HealthR\x06health\x12#\n" +
 	"\rhealth_reason\x18\x06 \x01(\tR\fhealthReason\x12\x18\n" +
 	"\acluster\x18\a \x01(\tR\acluster\x12\x12\n" +
-	"\x04site\x18\b \x01(\tR\x04site\"{\n" +
+	"\x04site\x18\b \x01(\tR\x04site\x12$\n" +
+	"\x05stale\x18\t \x01(\v2\x0e.gslb.v1.StaleR\x05stale\"G\n" +
+	"\x05Stale\x12&\n" +
+	"\x0fsince_unix_nano\x18\x01 \x01(\x03R\rsinceUnixNano\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"{\n" +
 	"\bSnapshot\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\rR\aversion\x12*\n" +
 	"\x11updated_unix_nano\x18\x02 \x01(\x03R\x0fupdatedUnixNano\x12)\n" +
@@ -1203,7 +1283,7 @@ func file_gslb_v1_gslb_proto_rawDescGZIP() []byte {
 }
 
 var file_gslb_v1_gslb_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_gslb_v1_gslb_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_gslb_v1_gslb_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_gslb_v1_gslb_proto_goTypes = []any{
 	(Kind)(0),              // 0: gslb.v1.Kind
 	(Algorithm)(0),         // 1: gslb.v1.Algorithm
@@ -1221,7 +1301,8 @@ var file_gslb_v1_gslb_proto_goTypes = []any{
 	(*ClientNetwork)(nil),  // 13: gslb.v1.ClientNetwork
 	(*SiteLocation)(nil),   // 14: gslb.v1.SiteLocation
 	(*Member)(nil),         // 15: gslb.v1.Member
-	(*Snapshot)(nil),       // 16: gslb.v1.Snapshot
+	(*Stale)(nil),          // 16: gslb.v1.Stale
+	(*Snapshot)(nil),       // 17: gslb.v1.Snapshot
 }
 var file_gslb_v1_gslb_proto_depIdxs = []int32{
 	0,  // 0: gslb.v1.ApplyHeader.kind:type_name -> gslb.v1.Kind
@@ -1233,21 +1314,23 @@ var file_gslb_v1_gslb_proto_depIdxs = []int32{
 	2,  // 6: gslb.v1.Record.down_response:type_name -> gslb.v1.DownResponse
 	15, // 7: gslb.v1.Record.members:type_name -> gslb.v1.Member
 	12, // 8: gslb.v1.Record.routing:type_name -> gslb.v1.Routing
-	13, // 9: gslb.v1.Routing.topology:type_name -> gslb.v1.ClientNetwork
-	14, // 10: gslb.v1.Routing.locations:type_name -> gslb.v1.SiteLocation
-	3,  // 11: gslb.v1.Member.health:type_name -> gslb.v1.Health
-	11, // 12: gslb.v1.Snapshot.records:type_name -> gslb.v1.Record
-	4,  // 13: gslb.v1.Table.Status:input_type -> gslb.v1.StatusRequest
-	7,  // 14: gslb.v1.Table.Apply:input_type -> gslb.v1.ApplyChunk
-	9,  // 15: gslb.v1.Table.Dump:input_type -> gslb.v1.DumpRequest
-	5,  // 16: gslb.v1.Table.Status:output_type -> gslb.v1.StatusResponse
-	8,  // 17: gslb.v1.Table.Apply:output_type -> gslb.v1.ApplyResponse
-	10, // 18: gslb.v1.Table.Dump:output_type -> gslb.v1.DumpChunk
-	16, // [16:19] is the sub-list for method output_type
-	13, // [13:16] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	16, // 9: gslb.v1.Record.stale:type_name -> gslb.v1.Stale
+	13, // 10: gslb.v1.Routing.topology:type_name -> gslb.v1.ClientNetwork
+	14, // 11: gslb.v1.Routing.locations:type_name -> gslb.v1.SiteLocation
+	3,  // 12: gslb.v1.Member.health:type_name -> gslb.v1.Health
+	16, // 13: gslb.v1.Member.stale:type_name -> gslb.v1.Stale
+	11, // 14: gslb.v1.Snapshot.records:type_name -> gslb.v1.Record
+	4,  // 15: gslb.v1.Table.Status:input_type -> gslb.v1.StatusRequest
+	7,  // 16: gslb.v1.Table.Apply:input_type -> gslb.v1.ApplyChunk
+	9,  // 17: gslb.v1.Table.Dump:input_type -> gslb.v1.DumpRequest
+	5,  // 18: gslb.v1.Table.Status:output_type -> gslb.v1.StatusResponse
+	8,  // 19: gslb.v1.Table.Apply:output_type -> gslb.v1.ApplyResponse
+	10, // 20: gslb.v1.Table.Dump:output_type -> gslb.v1.DumpChunk
+	18, // [18:21] is the sub-list for method output_type
+	15, // [15:18] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_gslb_v1_gslb_proto_init() }
@@ -1261,7 +1344,7 @@ func file_gslb_v1_gslb_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gslb_v1_gslb_proto_rawDesc), len(file_gslb_v1_gslb_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,3 +1,7 @@
+// The API types of both custom resources and their markers, in one file as
+// controller-gen reads them: over 400 lines because the API is documented
+// field by field.
+
 package v1alpha1
 
 import (

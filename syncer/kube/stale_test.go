@@ -1,0 +1,147 @@
+package kube
+
+import (
+	"testing"
+	"time"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/health"
+)
+
+// A cluster not synced yet keeps the members the plugin served for it,
+// with the policy's weights, probed, marked stale since last seen; once
+// expired they leave unless nothing else is left; a policy that no longer
+// selects the cluster drops them.
+func TestBuildKeptMembers(t *testing.T) {
+	lastSeen := t0.Add(-time.Minute)
+	kept := map[string][]*gslbv1.Member{
+		hello:                    {{Address: "127.0.0.13", Weight: 9, Cluster: "s2", Health: gslbv1.Health_HEALTH_UP, HealthReason: "HTTP 200 from GET /"}},
+		"only.avi.iberia.local.": {{Address: "127.0.0.23", Weight: 1, Cluster: "s2"}},
+		"outside.example.com.":   {{Address: "127.0.0.33", Weight: 1, Cluster: "s2"}},
+	}
+	withS2 := func(state ClusterState) []ClusterView {
+		cs := scenario()
+		cs[2] = ClusterView{Name: "s2", State: state, Since: lastSeen, Kept: kept}
+		return cs
+	}
+	probe := func(s *v1alpha1.GlobalDeploymentPolicySpec) {
+		s.HealthCheck = &v1alpha1.HealthCheck{Type: v1alpha1.HealthCheckHTTP, Port: 8080}
+	}
+	tests := []struct {
+		name   string
+		state  ClusterState
+		policy *v1alpha1.GlobalDeploymentPolicy
+		want   map[string]string // fqdn → brief
+		stale  bool              // s2's members marked stale
+		probed bool
+	}{
+		{"unreachable within grace: kept with the policy's split", ClusterUnreachable, gdp("p", 0), map[string]string{
+			hello:                    "s1az1=127.0.0.11/6/0 s1az2=127.0.0.12/4/0 s2=127.0.0.13/2/0",
+			"only.avi.iberia.local.": "s2=127.0.0.23/2/0",
+		}, true, false},
+		{"probed: the policy's check on the check's port", ClusterUnreachable, gdp("p", 0, probe), map[string]string{
+			hello:                    "s1az1=127.0.0.11/6/0 s1az2=127.0.0.12/4/0 s2=127.0.0.13/2/0",
+			"only.avi.iberia.local.": "s2=127.0.0.23/2/0",
+		}, true, true},
+		{"expired: leave, except where nothing else is left", ClusterExpired, gdp("p", 0), map[string]string{
+			hello:                    "s1az1=127.0.0.11/6/0 s1az2=127.0.0.12/4/0",
+			"only.avi.iberia.local.": "s2=127.0.0.23/2/0",
+		}, true, false},
+		{"the policy no longer selects the cluster: dropped", ClusterUnreachable, gdp("p", 0, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
+			s.MatchClusters = []string{"s1az1", "s1az2"}
+		}), map[string]string{hello: "s1az1=127.0.0.11/6/0 s1az2=127.0.0.12/4/0"}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := Build(Input{Clusters: withS2(tt.state), Policies: []*v1alpha1.GlobalDeploymentPolicy{tt.policy}, Zones: []string{"avi.iberia.local."}})
+			got := map[string]string{}
+			for _, hr := range res.Records {
+				r := hr.Record
+				got[r.Fqdn] = brief(r)
+				for j, m := range r.Members {
+					if m.Cluster != "s2" {
+						if m.Stale != nil {
+							t.Errorf("%s %s: stale %v, want none (its cluster is up)", r.Fqdn, m.Address, m.Stale)
+						}
+						continue
+					}
+					if tt.stale && (m.Stale == nil || m.Stale.SinceUnixNano != lastSeen.UnixNano() || m.Stale.Reason == "") {
+						t.Errorf("%s %s: stale %v, want since %v with a reason", r.Fqdn, m.Address, m.Stale, lastSeen)
+					}
+					probed := hr.Checks != nil && hr.Checks[j] != nil
+					if probed != tt.probed {
+						t.Errorf("%s %s: probed %v, want %v", r.Fqdn, m.Address, probed, tt.probed)
+					}
+					if probed && (hr.Checks[j].Port != 8080 || m.Health != gslbv1.Health_HEALTH_UNKNOWN) {
+						t.Errorf("%s %s: port %d health %v, want 8080 and unknown (the prober seeds it)", r.Fqdn, m.Address, hr.Checks[j].Port, m.Health)
+					}
+					if !probed && r.Fqdn == hello && m.Health != gslbv1.Health_HEALTH_UP {
+						t.Errorf("%s %s: health %v, want the served one (up)", r.Fqdn, m.Address, m.Health)
+					}
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("records %v, want %v", got, tt.want)
+			}
+			for f, w := range tt.want {
+				if got[f] != w {
+					t.Errorf("%s: %q, want %q", f, got[f], w)
+				}
+			}
+		})
+	}
+}
+
+// seedClusters splits the seed by cluster; a cluster's last-seen time is
+// the earliest stale mark of its members, else the seed's time.
+func TestSeedClusters(t *testing.T) {
+	at := t0
+	down := t0.Add(-30 * time.Second)
+	seed := []*gslbv1.Record{
+		{Fqdn: hello, Members: []*gslbv1.Member{
+			{Address: "127.0.0.11", Cluster: "s1az1"},
+			{Address: "127.0.0.13", Cluster: "s2", Stale: &gslbv1.Stale{SinceUnixNano: down.UnixNano(), Reason: "x"}},
+			{Address: "192.0.2.1"}, // a third-party member: the config cluster's
+		}},
+		{Fqdn: "two.avi.iberia.local.", Members: []*gslbv1.Member{{Address: "127.0.0.23", Cluster: "s2"}}},
+	}
+	got := seedClusters(seed, at)
+	if len(got) != 2 {
+		t.Fatalf("clusters %v, want s1az1 and s2", got)
+	}
+	if !got["s1az1"].lastSeen.Equal(at) || !got["s2"].lastSeen.Equal(down) {
+		t.Errorf("last seen s1az1 %v s2 %v, want %v and %v", got["s1az1"].lastSeen, got["s2"].lastSeen, at, down)
+	}
+	if n := len(got["s2"].members); n != 2 {
+		t.Errorf("s2 keeps %d FQDNs, want 2", n)
+	}
+}
+
+// keptTable marks every record stale, keeping an earlier mark; countStale
+// attributes records to the config cluster and members to their cluster.
+func TestKeptTable(t *testing.T) {
+	earlier := &gslbv1.Stale{SinceUnixNano: t0.Add(-time.Hour).UnixNano(), Reason: reasonConfigNotSynced}
+	seed := []*gslbv1.Record{
+		{Fqdn: "b.example.", Members: []*gslbv1.Member{{Address: "192.0.2.2"}}},
+		{Fqdn: "a.example.", Stale: earlier, Members: []*gslbv1.Member{{Address: "192.0.2.1"}}},
+	}
+	recs := keptTable(seed, t0)
+	if recs[0].Record.Fqdn != "a.example." || recs[0].Record.Stale.SinceUnixNano != earlier.SinceUnixNano {
+		t.Errorf("first %v, want a.example. stale since the earlier mark", recs[0].Record)
+	}
+	if st := recs[1].Record.Stale; st == nil || st.SinceUnixNano != t0.UnixNano() || st.Reason != reasonConfigNotSynced {
+		t.Errorf("b.example. stale %v, want since the seed", st)
+	}
+	if seed[0].Stale != nil {
+		t.Error("keptTable modified the seed")
+	}
+	mixed := append(recs, health.Record{Record: &gslbv1.Record{Fqdn: "c.example.", Members: []*gslbv1.Member{
+		{Address: "192.0.2.3", Cluster: "s2", Stale: &gslbv1.Stale{SinceUnixNano: 5}},
+		{Address: "192.0.2.4", Cluster: "s1"},
+	}}})
+	c := countStale(mixed)
+	if c["config"].n != 2 || c["config"].since != earlier.SinceUnixNano || c["s2"].n != 1 || c["s2"].since != 5 || len(c) != 2 {
+		t.Errorf("countStale %+v", c)
+	}
+}

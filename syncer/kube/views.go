@@ -1,0 +1,113 @@
+package kube
+
+// A member's caches as Build's input: the whole cluster, or only what some FQDNs need.
+
+import (
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// partialView is the cluster as view sees it, restricted to the objects
+// that ask for one of fqdns, their namespaces and their Services'
+// endpoints: Build on partial views gives the records of those FQDNs.
+func (c *member) partialView(fqdns []string) ClusterView {
+	st, v := c.snapshot()
+	if v.Kept != nil {
+		kept := map[string][]*gslbv1.Member{}
+		for _, f := range fqdns {
+			if ms, ok := v.Kept[f]; ok {
+				kept[f] = ms
+			}
+		}
+		v.Kept = kept
+	}
+	if st == nil {
+		return v
+	}
+	seen := map[any]bool{}
+	v.Endpoints = map[string]EndpointCount{}
+	for _, f := range fqdns {
+		for _, idx := range []cache.Indexer{st.svc, st.ing} {
+			objs, _ := idx.ByIndex(fqdnIndex, f)
+			for _, o := range objs {
+				if seen[o] {
+					continue
+				}
+				seen[o] = true
+				ob, ok := ObjectOf(o)
+				if !ok {
+					continue
+				}
+				v.Objects = append(v.Objects, ob)
+				if _, done := v.NamespaceLabels[ob.Namespace]; !done {
+					var lbls map[string]string
+					if n, exists, _ := st.ns.GetByKey(ob.Namespace); exists {
+						lbls = n.(*corev1.Namespace).Labels
+					}
+					v.NamespaceLabels[ob.Namespace] = lbls
+				}
+				for _, bs := range ob.Backends {
+					for _, b := range bs {
+						k := ob.Namespace + "/" + b
+						if _, done := v.Endpoints[k]; done {
+							continue
+						}
+						sl, _ := st.eps.ByIndex(serviceIndex, k)
+						es := make([]*discoveryv1.EndpointSlice, 0, len(sl))
+						for _, e := range sl {
+							es = append(es, e.(*discoveryv1.EndpointSlice))
+						}
+						if cnt, ok := CountEndpoints(es)[k]; ok {
+							v.Endpoints[k] = cnt
+						}
+					}
+				}
+			}
+		}
+	}
+	return v
+}
+
+// view returns the cluster's objects as last seen and its state.
+func (c *member) view() ClusterView {
+	st, v := c.snapshot()
+	if st == nil {
+		return v
+	}
+	svcs, ings := st.svc.List(), st.ing.List()
+	nsvc, ning := len(svcs), len(ings)
+	c.convMu.Lock()
+	conv := make(map[any]converted, nsvc+ning)
+	for _, o := range append(svcs, ings...) {
+		cv, done := c.conv[o]
+		if !done {
+			cv.obj, cv.ok = ObjectOf(o)
+		}
+		conv[o] = cv
+		if cv.ok {
+			v.Objects = append(v.Objects, cv.obj)
+		}
+	}
+	c.conv = conv
+	c.convMu.Unlock()
+	for _, o := range st.ns.List() {
+		n := o.(*corev1.Namespace)
+		v.NamespaceLabels[n.Name] = n.Labels
+	}
+	all := st.eps.List()
+	sl := make([]*discoveryv1.EndpointSlice, 0, len(all))
+	for _, o := range all {
+		if e, ok := o.(*discoveryv1.EndpointSlice); ok {
+			sl = append(sl, e)
+		}
+	}
+	v.Endpoints = CountEndpoints(sl)
+	c.m.objects.WithLabelValues(c.name, "Service").Set(float64(nsvc))
+	c.m.objects.WithLabelValues(c.name, "Ingress").Set(float64(ning))
+	c.m.objects.WithLabelValues(c.name, "Namespace").Set(float64(len(v.NamespaceLabels)))
+	c.m.objects.WithLabelValues(c.name, "EndpointSlice").Set(float64(len(sl)))
+	return v
+}

@@ -1,0 +1,49 @@
+// Package source is the interface between gslb-syncer and where its table
+// comes from: a YAML members file (filesource) or Kubernetes (kube).
+package source
+
+import (
+	"context"
+	"time"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/health"
+)
+
+// Change is a new table of the source.
+type Change struct {
+	// Records are the whole table, sorted by FQDN, with the health checks
+	// of the probed members. They must not be modified afterwards.
+	Records []health.Record
+	// Since is when the source noticed the oldest change the table
+	// reflects (a file system event, a watch event): the start of
+	// gslb_syncer_event_to_ack_seconds.
+	Since time.Time
+}
+
+// Source is where the desired table comes from.
+type Source interface {
+	// Run calls onChange with the first table, then with each new one,
+	// until ctx ends; then it returns nil. An error before the first table
+	// stops the start-up (a file that cannot be read, a kubeconfig that
+	// cannot be parsed); problems after it (a table that is not valid, a
+	// status that cannot be written) go to onError, and the last good
+	// table keeps serving. onChange and onError are called on the
+	// source's goroutines, one change at a time.
+	Run(ctx context.Context, onChange func(Change), onError func(error)) error
+}
+
+// Seeded is a Source that keeps, for what it has not synced yet, what the
+// plugins served at start-up (the Kubernetes source). Seed is called once,
+// before Run, with nil when no plugin served a table.
+type Seeded interface {
+	Seed(served []*gslbv1.Record)
+}
+
+// StatusSink is a Source that reports what was served (the Kubernetes
+// source writes it into its resources' status). Served is called with each
+// table the prober publishes, with the members' health filled in; it must
+// return at once and not modify the records.
+type StatusSink interface {
+	Served(records []*gslbv1.Record)
+}
