@@ -176,7 +176,7 @@ func measure(work string, s server, serverCPU, perfCPU int, mixes []mix, duratio
 			profiled = make(chan error, 1)
 			go func() { profiled <- takeProfiles(string(pprofAddr), s.name, m.name, duration) }()
 		}
-		r, err := dnsperf(addr, port, m.file, perfCPU, duration, clients)
+		r, err := dnsperf(addr, port, m.file, perfCPU, duration, clients, s.dnsperfArgs...)
 		if err != nil {
 			return nil, err
 		}
@@ -222,9 +222,10 @@ var (
 	reLost = regexp.MustCompile(`Queries lost:\s+([0-9]+)`)
 )
 
-func dnsperf(addr string, port int, file string, cpu int, duration time.Duration, clients int) (result, error) {
+func dnsperf(addr string, port int, file string, cpu int, duration time.Duration, clients int, extra ...string) (result, error) {
 	argv := []string{"dnsperf", "-s", "127.0.0.1", "-p", strconv.Itoa(port), "-d", file,
 		"-c", strconv.Itoa(clients), "-l", strconv.Itoa(int(duration.Seconds())), "-q", "200", "-t", "2"}
+	argv = append(argv, extra...)
 	out, err := command(argv, cpu).CombinedOutput()
 	if err != nil {
 		return result{}, fmt.Errorf("dnsperf against %s: %v\n%s", addr, err, out)

@@ -72,6 +72,8 @@ type server struct {
 	prepare func(dir string, port int) ([]string, error)
 	// load is run once the server answers (the gslb table push).
 	load func(dir string) error
+	// dnsperfArgs are added to dnsperf's command line (-D: the DO bit).
+	dnsperfArgs []string
 }
 
 func coreDNS(bin, name, body string, load func(dir string) error) server {
@@ -98,16 +100,20 @@ func coreDNS(bin, name, body string, load func(dir string) error) server {
 	}
 }
 
-func servers(bin string, names benchNames) []server {
-	gslb := coreDNS(filepath.Join(bin, "coredns-gslb"), "coredns-gslb gslb", `    gslb {
+// gslbBody is the server block of coredns-gslb gslb.
+const gslbBody = `    gslb {
         soa g-dns.iberia.local. hostmaster.iberia.local.
         ns g-dns.iberia.local. 127.0.0.1
         listen unix://DIR/gslb.sock
     }
-    pprof 127.0.0.1:PPROF`, func(dir string) error {
+    pprof 127.0.0.1:PPROF`
+
+func servers(bin string, names benchNames) []server {
+	gslb := coreDNS(filepath.Join(bin, "coredns-gslb"), "coredns-gslb gslb", gslbBody, func(dir string) error {
 		_, err := pushTable(filepath.Join(dir, "gslb.sock"), names.records())
 		return err
 	})
+	signed := gslbSigned(coreDNS(filepath.Join(bin, "coredns-gslb"), "", dnssecStanza+gslbBody, gslb.load))
 	whoami := coreDNS(filepath.Join(bin, "coredns-gslb"), "coredns-gslb whoami", "    whoami", nil)
 	file := coreDNS(filepath.Join(bin, "coredns-gslb"), "coredns-gslb file", "    file DIR/db.zone", nil)
 	filePrep := file.prepare
@@ -117,7 +123,7 @@ func servers(bin string, names benchNames) []server {
 		}
 		return filePrep(dir, port)
 	}
-	return []server{gslb, whoami, file, gdnsd(names), knot(names)}
+	return []server{gslb, signed, whoami, file, gdnsd(names), knot(names)}
 }
 
 // gdnsd serves hello with its `weighted` plugin (one address per answer, by
