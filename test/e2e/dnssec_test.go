@@ -67,9 +67,9 @@ func TestDNSSEC(t *testing.T) {
 
 	tools.signParent(t, lab, 1, goodDS)
 	dnssecWriteBINDConfigs(t, lab, readDNSKEY(t, anchor+".key"))
-	auth := dnssecStartNamed(t, lab, named, "named-auth", lab.dir)
+	auth := dnssecStartNamed(t, lab, named, "named-auth", lab.dir, filepath.Join(lab.dir, "named-auth.conf"))
 	resolverDir := filepath.Join(lab.dir, "resolver")
-	res := dnssecStartNamed(t, lab, named, "named-resolver", resolverDir)
+	res := dnssecStartNamed(t, lab, named, "named-resolver", resolverDir, filepath.Join(resolverDir, "named.conf"))
 	parent := lab.client(delegParentAddr)
 	harness.Eventually(t, harness.StartTimeout, func() error {
 		if auth.Exited() {
@@ -277,14 +277,10 @@ zone "iberia.local" { type static-stub; server-addresses { %s; }; };
 `, dir, dnssecResolverIP, anchor.Flags, anchor.Protocol, anchor.Algorithm, anchor.PublicKey, delegParentIP)+controls(dnssecResolverIP))
 }
 
-// dnssecStartNamed starts named in the namespace with dir/named.conf, or
-// the lab's named-auth.conf for the authoritative one.
-func dnssecStartNamed(t *testing.T, lab *delegLab, named, name, dir string) *harness.Process {
+// dnssecStartNamed starts named in the namespace with the configuration
+// conf, in dir.
+func dnssecStartNamed(t *testing.T, lab *delegLab, named, name, dir, conf string) *harness.Process {
 	t.Helper()
-	conf := filepath.Join(dir, "named.conf")
-	if name == "named-auth" {
-		conf = filepath.Join(lab.dir, "named-auth.conf")
-	}
 	return harness.StartProcess(t, harness.Cmd{
 		Name: name, Path: named, Dir: dir, NetNS: lab.ns,
 		Args: []string{"-g", "-4", "-c", conf},
