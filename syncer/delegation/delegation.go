@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -30,6 +31,8 @@ type Config struct {
 	TTL        uint32       // of the records written; 0 means 300
 	Key        Key
 	Timeout    time.Duration // of one exchange; 0 means 5 s
+	// Dial opens the TCP connection to Server; nil means a net.Dialer.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Key is a TSIG key (HMAC-SHA256) the parent accepts updates with.
@@ -68,6 +71,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 5 * time.Second
+	}
+	if c.Dial == nil {
+		c.Dial = (&net.Dialer{}).DialContext
 	}
 	return errors.Join(errs...)
 }
@@ -194,11 +200,10 @@ func (r *Registrar) readBack(ctx context.Context, what string, want func(State) 
 	return nil
 }
 
-// send signs m with the TSIG key and sends it over TCP.
+// send signs m with the TSIG key and sends it.
 func (r *Registrar) send(ctx context.Context, m *dns.Msg) error {
 	m.SetTsig(r.cfg.Key.Name, dns.HmacSHA256, 300, time.Now().Unix())
-	c := &dns.Client{Net: "tcp", Timeout: r.cfg.Timeout, TsigSecret: map[string]string{r.cfg.Key.Name: r.cfg.Key.Secret}}
-	resp, _, err := c.ExchangeContext(ctx, m, r.cfg.Server)
+	resp, err := r.exchange(ctx, m, map[string]string{r.cfg.Key.Name: r.cfg.Key.Secret})
 	if resp != nil && resp.Rcode != dns.RcodeSuccess {
 		return &UpdateError{Server: r.cfg.Server, Zone: r.cfg.ParentZone, Key: r.cfg.Key.Name, Rcode: resp.Rcode, TSIGError: tsigError(resp)}
 	}
@@ -206,6 +211,20 @@ func (r *Registrar) send(ctx context.Context, m *dns.Msg) error {
 		return fmt.Errorf("delegation: update of %s at %s with key %s: %w", r.cfg.ParentZone, r.cfg.Server, r.cfg.Key.Name, err)
 	}
 	return nil
+}
+
+// exchange sends m to the parent over a new TCP connection.
+func (r *Registrar) exchange(ctx context.Context, m *dns.Msg, tsig map[string]string) (*dns.Msg, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+	conn, err := r.cfg.Dial(ctx, "tcp", r.cfg.Server)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	c := &dns.Client{Net: "tcp", Timeout: r.cfg.Timeout, TsigSecret: tsig}
+	resp, _, err := c.ExchangeWithConnContext(ctx, m, &dns.Conn{Conn: conn})
+	return resp, err
 }
 
 // UpdateError is an update the parent answered with an error rcode.

@@ -73,8 +73,7 @@ func (r *Registrar) query(ctx context.Context, name string, t uint16) (*dns.Msg,
 	m := new(dns.Msg)
 	m.SetQuestion(name, t)
 	m.RecursionDesired = false
-	c := &dns.Client{Net: "tcp", Timeout: r.cfg.Timeout}
-	resp, _, err := c.ExchangeContext(ctx, m, r.cfg.Server)
+	resp, err := r.exchange(ctx, m, nil)
 	if err != nil {
 		return nil, fmt.Errorf("delegation: reading %s %s from %s: %w", name, dns.TypeToString[t], r.cfg.Server, err)
 	}
