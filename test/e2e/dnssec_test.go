@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gslbdns/gslb/test/e2e/harness"
 
@@ -100,7 +101,10 @@ func TestDNSSEC(t *testing.T) {
 		t.Fatalf("coredns-gslb exited: %s", gslb.ExitText())
 	}
 
-	dnssecCheckSigned(t, lab, readDNSKEY(t, child+".key"))
+	dnssecCheckSigned(t, func(m *dns.Msg) (r *dns.Msg, err error) {
+		ns.Do(func() { r, err = dnssecExchange(m, delegGSLBAddr) })
+		return r, err
+	}, readDNSKEY(t, child+".key"))
 
 	resolver := lab.client(dnssecResolverAddr)
 	resolver.ad = true
@@ -126,6 +130,43 @@ func TestDNSSEC(t *testing.T) {
 		lab.rndcRun("-s", dnssecResolverIP, "flush")
 		dnssecBogus(t, resolver)
 	})
+}
+
+// TestGslbctlDNSSECKey: a key made by `gslbctl dnssec-key` is loaded by
+// coredns-gslb's dnssec plugin, which answers DNSKEY with it and signs hello
+// with it, and the DS gslbctl printed is that key's.
+func TestGslbctlDNSSECKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := harness.StartProcess(t, harness.Cmd{Path: harness.Bin(t, "gslbctl"), Args: []string{"dnssec-key", "avi.iberia.local", "--dir", dir}})
+	if code := p.Wait(30 * time.Second); code != 0 {
+		t.Fatalf("gslbctl dnssec-key: exit %d\n%s", code, p.Tail(10))
+	}
+	ds, err := dns.NewRR(delegLastRunOutput(p.Log()))
+	if err != nil {
+		t.Fatalf("gslbctl dnssec-key printed %q: %v", delegLastRunOutput(p.Log()), err)
+	}
+	c := harness.StartCoreDNS(t, `avi.iberia.local:{{port "dns"}} {
+    bind 127.0.0.1
+    dnssec {
+        key file {{.KeyDir}}/csk
+    }
+    gslb {
+        soa g-dns.iberia.local. hostmaster.iberia.local.
+        listen unix://{{.Sock}}
+    }
+}
+`, map[string]any{"KeyDir": dir})
+	yaml := filepath.Join(t.TempDir(), "members.yaml")
+	harness.WriteFile(t, yaml, membersYAML(w642))
+	harness.StartSyncer(t, "--source", "file:"+yaml, "--push", "unix://"+c.Sock)
+	c.WaitLoaded(loadTimeout)
+
+	key := readDNSKEY(t, filepath.Join(dir, "csk.key"))
+	if got := key.ToDS(dns.SHA256); got.String() != ds.String() {
+		t.Errorf("gslbctl printed %s, the key's DS is %s", ds, got)
+	}
+	dnssecCheckSigned(t, func(m *dns.Msg) (*dns.Msg, error) { return dnssecExchange(m, c.Addr) }, key)
 }
 
 // The validating resolver's address in the namespace.
@@ -187,14 +228,12 @@ func dnssecBogus(t *testing.T, resolver *delegClient) {
 
 // dnssecCheckSigned asks coredns-gslb directly with DO: the apex DNSKEY is
 // the key of the Corefile, and hello's A record is signed with it.
-func dnssecCheckSigned(t *testing.T, lab *delegLab, key *dns.DNSKEY) {
+func dnssecCheckSigned(t *testing.T, exchange func(*dns.Msg) (*dns.Msg, error), key *dns.DNSKEY) {
 	t.Helper()
 	ask := func(name string, qtype uint16) *dns.Msg {
 		m := harness.NewQuery(name, qtype)
 		m.SetEdns0(1232, true)
-		var r *dns.Msg
-		var err error
-		lab.ns.Do(func() { r, err = dnssecExchange(m, delegGSLBAddr) })
+		r, err := exchange(m)
 		if err != nil {
 			t.Fatal(err)
 		}
