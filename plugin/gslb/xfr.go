@@ -26,12 +26,16 @@ func notAQuery(r *dns.Msg) bool {
 // serveNotAQuery answers what notAQuery holds: NOTIMP for other opcodes;
 // a transfer goes to the transfer plugin when one follows in the chain
 // (it may transfer the static records of a fallthrough zone), else REFUSED.
+// A transfer the rest of the chain does not answer (the transfer plugin is
+// configured for other zones only) is REFUSED too.
 func (g *GSLB) serveNotAQuery(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	if r.Opcode != dns.OpcodeQuery {
 		return dns.RcodeNotImplemented, nil
 	}
 	if g.transfer {
-		return plugin.NextOrFailure(g.Name(), g.Next, ctx, w, r)
+		if rc, err := plugin.NextOrFailure(g.Name(), g.Next, ctx, w, r); plugin.ClientWrite(rc) {
+			return rc, err
+		}
 	}
 	return dns.RcodeRefused, nil
 }

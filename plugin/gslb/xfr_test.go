@@ -71,6 +71,17 @@ coredns_gslb_requests_total{result="answer",type="A",zone="avi.iberia.local."} 1
 	}
 }
 
+// A transfer the chain after us does not answer (no transfer configured for
+// the zone, and nothing else) is REFUSED, not the SERVFAIL of an empty chain.
+func TestTransferNotAnswered(t *testing.T) {
+	g := newTestGSLB(t, testConfig(), nil)
+	g.Next, g.transfer = nil, true
+	full(t, g, scenarioTable()...)
+	if got, code := serve(t, g, question(zone, dns.TypeAXFR)); got != nil || code != dns.RcodeRefused {
+		t.Errorf("AXFR with nothing after us: rcode %s, wrote %v; want REFUSED", dns.RcodeToString[code], got)
+	}
+}
+
 // A request for a name outside our zones is not ours, whatever its opcode.
 func TestNotifyOutsideZones(t *testing.T) {
 	g := newTestGSLB(t, testConfig(), nil)
