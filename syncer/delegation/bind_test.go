@@ -66,6 +66,14 @@ func TestWithBIND(t *testing.T) {
 		t.Errorf("the parent changed on a refused withdrawal: %s → %s", before, after)
 	}
 
+	// An NS outside the parent zone: its NS record only, no addresses.
+	ext := p.registrar(t, "gslb-a", p.keys["gslb-a"], "ns.example.net")
+	mustChange(t, "register an NS outside the parent", true)(ext.Register(ctx))
+	if st := p.read(t, ext); !slices.Equal(st.NS, []string{"g-dns-b.iberia.local.", "ns.example.net."}) || len(st.Addrs) != 0 {
+		t.Errorf("after registering ns.example.net: %s", st)
+	}
+	mustChange(t, "withdraw it", true)(ext.Withdraw(ctx))
+
 	// A wrong secret for a known key, and an unknown key: refused, named.
 	for _, k := range []Key{{"gslb-a", base64.StdEncoding.EncodeToString([]byte("not the secret of gslb-a, 32 by"))}, {"gslb-x", p.keys["gslb-a"]}} {
 		bad := p.registrar(t, k.Name, k.Secret, "g-dns-c.iberia.local", "127.0.0.5")

@@ -63,8 +63,12 @@ func (c *Config) Validate() error {
 	if !dns.IsSubDomain(c.ParentZone, c.Zone) || c.Zone == c.ParentZone {
 		errs = append(errs, fmt.Errorf("zone %s is not below parent zone %s", c.Zone, c.ParentZone))
 	}
-	if len(c.Addrs) == 0 && dns.IsSubDomain(c.ParentZone, c.NS) {
+	inParent := dns.IsSubDomain(c.ParentZone, c.NS)
+	if len(c.Addrs) == 0 && inParent {
 		errs = append(errs, fmt.Errorf("ns %s is inside the parent zone: it needs its addresses (glue)", c.NS))
+	}
+	if len(c.Addrs) > 0 && !inParent {
+		errs = append(errs, fmt.Errorf("ns %s is outside the parent zone %s: its addresses are not the parent's to publish", c.NS, c.ParentZone))
 	}
 	if c.TTL == 0 {
 		c.TTL = 300
@@ -108,8 +112,10 @@ func (r *Registrar) Register(ctx context.Context) (bool, error) {
 	}
 	m := r.update()
 	m.Insert([]dns.RR{r.nsRR()})
-	m.RemoveRRset(r.glueTypes())
-	m.Insert(r.glue())
+	if r.ownsGlue() {
+		m.RemoveRRset(r.glueTypes())
+		m.Insert(r.glue())
+	}
 	if err := r.send(ctx, m); err != nil {
 		return false, err
 	}
@@ -136,7 +142,9 @@ func (r *Registrar) Withdraw(ctx context.Context) (bool, error) {
 		m.Used(r.nsSet(st.NS)) // RRset exists, value dependent (RFC 2136 2.4.2)
 	}
 	m.Remove([]dns.RR{r.nsRR()})
-	m.RemoveRRset(r.glueTypes())
+	if r.ownsGlue() {
+		m.RemoveRRset(r.glueTypes())
+	}
 	if err := r.send(ctx, m); err != nil {
 		return false, err
 	}
@@ -163,6 +171,10 @@ func (r *Registrar) nsSet(names []string) []dns.RR {
 	}
 	return out
 }
+
+// ownsGlue reports whether the NS name is inside the parent zone, so that
+// its addresses are the parent's records (and ours to write).
+func (r *Registrar) ownsGlue() bool { return dns.IsSubDomain(r.cfg.ParentZone, r.cfg.NS) }
 
 // glueTypes are the A and AAAA RRsets of the NS name, to delete whole.
 func (r *Registrar) glueTypes() []dns.RR {

@@ -1,6 +1,7 @@
 package delegation
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -43,6 +44,11 @@ func TestValidate(t *testing.T) {
 	}
 	if c.ParentZone != "iberia.local." || c.Zone != "avi.iberia.local." || c.Key.Name != "gslb-a." || c.TTL != 300 {
 		t.Errorf("not canonical or defaulted: %+v", c)
+	}
+	c = good()
+	c.NS, c.Addrs = "ns.example.net", []netip.Addr{netip.MustParseAddr("192.0.2.53")}
+	if err := c.Validate(); err == nil {
+		t.Error("addresses for an NS outside the parent zone were accepted")
 	}
 	c = good()
 	c.Zone, c.NS = "avi.example.org", "ns.example.net"

@@ -55,6 +55,9 @@ func (r *Registrar) Read(ctx context.Context) (State, error) {
 		}
 	}
 	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		if !r.ownsGlue() {
+			break
+		}
 		m, err := r.query(ctx, r.cfg.NS, t)
 		if err != nil {
 			return st, err
