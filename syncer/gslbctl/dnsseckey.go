@@ -1,7 +1,6 @@
 package gslbctl
 
 import (
-	"crypto"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,7 +25,7 @@ func DNSSECKey(zone, dir, name string) (*dns.DS, error) {
 		return nil, err
 	}
 	base := filepath.Join(dir, name)
-	if err := writeNew(base+".private", k.PrivateKeyString(priv.(crypto.PrivateKey)), 0o600); err != nil {
+	if err := writeNew(base+".private", k.PrivateKeyString(priv), 0o600); err != nil {
 		return nil, err
 	}
 	if err := writeNew(base+".key", k.String()+"\n", 0o644); err != nil {
