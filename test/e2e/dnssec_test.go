@@ -81,18 +81,23 @@ func TestDNSSEC(t *testing.T) {
 
 	sock := filepath.Join(harness.SocketDir(t), "gslb.sock")
 	corefilePath := filepath.Join(lab.dir, "Corefile")
-	harness.WriteFile(t, corefilePath, exampleCorefile(t, "dnssec", []exampleEdit{
-		{"192.0.2.53", delegGSLBIP, 2},
-		{"/etc/gslb/dnssec/csk", child, 1},
-		{"unix:///run/gslb/gslb.sock", "unix://" + sock, 1},
-		{"/var/lib/gslb/table.pb", filepath.Join(lab.dir, "table.pb"), 1},
-		{"minimum 30", "minimum " + strconv.Itoa(delegNegTTL), 1},
-		{"prometheus :9153", "prometheus :9153", 1},
-	}))
-	gslb := harness.StartProcess(t, harness.Cmd{
-		Name: "coredns-gslb", Path: harness.Bin(t, "coredns-gslb"), Dir: lab.dir, NetNS: ns,
-		Args: []string{"-conf", corefilePath},
-	})
+	// startGSLB runs the example Corefile signing with keys (paths without
+	// extension, separated by spaces).
+	startGSLB := func(keys string) *harness.Process {
+		harness.WriteFile(t, corefilePath, exampleCorefile(t, "dnssec", []exampleEdit{
+			{"192.0.2.53", delegGSLBIP, 2},
+			{"/etc/gslb/dnssec/csk", keys, 1},
+			{"unix:///run/gslb/gslb.sock", "unix://" + sock, 1},
+			{"/var/lib/gslb/table.pb", filepath.Join(lab.dir, "table.pb"), 1},
+			{"minimum 30", "minimum " + strconv.Itoa(delegNegTTL), 1},
+			{"prometheus :9153", "prometheus :9153", 1},
+		}))
+		return harness.StartProcess(t, harness.Cmd{
+			Name: "coredns-gslb", Path: harness.Bin(t, "coredns-gslb"), Dir: lab.dir, NetNS: ns,
+			Args: []string{"-conf", corefilePath},
+		})
+	}
+	gslb := startGSLB(child)
 	yaml := filepath.Join(lab.dir, "members.yaml")
 	harness.WriteFile(t, yaml, delegMembersYAML)
 	harness.StartSyncer(t, "--source", "file:"+yaml, "--push", "unix://"+sock)
@@ -130,6 +135,39 @@ func TestDNSSEC(t *testing.T) {
 		lab.rndcRun("-s", dnssecResolverIP, "flush")
 		dnssecBogus(t, resolver)
 	})
+	// deploy/dnssec's rollover, at the step where the parent's DS names the
+	// new key while coredns-gslb serves and signs with both.
+	t.Run("rollover: both keys served, the new key's DS validates", func(t *testing.T) {
+		gslb.Stop()
+		gslb = startGSLB(child + " " + wrong)
+		harness.Eventually(t, harness.StartTimeout, func() error {
+			m := harness.NewQuery(zone, dns.TypeDNSKEY)
+			m.SetEdns0(1232, true)
+			var r *dns.Msg
+			var err error
+			ns.Do(func() { r, err = dnssecExchange(m, delegGSLBAddr) })
+			if err != nil {
+				return err
+			}
+			if n := len(dnssecKeys(r)); n != 2 {
+				return fmt.Errorf("DNSKEY %s: %d keys, want both: %s", zone, n, harness.Brief(r))
+			}
+			return nil
+		})
+		lab.rndcRun("-s", dnssecResolverIP, "flush")
+		dnssecValidated(t, resolver)
+	})
+}
+
+// dnssecKeys returns the DNSKEY records of an answer.
+func dnssecKeys(r *dns.Msg) []*dns.DNSKEY {
+	var out []*dns.DNSKEY
+	for _, rr := range r.Answer {
+		if k, ok := rr.(*dns.DNSKEY); ok {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // TestGslbctlDNSSECKey: a key made by `gslbctl dnssec-key` is loaded by
