@@ -22,6 +22,7 @@ type GSLB struct {
 	ttl       uint32 // default TTL, and the TTL of SOA and NS
 	answers   int    // address records per response
 	unhandled unhandledMode
+	transfer  bool // the transfer plugin follows in the chain: AXFR and IXFR go to it
 
 	feed *feed
 	rng  Rand

@@ -28,6 +28,9 @@ func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (
 	if zi < 0 {
 		return plugin.NextOrFailure(g.Name(), g.Next, ctx, w, r)
 	}
+	if notAQuery(r) {
+		return g.serveNotAQuery(ctx, w, r)
+	}
 	z := g.zoneData[zi]
 	qt := qtypeIndex(q.Qtype)
 

@@ -99,6 +99,8 @@ func setup(c *caddy.Controller) error {
 
 	dnsserver.GetConfig(c).AddPlugin(func(next plugin.Handler) plugin.Handler {
 		g.Next = next
+		// The chain is built from its end: a transfer plugin after us is registered by now.
+		g.transfer = dnsserver.GetConfig(c).Handler("transfer") != nil
 		return g
 	})
 	return nil

@@ -245,11 +245,33 @@ func delegIsExecutable(p string) bool {
 }
 
 // delegExampleCorefile renders corefile-examples/delegated-zone/Corefile for
-// the namespace: each change must match the example exactly, so that an
-// edit of the example that this test does not follow fails here.
+// the namespace.
 func delegExampleCorefile(t *testing.T, sock, persist string) string {
 	t.Helper()
-	path := filepath.Join(harness.RepoRoot(t), "corefile-examples", "delegated-zone", "Corefile")
+	return exampleCorefile(t, "delegated-zone", []exampleEdit{
+		{"192.0.2.53", delegGSLBIP, 2}, // bind, and the glue of the apex NS
+		{"unix:///run/gslb/gslb.sock", "unix://" + sock, 1},
+		{"/var/lib/gslb/table.pb", persist, 1},
+		{"minimum 30", "minimum " + strconv.Itoa(delegNegTTL), 1},
+		{"johernandez.iberia.local.", "johernandez.iberia.local.", 1},
+		{"ttl 30", "ttl 30", 1},
+		{"gslbmetrics :9153", "gslbmetrics :9153", 1},
+		{"ready :8181", "ready :8181", 1},
+	})
+}
+
+// exampleEdit replaces old, which must occur exactly n times, by new.
+type exampleEdit struct {
+	old, new string
+	n        int
+}
+
+// exampleCorefile renders corefile-examples/NAME/Corefile with edits: each
+// must match the example exactly, so that an edit of the example that the
+// test does not follow fails here.
+func exampleCorefile(t *testing.T, name string, edits []exampleEdit) string {
+	t.Helper()
+	path := filepath.Join(harness.RepoRoot(t), "corefile-examples", name, "Corefile")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -262,21 +284,9 @@ func delegExampleCorefile(t *testing.T, sock, persist string) string {
 		}
 	}
 	s := strings.Join(lines, "\n")
-	for _, c := range []struct {
-		old, new string
-		n        int
-	}{
-		{"192.0.2.53", delegGSLBIP, 2}, // bind, and the glue of the apex NS
-		{"unix:///run/gslb/gslb.sock", "unix://" + sock, 1},
-		{"/var/lib/gslb/table.pb", persist, 1},
-		{"minimum 30", "minimum " + strconv.Itoa(delegNegTTL), 1},
-		{"johernandez.iberia.local.", "johernandez.iberia.local.", 1},
-		{"ttl 30", "ttl 30", 1},
-		{"gslbmetrics :9153", "gslbmetrics :9153", 1},
-		{"ready :8181", "ready :8181", 1},
-	} {
+	for _, c := range edits {
 		if got := strings.Count(s, c.old); got != c.n {
-			t.Fatalf("%s: %q occurs %d times, TestDelegation expects %d: update the test with the example", path, c.old, got, c.n)
+			t.Fatalf("%s: %q occurs %d times, %s expects %d: update the test with the example", path, c.old, got, t.Name(), c.n)
 		}
 		s = strings.ReplaceAll(s, c.old, c.new)
 	}
@@ -384,6 +394,7 @@ type delegClient struct {
 	addr string
 	c    *dns.Client
 	conn *dns.Conn
+	ad   bool // ask for the AD bit (RFC 6840), and want it in delegSplit's answers
 }
 
 func (c *delegClient) exchange(name string, qtype uint16, rd bool) (*dns.Msg, error) {
@@ -396,6 +407,7 @@ func (c *delegClient) exchange(name string, qtype uint16, rd bool) (*dns.Msg, er
 	}
 	m := harness.NewQuery(name, qtype)
 	m.RecursionDesired = rd
+	m.AuthenticatedData = c.ad
 	r, _, err := c.c.ExchangeWithConn(m, c.conn)
 	if err != nil {
 		c.close()
@@ -535,6 +547,9 @@ func delegSplit(t *testing.T, lab *delegLab, parent *delegClient) {
 		ip, err := delegResolvedA(r, hello)
 		if err != nil {
 			t.Fatalf("query %d through BIND: %v", len(samples)+1, err)
+		}
+		if parent.ad && !r.AuthenticatedData {
+			t.Fatalf("query %d through BIND: %s, want the AD flag: validated", len(samples)+1, harness.Brief(r))
 		}
 		if ttl := r.Answer[0].Header().Ttl; ttl > 1 {
 			t.Fatalf("query %d through BIND: TTL %d, want at most 1: %s", len(samples)+1, ttl, harness.Brief(r))

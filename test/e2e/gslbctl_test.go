@@ -255,20 +255,7 @@ func TestDashboardMetricsExist(t *testing.T) {
 }
 
 func checkDashboardMetrics(t *testing.T, plugin string) {
-	corefileMetrics := `avi.iberia.local:{{port "dns"}} {
-    bind 127.0.0.1
-    gslb {
-        soa g-dns.iberia.local. hostmaster.iberia.local.
-        listen unix://{{.Sock}}
-    }
-    ` + plugin + ` 127.0.0.1:{{port "metrics"}}
-}
-`
-	c := harness.StartCoreDNS(t, corefileMetrics, nil)
-	yaml := filepath.Join(t.TempDir(), "members.yaml")
-	harness.WriteFile(t, yaml, membersYAML(w642))
-	harness.StartSyncer(t, "--source", "file:"+yaml, "--push", "unix://"+c.Sock)
-	c.WaitLoaded(loadTimeout)
+	c := startWithMetrics(t, plugin)
 	// Counters appear once something is counted.
 	for _, q := range []uint16{dns.TypeA, dns.TypeAAAA} {
 		harness.Query(t, c.Addr, "udp", hello, q)

@@ -4,6 +4,7 @@
 //	gslbctl watch URL --server ADDR [--interval 2s] [--count N]
 //	gslbctl table --server unix:///… [-o text|json]
 //	gslbctl explain NAME --client IP --server unix:///… [--geoip PATH] [--type A|AAAA]
+//	gslbctl dnssec-key ZONE [--dir .] [--name csk]
 package main
 
 import (
@@ -50,6 +51,10 @@ const usage = `gslbctl: the operator's CLI of gslb.
       Why a client gets what it gets: where the record comes from, the algorithm, the client's
       site and why (the CIDR of the topology map, the GeoIP entry and distances, the hashed
       prefix), every member with weight, priority, health and role, and the answer.
+  gslbctl dnssec-key ZONE [--dir .] [--name csk]
+      Make an ECDSA P-256 key for signing ZONE with CoreDNS's dnssec plugin: DIR/NAME.key and
+      DIR/NAME.private (0600; never overwritten), as dnssec-keygen writes them. Prints the DS
+      record to publish in the parent zone.
 
 The --api address takes --tls-cert, --tls-key and --tls-ca for tcp://HOST:PORT.
 `
@@ -78,6 +83,8 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 		return table(ctx, args[1:], out)
 	case "explain":
 		return explain(ctx, args[1:], out)
+	case "dnssec-key":
+		return dnssecKey(args[1:], out)
 	}
 	return 2, fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 }
@@ -120,7 +127,7 @@ func parse(fs *flag.FlagSet, args []string) (string, error) {
 		}
 	}
 	if len(pos) != 1 {
-		return "", fmt.Errorf("%s: want exactly one %s argument, got %d", fs.Name(), map[string]string{"split": "NAME", "watch": "URL", "explain": "NAME"}[fs.Name()], len(pos))
+		return "", fmt.Errorf("%s: want exactly one %s argument, got %d", fs.Name(), map[string]string{"split": "NAME", "watch": "URL", "explain": "NAME", "dnssec-key": "ZONE"}[fs.Name()], len(pos))
 	}
 	return pos[0], nil
 }
@@ -286,4 +293,20 @@ func table(ctx context.Context, args []string, out io.Writer) (int, error) {
 		return 1, fmt.Errorf("reading the table from %s: %v", api.addr, err)
 	}
 	return 0, gslbctl.PrintTable(out, st, recs, *format, time.Now())
+}
+
+func dnssecKey(args []string, out io.Writer) (int, error) {
+	fs := flag.NewFlagSet("dnssec-key", flag.ContinueOnError)
+	dir := fs.String("dir", ".", "directory of the key files")
+	name := fs.String("name", "csk", "base name of the key files (the Corefile's `key file DIR/NAME`)")
+	zone, err := parse(fs, args)
+	if err != nil {
+		return 2, err
+	}
+	ds, err := gslbctl.DNSSECKey(zone, *dir, *name)
+	if err != nil {
+		return 1, err
+	}
+	fmt.Fprintln(out, ds.String())
+	return 0, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"testing"
 	"time"
@@ -103,6 +104,34 @@ func loopbackUp() error {
 	}
 	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
 	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+}
+
+// AddLoopbackAddress gives the namespace's loopback another IPv4 address
+// (as the alias lo:N), for servers such as BIND that listen only on the
+// addresses of an interface; 127.0.0.1 is the only one at first.
+func (n *NetNS) AddLoopbackAddress(t testing.TB, label int, ip netip.Addr) {
+	t.Helper()
+	var err error
+	n.Do(func() { err = loopbackAlias(label, ip) })
+	if err != nil {
+		t.Fatalf("harness: adding %s to the namespace's loopback: %v", ip, err)
+	}
+}
+
+func loopbackAlias(label int, ip netip.Addr) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq(fmt.Sprintf("lo:%d", label))
+	if err != nil {
+		return err
+	}
+	if err := ifr.SetInet4Addr(ip.AsSlice()); err != nil {
+		return err
+	}
+	return unix.IoctlIfreq(fd, unix.SIOCSIFADDR, ifr)
 }
 
 // Dial is harness.Dial for a server inside the namespace: the client's

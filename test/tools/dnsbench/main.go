@@ -211,7 +211,7 @@ func measure(work string, s server, serverCPU, perfCPU int, mixes []mix, duratio
 		if err != nil {
 			return nil, err
 		}
-		r, err := dnsperf(addr, port, m.file, perfCPU, duration, clients)
+		r, err := dnsperf(addr, port, m.file, perfCPU, duration, clients, s.dnsperfArgs...)
 		if err != nil {
 			return nil, err
 		}
@@ -289,9 +289,10 @@ var (
 	reLost = regexp.MustCompile(`Queries lost:\s+([0-9]+)`)
 )
 
-func dnsperf(addr string, port int, file string, cpu int, duration time.Duration, clients int) (result, error) {
+func dnsperf(addr string, port int, file string, cpu int, duration time.Duration, clients int, extra ...string) (result, error) {
 	argv := []string{"dnsperf", "-s", "127.0.0.1", "-p", strconv.Itoa(port), "-d", file,
 		"-c", strconv.Itoa(clients), "-l", strconv.Itoa(int(duration.Seconds())), "-q", "200", "-t", "2"}
+	argv = append(argv, extra...)
 	return runDNSPerf(argv, addr, cpu)
 }
 

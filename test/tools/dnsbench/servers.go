@@ -74,6 +74,8 @@ type server struct {
 	load func(dir string) error
 	// routed: the server holds the names routed by who asks (ecs.go).
 	routed bool
+	// dnsperfArgs are added to dnsperf's command line (-D: the DO bit).
+	dnsperfArgs []string
 }
 
 func coreDNS(bin, name, body string, load func(dir string) error) server {
@@ -107,9 +109,17 @@ func coreDNS(bin, name, body string, load func(dir string) error) server {
 	}
 }
 
+// gslbBody is the server block of coredns-gslb gslb.
+const gslbBody = `    gslb {
+        soa g-dns.iberia.local. hostmaster.iberia.local.
+        ns g-dns.iberia.local. 127.0.0.1
+        listen unix://DIR/gslb.sock
+    }
+    pprof 127.0.0.1:PPROF`
+
 // servers lists the servers in the order of the report: the shipped
-// Corefiles first (what users run), then gslb alone, the whoami ceiling with
-// and without a metrics plugin, file, gdnsd and knot.
+// Corefiles first (what users run), then gslb alone and signed, the whoami
+// ceiling with and without a metrics plugin, file, gdnsd and knot.
 func servers(bin, repo string, names benchNames) []server {
 	coredns := filepath.Join(bin, "coredns-gslb")
 	push := func(dir string) error {
@@ -123,16 +133,12 @@ func servers(bin, repo string, names benchNames) []server {
 			out = append(out, shipped(coredns, repo, sc, " (stock prometheus)", withStockPrometheus, push))
 		}
 	}
-	gslb := coreDNS(coredns, "coredns-gslb gslb", `    gslb {
-        soa g-dns.iberia.local. hostmaster.iberia.local.
-        ns g-dns.iberia.local. 127.0.0.1
-        listen unix://DIR/gslb.sock
-    }
-    pprof 127.0.0.1:PPROF`, func(dir string) error {
+	gslb := coreDNS(coredns, "coredns-gslb gslb", gslbBody, func(dir string) error {
 		_, err := pushTable(filepath.Join(dir, "gslb.sock"), append(names.records(), routedRecords()...))
 		return err
 	})
 	gslb.routed = true
+	signed := gslbSigned(coreDNS(coredns, "", dnssecStanza+gslbBody, push))
 	whoami := coreDNS(coredns, "coredns-gslb whoami", "    whoami", nil)
 	whoamiProm := coreDNS(coredns, "coredns-gslb whoami+prometheus", "    whoami\n    prometheus 127.0.0.1:METRICS", nil)
 	whoamiMet := coreDNS(coredns, "coredns-gslb whoami+gslbmetrics", "    whoami\n    gslbmetrics 127.0.0.1:METRICS", nil)
@@ -144,7 +150,7 @@ func servers(bin, repo string, names benchNames) []server {
 		}
 		return filePrep(dir, port)
 	}
-	return append(out, gslb, whoami, whoamiProm, whoamiMet, file, gdnsd(names), knot(names))
+	return append(out, gslb, signed, whoami, whoamiProm, whoamiMet, file, gdnsd(names), knot(names))
 }
 
 // gdnsd serves hello with its `weighted` plugin (one address per answer, by

@@ -1,0 +1,116 @@
+package delegation
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Keeper keeps the delegation in line with the site's readiness: registered
+// while the site's DNS is ready, withdrawn once it has not been ready for
+// WithdrawAfter, registered again when it is back. Errors are reported and
+// retried with backoff; nothing else stops.
+type Keeper struct {
+	Registrar     *Registrar
+	Ready         func() bool   // the site's DNS serves (it has a table)
+	WithdrawAfter time.Duration // how long not ready before the NS is withdrawn
+	Interval      time.Duration // between checks; 0 means 10 s
+	MaxBackoff    time.Duration // longest wait after errors; 0 means 5 min
+	Now           func() time.Time
+	Report        func(Event) // each action and error, for the log, status and metrics
+}
+
+// Event is one thing the Keeper did or failed to do.
+type Event struct {
+	Action  Action
+	Changed bool  // the parent was updated (false: it already agreed)
+	Err     error // nil on success; ErrLastNS when a withdrawal was held back
+}
+
+// Action is what the Keeper decided.
+type Action int
+
+const (
+	Hold     Action = iota // not ready, not for long enough yet: leave the parent as it is
+	Register               // ready: the NS and glue must be in the parent
+	Withdraw               // not ready for WithdrawAfter: the NS must leave the parent
+)
+
+func (a Action) String() string {
+	return [...]string{"hold", "register", "withdraw"}[a]
+}
+
+// decide is the Keeper's rule: notReadySince is when the site stopped being
+// ready (zero while it is ready).
+func decide(notReadySince, now time.Time, withdrawAfter time.Duration) Action {
+	switch {
+	case notReadySince.IsZero():
+		return Register
+	case now.Sub(notReadySince) >= withdrawAfter:
+		return Withdraw
+	}
+	return Hold
+}
+
+// Run checks every Interval until ctx ends.
+func (k *Keeper) Run(ctx context.Context) {
+	interval, maxBackoff := k.Interval, k.MaxBackoff
+	if interval == 0 {
+		interval = 10 * time.Second
+	}
+	if maxBackoff == 0 {
+		maxBackoff = 5 * time.Minute
+	}
+	now := k.Now
+	if now == nil {
+		now = time.Now
+	}
+	var notReadySince time.Time
+	wait := time.Duration(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		notReadySince = k.track(notReadySince, now())
+		if err := k.step(ctx, decide(notReadySince, now(), k.WithdrawAfter)); err != nil {
+			wait = min(max(2*wait, interval), maxBackoff)
+			continue
+		}
+		wait = interval
+	}
+}
+
+// track updates when the site stopped being ready.
+func (k *Keeper) track(notReadySince, now time.Time) time.Time {
+	switch {
+	case k.Ready():
+		return time.Time{}
+	case notReadySince.IsZero():
+		return now
+	}
+	return notReadySince
+}
+
+// step carries out one decision and reports it. A withdrawal held back
+// because ours is the last NS is reported, but is not an error to back off.
+func (k *Keeper) step(ctx context.Context, a Action) error {
+	var changed bool
+	var err error
+	switch a {
+	case Register:
+		changed, err = k.Registrar.Register(ctx)
+	case Withdraw:
+		changed, err = k.Registrar.Withdraw(ctx)
+	default:
+		return nil
+	}
+	if k.Report != nil && (changed || err != nil) {
+		k.Report(Event{Action: a, Changed: changed, Err: err})
+	}
+	if errors.Is(err, ErrLastNS) {
+		return nil
+	}
+	return err
+}

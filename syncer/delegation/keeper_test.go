@@ -1,0 +1,61 @@
+package delegation
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+)
+
+func TestDecide(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	const after = 30 * time.Second
+	cases := []struct {
+		name          string
+		notReadySince time.Time
+		now           time.Time
+		want          Action
+	}{
+		{"ready", time.Time{}, t0, Register},
+		{"just stopped", t0, t0, Hold},
+		{"not ready, under the time", t0, t0.Add(after - time.Millisecond), Hold},
+		{"not ready for the time", t0, t0.Add(after), Withdraw},
+		{"not ready for longer", t0, t0.Add(time.Hour), Withdraw},
+	}
+	for _, tc := range cases {
+		if got := decide(tc.notReadySince, tc.now, after); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	good := func() Config {
+		return Config{Server: "192.0.2.10:53", ParentZone: "Iberia.Local", Zone: "avi.iberia.local", NS: "g-dns-a.iberia.local",
+			Key: Key{Name: "gslb-a", Secret: "c2VjcmV0"}, Addrs: nil}
+	}
+	c := good()
+	if err := c.Validate(); err == nil {
+		t.Error("an NS inside the parent zone without addresses was accepted")
+	}
+	c = good()
+	c.NS = "ns.example.net"
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.ParentZone != "iberia.local." || c.Zone != "avi.iberia.local." || c.Key.Name != "gslb-a." || c.TTL != 300 {
+		t.Errorf("not canonical or defaulted: %+v", c)
+	}
+	c = good()
+	c.NS, c.Addrs = "ns.example.net", []netip.Addr{netip.MustParseAddr("192.0.2.53")}
+	if err := c.Validate(); err == nil {
+		t.Error("addresses for an NS outside the parent zone were accepted")
+	}
+	c = good()
+	c.Zone, c.NS = "avi.example.org", "ns.example.net"
+	if err := c.Validate(); err == nil {
+		t.Error("a zone outside the parent zone was accepted")
+	}
+	if err := (&Config{}).Validate(); err == nil {
+		t.Error("an empty config was accepted")
+	}
+}
