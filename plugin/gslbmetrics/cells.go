@@ -108,14 +108,14 @@ func (z *zoneCells) request(proto, fam, qt int) prometheus.Counter {
 	if p := slot.p.Load(); p != nil {
 		return *p
 	}
-	return fill(&slot.p, prometheus.Counter(vars.RequestCount.WithLabelValues(z.server, z.zone, z.view, protoLabels[proto], familyLabels[fam], typeLabel(qt))))
+	return fill(&slot.p, vars.RequestCount.WithLabelValues(z.server, z.zone, z.view, protoLabels[proto], familyLabels[fam], typeLabel(qt)))
 }
 
 func (z *zoneCells) doRequest() prometheus.Counter {
 	if p := z.do.p.Load(); p != nil {
 		return *p
 	}
-	return fill(&z.do.p, prometheus.Counter(vars.RequestDo.WithLabelValues(z.server, z.zone, z.view)))
+	return fill(&z.do.p, vars.RequestDo.WithLabelValues(z.server, z.zone, z.view))
 }
 
 // response counts one response. Rare rcodes and unknown plugin names take
@@ -131,7 +131,7 @@ func (z *zoneCells) response(rc int, plugin string) {
 		(*p).Inc()
 		return
 	}
-	fill(&slot.p, prometheus.Counter(vars.ResponseRcode.WithLabelValues(z.server, z.zone, z.view, rcode.ToString(rc), plugin))).Inc()
+	fill(&slot.p, vars.ResponseRcode.WithLabelValues(z.server, z.zone, z.view, rcode.ToString(rc), plugin)).Inc()
 }
 
 func (z *zoneCells) durationObserver() prometheus.Observer {
