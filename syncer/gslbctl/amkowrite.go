@@ -190,7 +190,14 @@ func (c *AMKOConversion) values(o AMKOWriteOptions) (string, error) {
 
 func gdpValues(p *v1.GlobalDeploymentPolicy) map[string]any {
 	s := p.Spec
-	g := map[string]any{"create": true, "name": p.Name, "appSelector": s.MatchRules.AppSelector,
+	// The chart's appSelector is AMKO's {label: …}, merged by Helm into
+	// the default {label: {app: gslb}}: label is always written (null
+	// deletes the default, selecting every object).
+	var label any
+	if m := s.MatchRules.AppSelector.MatchLabels; len(m) > 0 {
+		label = m
+	}
+	g := map[string]any{"create": true, "name": p.Name, "appSelector": map[string]any{"label": label},
 		"namespaceSelector": map[string]any{}, "matchClusters": s.MatchClusters, "trafficSplit": s.TrafficSplit,
 		"ttl": s.TTL, "algorithm": string(s.Algorithm)}
 	if s.MatchRules.NamespaceSelector != nil {
