@@ -4,6 +4,7 @@ package gslbctl
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	v1 "github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
@@ -59,7 +60,9 @@ func (c *AMKOConversion) geoFallback(o *AMKOObject, g *AMKOAlgorithm) {
 func (c *AMKOConversion) config(o *AMKOObject) {
 	s := o.Config
 	for _, m := range s.MemberClusters {
-		c.Members = append(c.Members, m.ClusterContext)
+		if !slices.Contains(c.Members, m.ClusterContext) {
+			c.Members = append(c.Members, m.ClusterContext)
+		}
 	}
 	if s.LogLevel != "" {
 		c.LogLevel = strings.ToLower(s.LogLevel)
