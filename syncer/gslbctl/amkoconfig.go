@@ -14,9 +14,11 @@ func lbAlgorithm(s string) string { return strings.TrimPrefix(s, "GSLB_ALGORITHM
 
 // algorithm maps poolAlgorithmSettings. ROUND_ROBIN is WRR (Avi weighs its
 // round robin by the pools' ratios too); CONSISTENT_HASH keeps hashMask as
-// routing.hashMask.v4; GEO and TOPOLOGY map, but where the sites are and
-// which clients they serve is configured in the Avi controller (GSLB site
-// locations, the DNS virtual service's topology policy) and is noted.
+// routing.hashMask.v4. GEO and TOPOLOGY need where the sites are and which
+// clients they serve, configured in the Avi controller (GSLB site
+// locations, the DNS virtual service's topology policy): without them our
+// Geo and Topology are refused (InvalidRouting, the policy's FQDNs out of
+// the DNS), so WRR is written and the comment says what to add.
 func (c *AMKOConversion) algorithm(o *AMKOObject, p *AMKOPoolAlgorithm) (v1.Algorithm, *v1.Routing) {
 	if p == nil {
 		return "", nil
@@ -31,12 +33,12 @@ func (c *AMKOConversion) algorithm(o *AMKOObject, p *AMKOPoolAlgorithm) (v1.Algo
 	case "GEO":
 		c.geoFallback(o, p.GeoFallback)
 		c.note(o, f+".lbAlgorithm", "GSLB_ALGORITHM_GEO places the sites with the Avi controller's GSLB site locations, not in these objects",
-			"algorithm Geo without routing.sites: every client gets the whole pool until spec.routing.sites[].location is filled in", "spec.algorithm")
-		return v1.AlgorithmGeo, nil
+			"algorithm WRR: set algorithm Geo with spec.routing.sites[].location (Geo without a location is refused: InvalidRouting)", "spec.algorithm")
+		return v1.AlgorithmWRR, nil
 	case "TOPOLOGY":
 		c.note(o, f+".lbAlgorithm", "GSLB_ALGORITHM_TOPOLOGY uses the topology policy of the Avi DNS virtual service, not in these objects",
-			"algorithm Topology without routing.sites: every client gets the whole pool until spec.routing.sites[].clients is filled in", "spec.algorithm")
-		return v1.AlgorithmTopology, nil
+			"algorithm WRR: set algorithm Topology with spec.routing.sites[].clients (Topology without a client network is refused: InvalidRouting)", "spec.algorithm")
+		return v1.AlgorithmWRR, nil
 	case "ROUND_ROBIN", "":
 		return v1.AlgorithmWRR, nil
 	}
