@@ -5,6 +5,7 @@
 //	gslbctl table --server unix:///… [-o text|json]
 //	gslbctl explain NAME --client IP --server unix:///… [--geoip PATH] [--type A|AAAA]
 //	gslbctl dnssec-key ZONE [--dir .] [--name csk]
+//	gslbctl convert amko [FILES|DIR|-] [--strict] [-o DIR]
 package main
 
 import (
@@ -56,6 +57,13 @@ const usage = `gslbctl: the operator's CLI of gslb.
       DIR/NAME.private (0600; never overwritten), as dnssec-keygen writes them. Prints the DS
       record to publish in the parent zone.
 
+  gslbctl convert amko [FILES|DIR|-] [--strict] [-o DIR] [--config-context CTX] [--kubeconfig PATH]
+      Convert AMKO's GlobalDeploymentPolicy, GSLBHostRule and GSLBConfig objects (YAML or JSON,
+      kubectl get -o yaml output and lists included; stdin without FILES) to ours, the syncer's
+      --source and the chart's values (-o DIR: gslb.yaml, values.yaml, source.txt; otherwise the
+      objects on stdout). Fields not mapped are listed on stderr and commented in the output;
+      --strict exits 1 when there is any. See deploy/amko.md.
+
 The --api address takes --tls-cert, --tls-key and --tls-ca for tcp://HOST:PORT.
 `
 
@@ -85,6 +93,8 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 		return explain(ctx, args[1:], out)
 	case "dnssec-key":
 		return dnssecKey(args[1:], out)
+	case "convert":
+		return convert(args[1:], os.Stdin, out, os.Stderr)
 	}
 	return 2, fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 }
