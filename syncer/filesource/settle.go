@@ -11,7 +11,7 @@ import (
 )
 
 // pending is the read that a noticed change waits for. Whatever noticed the
-// change (a file system event, the stat poll, the start of Watch), the file
+// change (a file system event, the stat poll, the start of watch), the file
 // is read only once it has been stable, its size and modification time
 // unchanged, for Options.Debounce: a file being rewritten in place is not
 // read half-way.
@@ -98,7 +98,7 @@ func (p *pending) fire() {
 	p.active = false
 }
 
-// readSettledLocked is readLocked for Load, which has no watcher to come
+// readSettledLocked is readLocked for load, which has no watcher to come
 // back later: it waits until the file's modification time is Debounce old
 // (a modification time after Options.Clock's now cannot be judged and is
 // not waited for), and reads again when the file changed during the read.

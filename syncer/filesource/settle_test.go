@@ -58,7 +58,7 @@ func TestWatchPollWaitsUntilStable(t *testing.T) {
 	write(t, path, tableOf(four...))
 	clk := clock.NewFake(time.Unix(0, 0))
 	s := New(path, Options{PollOnly: true, PollInterval: time.Second, Clock: clk})
-	if _, err := s.Load(context.Background()); err != nil {
+	if _, err := s.load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	r := startWatch(t, s, nil) // the test moves the clock itself
@@ -86,7 +86,7 @@ func TestWatchHoldsMassDeletion(t *testing.T) {
 	write(t, path, tableOf(four...))
 	clk := clock.NewFake(time.Unix(0, 0))
 	s := New(path, Options{Clock: clk})
-	if _, err := s.Load(context.Background()); err != nil {
+	if _, err := s.load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	r := startWatch(t, s, clk)
@@ -125,7 +125,7 @@ func TestWatchHoldOff(t *testing.T) {
 	write(t, path, tableOf(four...))
 	clk := clock.NewFake(time.Unix(0, 0))
 	s := New(path, Options{Clock: clk, DeleteShare: 1})
-	if _, err := s.Load(context.Background()); err != nil {
+	if _, err := s.load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	r := startWatch(t, s, clk)
@@ -134,7 +134,7 @@ func TestWatchHoldOff(t *testing.T) {
 	r.wantNames(t, "a.example.")
 }
 
-// Load, too, waits until the file has been stable for the settle time: a
+// load, too, waits until the file has been stable for the settle time: a
 // file modified just now is read once the writer is done.
 func TestLoadWaitsUntilStable(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "members.yaml")
@@ -151,18 +151,18 @@ func TestLoadWaitsUntilStable(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		recs, err := s.Load(context.Background())
+		recs, err := s.load(context.Background())
 		done <- result{len(recs), err}
 	}()
-	waitTimers(t, clk, 1) // Load waits for the settle time
+	waitTimers(t, clk, 1) // load waits for the settle time
 	select {
 	case r := <-done:
-		t.Fatalf("Load returned %d records at once (%v)", r.n, r.err)
+		t.Fatalf("load returned %d records at once (%v)", r.n, r.err)
 	default:
 	}
 	write(t, path, tableOf(four...)) // the writer finishes
 	clk.Advance(time.Minute)         // and the file stays as it is
 	if r := <-done; r.err != nil || r.n != len(four) {
-		t.Fatalf("Load: %d records (%v), want %d", r.n, r.err, len(four))
+		t.Fatalf("load: %d records (%v), want %d", r.n, r.err, len(four))
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
-	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/internal/clock"
 )
@@ -74,7 +73,7 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Source is a members file: Load reads it once, Watch follows its changes.
+// Source is a members file, followed by Run.
 type Source struct {
 	path string
 	opts Options
@@ -94,17 +93,9 @@ func New(path string, opts Options) *Source {
 	return &Source{path: path, opts: opts.withDefaults()}
 }
 
-// Load reads and parses the file. Watch then reports only what differs from it.
-func (s *Source) Load(ctx context.Context) ([]*gslbv1.Record, error) {
-	recs, err := s.LoadChecked(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return health.Records(recs), nil
-}
-
-// LoadChecked is Load, with the health checks of the records' members.
-func (s *Source) LoadChecked(ctx context.Context) ([]health.Record, error) {
+// load reads and parses the file, once it is stable; watch then reports
+// only what differs from it.
+func (s *Source) load(ctx context.Context) ([]health.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	data, err := s.readSettledLocked(ctx)
@@ -120,37 +111,12 @@ func (s *Source) LoadChecked(ctx context.Context) ([]health.Record, error) {
 	return recs, nil
 }
 
-// Watch calls onChange with the records each time the file's content changes
-// and parses, until ctx ends; a file that does not parse (or cannot be read)
-// goes to onError instead and nothing is reported as a change, so that the
-// last good table keeps serving. The callbacks run on Watch's goroutine, one
-// at a time. The first check happens at once (once the file is stable):
-// without a Load before, it reports the file as it is.
-//
-// Watch follows the parent directory rather than the file, so it sees editors
-// that replace the file by a rename, and Kubernetes ConfigMap volumes, where
-// the file is a symlink into "..data", itself a symlink swapped on update.
-// Any event in the directory leads to a (debounced) read, compared by hash.
-// Every read waits until the file has been stable for Options.Debounce, and
-// a change that would remove most records is held back for a while (see
-// Options.DeleteShare): a file rewritten in place is never applied half-way.
-// A stat poll backs the events up; if they cannot be set up (for instance
-// when inotify instances run out), Watch says so through onError and polls.
-// Watch returns nil when ctx ends.
-func (s *Source) Watch(ctx context.Context, onChange func([]*gslbv1.Record), onError func(error)) error {
-	return s.WatchChecked(ctx, func(recs []health.Record) { onChange(health.Records(recs)) }, onError)
-}
-
-// WatchChecked is Watch, with the health checks of the records' members.
-func (s *Source) WatchChecked(ctx context.Context, onChange func([]health.Record), onError func(error)) error {
-	return s.WatchTimed(ctx, func(recs []health.Record, _ time.Time) { onChange(recs) }, onError)
-}
-
-// WatchTimed is WatchChecked, with the time each change was first noticed
+// watch calls onChange with the records each time the file's content
+// changes and parses, with the time the change was first noticed
 // (Options.Clock's): the first file system event of the burst that led to
 // the read, the poll that saw the file's stat change, or the first check
-// when Watch starts.
-func (s *Source) WatchTimed(ctx context.Context, onChange func(records []health.Record, since time.Time), onError func(error)) error {
+// when watch starts. See Run.
+func (s *Source) watch(ctx context.Context, onChange func(records []health.Record, since time.Time), onError func(error)) error {
 	clk := s.opts.Clock
 	var (
 		events <-chan fsnotify.Event
@@ -212,11 +178,6 @@ func (s *Source) WatchTimed(ctx context.Context, onChange func(records []health.
 			poll = clk.NewTimer(s.opts.PollInterval)
 		}
 	}
-}
-
-// Watch follows the members file at path with the default options; see Source.Watch.
-func Watch(ctx context.Context, path string, onChange func([]*gslbv1.Record), onError func(error)) error {
-	return New(path, Options{}).Watch(ctx, onChange, onError)
 }
 
 // check reads the file, stable for the given time, and reports it if its

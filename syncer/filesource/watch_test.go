@@ -26,7 +26,7 @@ func table(fqdn string) string {
 // reports collects what a watcher reports.
 type reports struct {
 	changes chan []*gslbv1.Record
-	times   chan time.Time // with WatchTimed: the time of each change, sent before it
+	times   chan time.Time // with startWatchTimed: the time of each change, sent before it
 	errs    chan error
 	// clk, when set, is the watcher's fake clock: waiting for a report then
 	// lets the debounce run out whenever the watcher has one pending.
@@ -44,7 +44,7 @@ func (r *reports) onTimed(recs []health.Record, since time.Time) {
 	r.changes <- health.Records(recs)
 }
 
-// wantSince checks the time of the change last reported by WatchTimed.
+// wantSince checks the time of the change last reported by startWatchTimed.
 func (r *reports) wantSince(t *testing.T, want time.Time) {
 	t.Helper()
 	select {
@@ -147,16 +147,19 @@ func write(t *testing.T, path, content string) {
 	}
 }
 
-// startWatch runs s.Watch until the test ends.
+// startWatch runs s.watch until the test ends, reporting the records.
 func startWatch(t *testing.T, s *Source, clk *clock.Fake) *reports {
 	t.Helper()
-	return startWatchWith(t, clk, func(ctx context.Context, r *reports) error { return s.Watch(ctx, r.onChange, r.onError) })
+	return startWatchWith(t, clk, func(ctx context.Context, r *reports) error {
+		return s.watch(ctx, func(recs []health.Record, _ time.Time) { r.onChange(health.Records(recs)) }, r.onError)
+	})
 }
 
-// startWatchTimed runs s.WatchTimed until the test ends.
+// startWatchTimed runs s.watch until the test ends, reporting the records
+// and the time of each change.
 func startWatchTimed(t *testing.T, s *Source, clk *clock.Fake) *reports {
 	t.Helper()
-	return startWatchWith(t, clk, func(ctx context.Context, r *reports) error { return s.WatchTimed(ctx, r.onTimed, r.onError) })
+	return startWatchWith(t, clk, func(ctx context.Context, r *reports) error { return s.watch(ctx, r.onTimed, r.onError) })
 }
 
 func startWatchWith(t *testing.T, clk *clock.Fake, watch func(context.Context, *reports) error) *reports {
@@ -168,7 +171,7 @@ func startWatchWith(t *testing.T, clk *clock.Fake, watch func(context.Context, *
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("Watch returned %v", err)
+			t.Errorf("watch returned %v", err)
 		}
 	})
 	return r
@@ -180,7 +183,7 @@ func eventSource(t *testing.T, path string) *reports {
 	t.Helper()
 	clk := clock.NewFake(time.Unix(0, 0))
 	s := New(path, Options{Clock: clk})
-	if _, err := s.Load(context.Background()); err != nil {
+	if _, err := s.load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	r := startWatch(t, s, clk)
@@ -234,7 +237,7 @@ func TestWatchLatency(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "members.yaml")
 	write(t, path, table("v1.example."))
 	r := startWatch(t, New(path, Options{PollInterval: time.Hour}), nil)
-	// Without a Load the first report is the file as it is, made once the
+	// Without a load the first report is the file as it is, made once the
 	// directory is watched.
 	r.wantChange(t, "v1.example.")
 
@@ -286,7 +289,7 @@ func pollSource(t *testing.T, path string) (*reports, func()) {
 	t.Helper()
 	clk := clock.NewFake(time.Unix(0, 0))
 	s := New(path, Options{PollOnly: true, PollInterval: time.Second, Clock: clk})
-	if _, err := s.Load(context.Background()); err != nil {
+	if _, err := s.load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	// The reports let the settle time run out once the poll saw a change.
@@ -361,7 +364,7 @@ func TestWatchTimed(t *testing.T) {
 	write(t, path, table("v1.example."))
 	clk := clock.NewFake(time.Unix(0, 0))
 	s := New(path, Options{Clock: clk})
-	// Without a Load, the first check reports the file, at once.
+	// Without a load, the first check reports the file, at once.
 	r := startWatchTimed(t, s, clk)
 	r.wantChange(t, "v1.example.")
 	r.wantSince(t, time.Unix(0, 0))
@@ -381,7 +384,7 @@ func TestWatchTimed(t *testing.T) {
 	// The poll: the time of the poll that saw the file's stat change.
 	pclk := clock.NewFake(time.Unix(100, 0))
 	ps := New(path, Options{PollOnly: true, PollInterval: time.Second, Clock: pclk})
-	if _, err := ps.Load(context.Background()); err != nil {
+	if _, err := ps.load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	pr := startWatchTimed(t, ps, pclk)
