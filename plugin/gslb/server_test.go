@@ -2,16 +2,10 @@ package gslb
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -20,6 +14,7 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/test/testca"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
@@ -199,25 +194,24 @@ func bigTable(n int) []*gslbv1.Record {
 
 func TestGRPCMutualTLS(t *testing.T) {
 	dir := t.TempDir()
-	ca, caKey := newCA(t)
-	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", ca.Raw)
-	srvCert, srvKey := newLeaf(t, ca, caKey, "gslb-plugin", true)
-	writePEM(t, filepath.Join(dir, "server.pem"), "CERTIFICATE", srvCert)
-	writePEM(t, filepath.Join(dir, "server-key.pem"), "EC PRIVATE KEY", srvKey)
-	cliCert, cliKey := newLeaf(t, ca, caKey, "gslb-syncer", false)
+	ca, err := testca.WriteDir(dir, "gslb-plugin", "gslb-syncer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := func(name string) string { return filepath.Join(dir, name) }
 
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
 	startTestFeed(t, testRegistry(), "tcp://"+addr,
-		[]string{filepath.Join(dir, "server.pem"), filepath.Join(dir, "server-key.pem"), filepath.Join(dir, "ca.pem")}, "")
+		[]string{file("gslb-plugin.crt"), file("gslb-plugin.key"), file("ca.crt")}, "")
 
 	pool := x509.NewCertPool()
-	pool.AddCert(ca)
+	pool.AddCert(ca.Cert)
 	call := func(withCert bool) error {
 		cfg := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS13}
 		if withCert {
-			pair, err := tls.X509KeyPair(pemBytes("CERTIFICATE", cliCert), pemBytes("EC PRIVATE KEY", cliKey))
+			pair, err := tls.LoadX509KeyPair(file("gslb-syncer.crt"), file("gslb-syncer.key"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,51 +232,5 @@ func TestGRPCMutualTLS(t *testing.T) {
 	}
 	if err := call(false); err == nil {
 		t.Fatal("without a client certificate the call succeeded")
-	}
-}
-
-func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "gslb test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(der)
-	return ca, key
-}
-
-func newLeaf(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, cn string, server bool) (cert, key []byte) {
-	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature,
-	}
-	if server {
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-		tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}
-	} else {
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &k.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, _ := x509.MarshalECPrivateKey(k)
-	return der, kb
-}
-
-func pemBytes(typ string, b []byte) []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b})
-}
-
-func writePEM(t *testing.T, path, typ string, b []byte) {
-	if err := os.WriteFile(path, pemBytes(typ, b), 0o600); err != nil {
-		t.Fatal(err)
 	}
 }
