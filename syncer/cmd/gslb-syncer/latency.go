@@ -59,6 +59,8 @@ type ackTarget struct {
 	source, health prometheus.Observer
 	pending        []pendingTable // given to the pusher, not yet acknowledged, by pusher generation
 	observed       uint64         // the source changes up to this prober generation are observed
+	ackedGen       uint64         // the pusher's last acknowledged generation
+	ackedAt        time.Time      // and when
 }
 
 // pendingTable is a table given to a pusher.
@@ -84,14 +86,25 @@ func newAckLatency(reg prometheus.Registerer, targets []string) *ackLatency {
 	return l
 }
 
-// sourceChanged records a change of the source noticed at since, which
-// update gives to the prober (returning the prober's generation). update
-// runs under the lock, so that the change is known before any table that
-// includes it is.
-func (l *ackLatency) sourceChanged(since time.Time, update func() uint64) {
+// sourceChanged records a change of the source noticed at since, taken in
+// by the prober's Update that returned generation gen. A target whose
+// acknowledgements already cover gen (the prober published and the plugin
+// acknowledged before this call) observes it at once, at its last
+// acknowledgement.
+func (l *ackLatency) sourceChanged(since time.Time, gen uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	gen := update()
+	pending := false
+	for _, t := range l.targets {
+		if t.observed >= gen {
+			t.source.Observe(seconds(t.ackedAt.Sub(since)))
+		} else {
+			pending = true
+		}
+	}
+	if !pending {
+		return
+	}
 	if n := len(l.changes); n >= maxPending {
 		l.changes[n-1].gen = gen // keeps the earlier since
 		return
@@ -99,14 +112,18 @@ func (l *ackLatency) sourceChanged(since time.Time, update func() uint64) {
 	l.changes = append(l.changes, sourceChange{gen: gen, since: since})
 }
 
-// published records that tab was given to the pusher of target i by push,
-// which returns the pusher's generation. push runs under the lock, so that
-// the table is known before its acknowledgement is.
-func (l *ackLatency) published(i int, tab health.Table, push func() uint64) {
+// published records that tab was given to the pusher of target i, whose
+// Update returned generation pushGen. A table already acknowledged (before
+// this call) is observed at once, at the last acknowledgement.
+func (l *ackLatency) published(i int, tab health.Table, pushGen uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	t := l.targets[i]
-	p := pendingTable{pushGen: push(), proberGen: tab.Generation, healthSince: tab.HealthSince}
+	p := pendingTable{pushGen: pushGen, proberGen: tab.Generation, healthSince: tab.HealthSince}
+	if pushGen <= t.ackedGen {
+		l.observeLocked(t, []pendingTable{p}, t.ackedAt)
+		return
+	}
 	if n := len(t.pending); n >= maxPending {
 		last := &t.pending[n-1]
 		last.pushGen, last.proberGen = p.pushGen, max(last.proberGen, p.proberGen)
@@ -124,16 +141,25 @@ func (l *ackLatency) acked(i int, gen uint64, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	t := l.targets[i]
-	covered := t.observed
+	t.ackedGen, t.ackedAt = gen, at
 	n := 0
-	for ; n < len(t.pending) && t.pending[n].pushGen <= gen; n++ {
-		p := t.pending[n]
+	for n < len(t.pending) && t.pending[n].pushGen <= gen {
+		n++
+	}
+	l.observeLocked(t, t.pending[:n], at)
+	t.pending = slices.Delete(t.pending, 0, n)
+}
+
+// observeLocked observes, for target t, the changes the acknowledged tables
+// include: their health transitions, and the source changes not observed yet.
+func (l *ackLatency) observeLocked(t *ackTarget, tables []pendingTable, at time.Time) {
+	covered := t.observed
+	for _, p := range tables {
 		covered = max(covered, p.proberGen)
 		if !p.healthSince.IsZero() {
 			t.health.Observe(seconds(at.Sub(p.healthSince)))
 		}
 	}
-	t.pending = slices.Delete(t.pending, 0, n)
 	if covered == t.observed {
 		return
 	}
@@ -146,9 +172,12 @@ func (l *ackLatency) acked(i int, gen uint64, at time.Time) {
 		}
 	}
 	t.observed = covered
+	l.forgetLocked()
+}
 
-	// Forget the changes every target has observed.
-	done := covered
+// forgetLocked forgets the source changes every target has observed.
+func (l *ackLatency) forgetLocked() {
+	done := l.targets[0].observed
 	for _, o := range l.targets {
 		done = min(done, o.observed)
 	}

@@ -56,7 +56,8 @@ func (r *latencyRig) at(ms int) time.Time { return r.t0.Add(time.Duration(ms) * 
 
 // change is a source change noticed at ms.
 func (r *latencyRig) change(ms int) uint64 {
-	r.l.sourceChanged(r.at(ms), func() uint64 { r.gen++; return r.gen })
+	r.gen++
+	r.l.sourceChanged(r.at(ms), r.gen)
 	return r.gen
 }
 
@@ -68,7 +69,8 @@ func (r *latencyRig) publish(healthMs int) {
 		tab.HealthSince = r.at(healthMs)
 	}
 	for i := range r.pushGen {
-		r.l.published(i, tab, func() uint64 { r.pushGen[i]++; return r.pushGen[i] })
+		r.pushGen[i]++
+		r.l.published(i, tab, r.pushGen[i])
 	}
 }
 
@@ -162,6 +164,47 @@ func TestAckLatencyBounded(t *testing.T) {
 	r.want("a", causeHealth, maxPending, sum)
 	if len(r.l.changes) != 0 || len(r.l.targets[0].pending) != 0 {
 		t.Errorf("%d changes and %d tables left after the acknowledgement", len(r.l.changes), len(r.l.targets[0].pending))
+	}
+}
+
+// The calls are made beside the data path, not around it: a plugin may
+// acknowledge a table before its change and the table itself are recorded.
+// Such changes are observed as soon as they are recorded, at that
+// acknowledgement, once.
+func TestAckLatencyAckedBeforeRecorded(t *testing.T) {
+	r := newLatencyRig(t, "a", "b")
+	r.publish(-1)
+	r.l.acked(0, 1, r.at(0))
+	r.l.acked(1, 1, r.at(0))
+
+	// The prober took in generation 2 (a change at 100 ms) and published
+	// it with a transition at 50 ms; a acknowledged it at 300 ms before
+	// any of this was recorded; b acknowledges at 500 ms, in order.
+	r.gen++
+	r.pushGen[0]++
+	r.l.acked(0, r.pushGen[0], r.at(300))
+	r.l.published(0, health.Table{Generation: r.gen, HealthSince: r.at(50)}, r.pushGen[0])
+	r.l.sourceChanged(r.at(100), r.gen)
+	r.want("a", causeHealth, 1, 0.25)
+	r.want("a", causeSource, 1, 0.2)
+	r.pushGen[1]++
+	r.l.published(1, health.Table{Generation: r.gen, HealthSince: r.at(50)}, r.pushGen[1])
+	r.l.acked(1, r.pushGen[1], r.at(500))
+	r.want("b", causeHealth, 1, 0.45)
+	r.want("b", causeSource, 1, 0.4)
+
+	// Acknowledged by both before it was recorded: observed, not remembered.
+	r.gen++
+	for i := range r.pushGen {
+		r.pushGen[i]++
+		r.l.acked(i, r.pushGen[i], r.at(700))
+		r.l.published(i, health.Table{Generation: r.gen}, r.pushGen[i])
+	}
+	r.l.sourceChanged(r.at(600), r.gen)
+	r.want("a", causeSource, 2, 0.3)
+	r.want("b", causeSource, 2, 0.5)
+	if n := len(r.l.changes); n != 0 {
+		t.Errorf("%d changes remembered, want 0", n)
 	}
 }
 

@@ -106,7 +106,8 @@ func runPushers(ctx context.Context, wg *sync.WaitGroup, pushers []*push.Pusher,
 	wg.Go(func() {
 		prober.Run(ctx, func(tab health.Table) {
 			for i, p := range pushers {
-				latency.published(i, tab, func() uint64 { return p.Update(tab.Records) })
+				gen := p.Update(tab.Records)
+				latency.published(i, tab, gen)
 			}
 			if sink != nil {
 				sink.Served(tab.Records)
@@ -196,7 +197,8 @@ func startSource(ctx context.Context, wg *sync.WaitGroup, src source.Source, pus
 			return
 		}
 		log.Info("source changed", "source", name, "records", len(c.Records))
-		latency.sourceChanged(c.Since, func() uint64 { return prober.Update(c.Records) })
+		gen := prober.Update(c.Records)
+		latency.sourceChanged(c.Since, gen)
 	}
 	onError := func(err error) {
 		log.Error("source problem; the last good table keeps serving", "source", name, "err", err)
