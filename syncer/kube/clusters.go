@@ -194,6 +194,7 @@ func (s *Source) applyConfigLocked(ctx context.Context, cfg *rest.Config) error 
 		}
 	}()
 	s.status = &statusWriter{cc: cc}
+	s.metrics.statusWriter.Set(b2f(s.status.writing()))
 	return nil
 }
 

@@ -29,6 +29,7 @@ type configCluster struct {
 	gdp, ghr cache.SharedIndexInformer
 	events   record.EventBroadcaster
 	recorder record.EventRecorder
+	writer   *writerElection // whether this syncer writes the status and Events (leader.go)
 }
 
 func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*configCluster, error) {
@@ -44,6 +45,10 @@ func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*config
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	cc := &configCluster{hash: configHash(cfg), stopped: ctx.Done(), dyn: dyn, cs: cs, cancel: cancel}
+	if cc.writer, err = startElection(ctx, cs, s.opts.Lease, s.log, s.writerChanged); err != nil {
+		cancel()
+		return nil, err
+	}
 	if err := cc.startEvents(); err != nil {
 		cancel()
 		return nil, err
