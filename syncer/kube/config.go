@@ -99,6 +99,11 @@ func (cc *configCluster) stop() {
 	cc.events.Shutdown()
 }
 
+// awaitElection waits until the stopped cluster's election has released
+// the Lease, so that another syncer takes over at once (call it without
+// holding Source.mu: the election's callbacks take it).
+func (cc *configCluster) awaitElection() { <-cc.writer.done }
+
 // startEvents starts the Event broadcaster: client-go's correlator
 // aggregates repeated Events and spaces them out.
 func (cc *configCluster) startEvents() error {

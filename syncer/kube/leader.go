@@ -20,6 +20,7 @@ import (
 // config cluster gets a new election on the new cluster's client.
 type writerElection struct {
 	leading atomic.Bool
+	done    chan struct{} // closed when the election has ended (and released the Lease)
 }
 
 // writing tells whether this syncer is the status writer now.
@@ -30,9 +31,10 @@ func (e *writerElection) writing() bool { return e == nil || e.leading.Load() }
 // it writes from the start. changed is called (from the election's
 // goroutine) when this syncer starts or stops writing.
 func startElection(ctx context.Context, cs kubernetes.Interface, l LeaseOptions, log *slog.Logger, changed func()) (*writerElection, error) {
-	e := &writerElection{}
+	e := &writerElection{done: make(chan struct{})}
 	if !l.enabled() {
 		e.leading.Store(true)
+		close(e.done)
 		return e, nil
 	}
 	lec, err := leaseConfig(cs, l, e, log, changed)
@@ -40,9 +42,10 @@ func startElection(ctx context.Context, cs kubernetes.Interface, l LeaseOptions,
 		return nil, err
 	}
 	go func() {
+		defer close(e.done)
 		for ctx.Err() == nil {
 			le, err := leaderelection.NewLeaderElector(lec)
-			if err != nil { // validated by leaseConfig's caller: not reached
+			if err != nil { // leaseConfig checked this configuration: not reached
 				log.Error("leader election", "err", err)
 				return
 			}
