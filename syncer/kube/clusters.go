@@ -194,6 +194,7 @@ func (s *Source) applyConfigLocked(ctx context.Context, cfg *rest.Config) error 
 		}
 	}()
 	s.status = &statusWriter{cc: cc}
+	s.metrics.statusWriter.Set(b2f(s.status.writing()))
 	return nil
 }
 
@@ -281,17 +282,22 @@ func (s *Source) reloadLoop(ctx context.Context, onError func(error)) {
 	}
 }
 
-// stopClusters stops every cluster's watches.
+// stopClusters stops every cluster's watches, and waits until the status
+// writer's Lease is released (at most the renew deadline).
 func (s *Source) stopClusters() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, m := range s.members {
 		m.stop()
 	}
-	if s.config != nil {
-		s.config.stop()
+	var configs []*configCluster
+	for _, cc := range []*configCluster{s.config, s.prevConfig} {
+		if cc != nil {
+			cc.stop()
+			configs = append(configs, cc)
+		}
 	}
-	if s.prevConfig != nil {
-		s.prevConfig.stop()
+	s.mu.Unlock()
+	for _, cc := range configs {
+		cc.awaitElection()
 	}
 }

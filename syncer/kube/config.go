@@ -29,6 +29,7 @@ type configCluster struct {
 	gdp, ghr cache.SharedIndexInformer
 	events   record.EventBroadcaster
 	recorder record.EventRecorder
+	writer   *writerElection // whether this syncer writes the status and Events (leader.go)
 }
 
 func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*configCluster, error) {
@@ -44,6 +45,10 @@ func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*config
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	cc := &configCluster{hash: configHash(cfg), stopped: ctx.Done(), dyn: dyn, cs: cs, cancel: cancel}
+	if cc.writer, err = startElection(ctx, cs, s.opts.Lease, s.log, s.writerChanged); err != nil {
+		cancel()
+		return nil, err
+	}
 	if err := cc.startEvents(); err != nil {
 		cancel()
 		return nil, err
@@ -93,6 +98,11 @@ func (cc *configCluster) stop() {
 	cc.cancel()
 	cc.events.Shutdown()
 }
+
+// awaitElection waits until the stopped cluster's election has released
+// the Lease, so that another syncer takes over at once (call it without
+// holding Source.mu: the election's callbacks take it).
+func (cc *configCluster) awaitElection() { <-cc.writer.done }
 
 // startEvents starts the Event broadcaster: client-go's correlator
 // aggregates repeated Events and spaces them out.

@@ -16,6 +16,7 @@ type metrics struct {
 	unready       *prometheus.GaugeVec
 	stale         *prometheus.GaugeVec
 	staleSince    *prometheus.GaugeVec
+	statusWriter  prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -46,8 +47,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "What is kept without being seen now, by owner: records while the config cluster (owner=\"config\") has not synced since the start, members of a member cluster (owner=<cluster>) unreachable or not synced yet."}, []string{"owner"}),
 		staleSince: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_stale_since_timestamp_seconds",
 			Help: "When the owner of what is kept stale was last seen (Unix time)."}, []string{"owner"}),
+		statusWriter: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_status_writer",
+			Help: "1 when this syncer writes the policies' status and Events on the config cluster (it holds the Lease, or no lease= is configured), 0 when another syncer does."}),
 	}
 	reg.MustRegister(m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.partialBuilds, m.records, m.unready,
-		m.stale, m.staleSince)
+		m.stale, m.staleSince, m.statusWriter)
 	return m
 }

@@ -48,6 +48,10 @@ type Options struct {
 	StartWait time.Duration
 	// Reload is how often the kubeconfig and members files are checked for changes.
 	Reload time.Duration
+	// Lease, when set, is the Lease (in the config cluster) the syncers
+	// elect the one writer of status and Events with (leader.go). Empty:
+	// this syncer writes them, with no election.
+	Lease  LeaseOptions
 	Logger *slog.Logger
 }
 
@@ -57,13 +61,34 @@ const (
 	DefaultProbe     = time.Second
 	DefaultReload    = 2 * time.Second
 	DefaultStartWait = 30 * time.Second
+
+	DefaultLeaseDuration = 15 * time.Second
+	DefaultLeaseRenew    = 10 * time.Second
+	DefaultLeaseRetry    = 2 * time.Second
 )
+
+// LeaseOptions configure the election of the status writer.
+type LeaseOptions struct {
+	Namespace, Name string
+	// Identity names this syncer in the Lease: the identity= option, else
+	// $POD_NAME, else HOSTNAME_PID.
+	Identity string
+	// Duration is how long the others wait before taking over from a
+	// leader that stopped renewing; Renew is how long the leader keeps
+	// retrying a renewal before it stops writing; Retry is how often
+	// the Lease is tried.
+	Duration, Renew, Retry time.Duration
+}
+
+func (l LeaseOptions) enabled() bool { return l.Name != "" }
 
 // ParseSpec parses the argument of "--source kubernetes:ARG":
 //
-//	KUBECONFIG[?members=a,b,c|members-file=PATH&config=CTX&grace=60s&probe=1s&startwait=30s&zones=z1,z2&selector=SEL&metrics=HOST:PORT]
+//	KUBECONFIG[?members=a,b,c|members-file=PATH&config=CTX&grace=60s&probe=1s&startwait=30s&zones=z1,z2&selector=SEL&metrics=HOST:PORT
+//	  &lease=NAMESPACE/NAME&identity=ID&lease-duration=15s&lease-renew=10s&lease-retry=2s]
 func ParseSpec(arg string) (Options, error) {
-	o := Options{Grace: DefaultGrace, Probe: DefaultProbe, Reload: DefaultReload, StartWait: DefaultStartWait}
+	o := Options{Grace: DefaultGrace, Probe: DefaultProbe, Reload: DefaultReload, StartWait: DefaultStartWait,
+		Lease: LeaseOptions{Duration: DefaultLeaseDuration, Renew: DefaultLeaseRenew, Retry: DefaultLeaseRetry}}
 	path, query, _ := strings.Cut(arg, "?")
 	if path == "" {
 		return o, fmt.Errorf("missing kubeconfig path")
@@ -91,21 +116,20 @@ func ParseSpec(arg string) (Options, error) {
 			o.MembersFile = v
 		case "config":
 			o.ConfigContext = v
-		case "grace", "probe", "reload", "startwait":
+		case "grace", "probe", "reload", "startwait", "lease-duration", "lease-renew", "lease-retry":
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
 				return o, fmt.Errorf("option %s=%q: want a positive duration", k, v)
 			}
-			switch k {
-			case "grace":
-				o.Grace = d
-			case "probe":
-				o.Probe = d
-			case "startwait":
-				o.StartWait = d
-			default:
-				o.Reload = d
+			*o.duration(k) = d
+		case "lease":
+			ns, name, ok := strings.Cut(v, "/")
+			if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+				return o, fmt.Errorf("option lease=%q: want NAMESPACE/NAME", v)
 			}
+			o.Lease.Namespace, o.Lease.Name = ns, name
+		case "identity":
+			o.Lease.Identity = v
 		case "zones":
 			for _, z := range list(v) {
 				c, err := gslbv1.CanonicalName(z)
@@ -119,13 +143,36 @@ func ParseSpec(arg string) (Options, error) {
 		case "metrics":
 			o.MetricsAddr = v
 		default:
-			return o, fmt.Errorf("unknown option %q (known: members, members-file, config, grace, probe, reload, startwait, zones, selector, metrics)", k)
+			return o, fmt.Errorf("unknown option %q (known: members, members-file, config, grace, probe, reload, startwait, zones, selector, metrics, lease, identity, lease-duration, lease-renew, lease-retry)", k)
 		}
+	}
+	if l := o.Lease; l.Duration <= l.Renew || 5*l.Renew <= 6*l.Retry {
+		return o, fmt.Errorf("options lease-duration=%s, lease-renew=%s, lease-retry=%s: want duration > renew > 1.2 × retry", l.Duration, l.Renew, l.Retry)
 	}
 	if o.MembersFile != "" && len(o.Members) > 0 {
 		return o, fmt.Errorf("options members and members-file: give one")
 	}
 	return o, nil
+}
+
+// duration is the field a duration option sets.
+func (o *Options) duration(option string) *time.Duration {
+	switch option {
+	case "grace":
+		return &o.Grace
+	case "probe":
+		return &o.Probe
+	case "startwait":
+		return &o.StartWait
+	case "lease-duration":
+		return &o.Lease.Duration
+	case "lease-renew":
+		return &o.Lease.Renew
+	case "lease-retry":
+		return &o.Lease.Retry
+	default:
+		return &o.Reload
+	}
 }
 
 // ParseMembers parses a members file: context names separated by newlines,

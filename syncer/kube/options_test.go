@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseMembers(t *testing.T) {
@@ -40,5 +41,28 @@ func TestParseSpecMembersFile(t *testing.T) {
 	}
 	if o, err := ParseSpec("/kc?members=a,b"); err != nil || !slices.Equal(o.Members, []string{"a", "b"}) {
 		t.Errorf("members=a,b: %+v, %v", o.Members, err)
+	}
+}
+
+func TestParseSpecLease(t *testing.T) {
+	o, err := ParseSpec("/kc?lease=gslb/gslb-syncer&identity=pod-a&lease-duration=3s&lease-renew=2s&lease-retry=500ms")
+	want := LeaseOptions{Namespace: "gslb", Name: "gslb-syncer", Identity: "pod-a", Duration: 3 * time.Second, Renew: 2 * time.Second, Retry: 500 * time.Millisecond}
+	if err != nil || o.Lease != want {
+		t.Fatalf("ParseSpec: %+v, %v; want %+v", o.Lease, err, want)
+	}
+	if o, err := ParseSpec("/kc"); err != nil || o.Lease.enabled() || o.Lease.Duration != DefaultLeaseDuration {
+		t.Errorf("no lease: %+v, %v", o.Lease, err)
+	}
+	for _, tc := range []struct{ spec, err string }{
+		{"/kc?lease=gslb", `option lease="gslb": want NAMESPACE/NAME`},
+		{"/kc?lease=/x", `option lease="/x": want NAMESPACE/NAME`},
+		{"/kc?lease=a/b/c", `option lease="a/b/c": want NAMESPACE/NAME`},
+		{"/kc?lease=a/b&lease-renew=20s", "options lease-duration=15s, lease-renew=20s, lease-retry=2s: want duration > renew > 1.2 × retry"},
+		{"/kc?lease=a/b&lease-retry=9s", "options lease-duration=15s, lease-renew=10s, lease-retry=9s: want duration > renew > 1.2 × retry"},
+		{"/kc?lease-duration=0s", `option lease-duration="0s": want a positive duration`},
+	} {
+		if _, err := ParseSpec(tc.spec); err == nil || err.Error() != tc.err {
+			t.Errorf("ParseSpec(%q) = %v; want %q", tc.spec, err, tc.err)
+		}
 	}
 }

@@ -81,6 +81,7 @@ func New(opts Options) *Source {
 	if opts.StartWait <= 0 {
 		opts.StartWait = DefaultStartWait
 	}
+	opts.Lease.defaults()
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}

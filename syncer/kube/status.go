@@ -139,8 +139,14 @@ func HostRuleStatus(r *v1alpha1.GSLBHostRule, hr *HostRuleResult, served servedI
 	return st
 }
 
+// writing tells whether this syncer writes the status (it holds the Lease,
+// or there is no election).
+func (w *statusWriter) writing() bool {
+	return w != nil && w.cc != nil && w.cc.writer.writing()
+}
+
 func (w *statusWriter) write(ctx context.Context, res Result, states map[string]ClusterState, served []*gslbv1.Record) error {
-	if w == nil || w.cc == nil {
+	if !w.writing() {
 		return nil
 	}
 	var idx servedIndex

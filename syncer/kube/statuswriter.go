@@ -24,7 +24,8 @@ const (
 
 // statusLoop writes the policies' and host rules' status when kicked, at
 // most once per statusMinInterval, from a full build (the worker's last
-// one when no partial build followed it), and again after an error.
+// one when no partial build followed it), and again after an error; only
+// while this syncer is the status writer (leader.go).
 func (s *Source) statusLoop(ctx context.Context, onError func(error)) {
 	var last time.Time
 	var spacing time.Duration
@@ -47,6 +48,13 @@ func (s *Source) statusLoop(ctx context.Context, onError func(error)) {
 			case <-time.After(d):
 			}
 		}
+		s.mu.Lock()
+		status := s.status // reload replaces it when the config cluster's credentials change
+		s.mu.Unlock()
+		if !status.writing() { // another syncer holds the Lease: kicked again on gaining it
+			retry = 0
+			continue
+		}
 		last = time.Now()
 		s.resMu.Lock()
 		res, fresh := s.fullRes, s.fullBuilds == s.builds
@@ -56,9 +64,6 @@ func (s *Source) statusLoop(ctx context.Context, onError func(error)) {
 			_, res = s.build()
 			spacing = statusBuildFactor * time.Since(start)
 		}
-		s.mu.Lock()
-		status := s.status // reload replaces it when the config cluster's credentials change
-		s.mu.Unlock()
 		if err := status.write(ctx, res, s.clusterStates(), s.servedTable()); err != nil && ctx.Err() == nil {
 			onError(err)
 			retry = min(max(2*retry, time.Second), time.Minute)
@@ -66,4 +71,23 @@ func (s *Source) statusLoop(ctx context.Context, onError func(error)) {
 			retry = 0
 		}
 	}
+}
+
+// writerChanged follows the election of the status writer: the gauge, and
+// a status written as soon as this syncer leads.
+func (s *Source) writerChanged() {
+	s.mu.Lock()
+	writing := s.status.writing()
+	s.mu.Unlock()
+	s.metrics.statusWriter.Set(b2f(writing))
+	if writing {
+		s.kickStatus()
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -395,6 +395,16 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, w expect) {
 		opts["metrics"] != fmt.Sprintf(":%d", w.metricsPort) {
 		t.Errorf("gslb-syncer source options %v: want members=%s zones=%s config=%q selector=%q metrics=:%d", opts, w.members, w.zone, w.configCtx, w.selector, w.metricsPort)
 	}
+	// One status writer per config cluster: the Lease in the syncer's
+	// namespace, each Pod named in it by its own name.
+	if opts["lease"] != w.namespace+"/gslb-syncer" {
+		t.Errorf("gslb-syncer source option lease=%q, want %s/gslb-syncer", opts["lease"], w.namespace)
+	}
+	if !slices.ContainsFunc(syncer.Env, func(e corev1.EnvVar) bool {
+		return e.Name == "POD_NAME" && e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.name"
+	}) {
+		t.Errorf("gslb-syncer env %+v: want POD_NAME from metadata.name (its identity in the Lease)", syncer.Env)
+	}
 	for _, m := range syncer.VolumeMounts {
 		if m.Name == "persist" || m.Name == "config" {
 			t.Errorf("gslb-syncer mounts %s: the socket is the only thing the containers share", m.Name)

@@ -141,6 +141,38 @@ func BindRoles(ctx context.Context, cs kubernetes.Interface, root, user string, 
 	return nil
 }
 
+// BindLeaseRole creates the Role of deploy/rbac/leader-election.yaml (the
+// Lease of the status writer's election, in the syncer's namespace) and
+// binds it to user in that namespace: the grant the deployed syncer has,
+// no more. The file's own RoleBinding (to the ServiceAccount) is left out.
+func BindLeaseRole(ctx context.Context, cs kubernetes.Interface, root, user string) error {
+	docs, err := readYAML(filepath.Join(root, "deploy/rbac/leader-election.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		var role rbacv1.Role
+		if err := yaml.Unmarshal(d, &role); err != nil {
+			return err
+		}
+		if role.Kind != "Role" {
+			continue
+		}
+		if _, err := cs.RbacV1().Roles(role.Namespace).Create(ctx, &role, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+		b := &rbacv1.RoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Namespace: role.Namespace, Name: role.Name + "-" + user},
+			RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: role.Name},
+			Subjects:   []rbacv1.Subject{{APIGroup: "rbac.authorization.k8s.io", Kind: "User", Name: user}},
+		}
+		if _, err := cs.RbacV1().RoleBindings(role.Namespace).Create(ctx, b, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+	return nil
+}
+
 // EnsureNamespace creates a namespace with labels (or relabels it).
 func EnsureNamespace(ctx context.Context, cs kubernetes.Interface, name string, labels map[string]string) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
@@ -296,6 +328,9 @@ func InstallWith(ctx context.Context, root, syncerUser string, configCfg *rest.C
 		return err
 	}
 	if err := EnsureNamespace(ctx, ccs, PolicyNS, nil); err != nil {
+		return err
+	}
+	if err := BindLeaseRole(ctx, ccs, root, syncerUser); err != nil {
 		return err
 	}
 	for _, name := range Members {

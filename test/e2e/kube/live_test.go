@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gslbdns/gslb/test/e2e/harness"
 	"github.com/gslbdns/gslb/test/k8senv"
 	"github.com/gslbdns/gslb/test/kubescenario"
 
 	"github.com/miekg/dns"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -71,7 +74,7 @@ func TestLiveMembers(t *testing.T) {
 		// would be refused): split evenly instead.
 		l.patchPolicy(t, kubescenario.GDPName, `{"spec":{"trafficSplit":null}}`)
 		return writeMembersFile(l, []string{"s1az1", "s1az2"}, nil)
-	}, "&reload=200ms")
+	}, "&reload=200ms"+leaseSpec("live"))
 	pid := l.s.Pid()
 	a1, a2, a3 := kubescenario.LBAddress["s1az1"], kubescenario.LBAddress["s1az2"], kubescenario.LBAddress["s2"]
 
@@ -129,6 +132,22 @@ func TestLiveMembers(t *testing.T) {
 		l.waitSet(t, "rotated.avi.iberia.local.", dns.TypeA, 1, "127.0.0.101")
 		l.patchPolicy(t, kubescenario.GDPName, `{"spec":{"trafficSplit":[{"cluster":"s1az1","weight":1},{"cluster":"s2","weight":0}]}}`)
 		l.waitSet(t, hello, dns.TypeA, 12, a1)
+		// The status writer's election followed the new config cluster: the
+		// Lease is renewed with the new token and the status written.
+		revoked := time.Now()
+		harness.Eventually(t, wait, func() error {
+			lease, err := l.cs["s1az1"].CoordinationV1().Leases(kubescenario.PolicyNS).Get(l.ctx, leaseName, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if h := lease.Spec.HolderIdentity; h == nil || *h != "live" || lease.Spec.RenewTime == nil || lease.Spec.RenewTime.Time.Before(revoked) {
+				return fmt.Errorf("lease %+v: want held by live and renewed after the old token was revoked", lease.Spec)
+			}
+			if p := l.policy(t, kubescenario.GDPName); p.Status.ObservedGeneration != p.Generation {
+				return fmt.Errorf("status observedGeneration %d, generation %d", p.Status.ObservedGeneration, p.Generation)
+			}
+			return nil
+		})
 	})
 
 	if got := l.s.Pid(); got != pid {
@@ -153,7 +172,7 @@ func TestLiveMembersFile(t *testing.T) {
 	l := startLabGrace(t, liveGrace, "members-file="+members+"&", func(l *lab) error {
 		l.patchPolicy(t, kubescenario.GDPName, `{"spec":{"trafficSplit":null}}`)
 		return l.env.WriteKubeconfig(l.kcfg, k8senv.NonAdmin)
-	}, "&reload=200ms")
+	}, "&reload=200ms"+leaseSpec("live"))
 	pid := l.s.Pid()
 	a1, a2, a3 := kubescenario.LBAddress["s1az1"], kubescenario.LBAddress["s1az2"], kubescenario.LBAddress["s2"]
 

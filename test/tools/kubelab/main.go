@@ -254,7 +254,7 @@ func up(dir, bin string) error {
 		return fail(err)
 	}
 	kcfg := k8senv.LabKubeconfig(dir, k8senv.NonAdmin)
-	spec := "kubernetes:" + kcfg + "?members=s1az1,s1az2,s2&config=s1az1&grace=30s&zones=avi.iberia.local"
+	spec := "kubernetes:" + kcfg + "?members=s1az1,s1az2,s2&config=s1az1&grace=30s&zones=avi.iberia.local&lease=gslb/gslb-syncer"
 	for range 50 { // the socket appears once CoreDNS is up
 		if _, err := os.Stat(sock); err == nil {
 			break

@@ -36,6 +36,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $opts := list (printf "members=%s" (join "," $members)) (printf "zones=%s" (.Values.zone | urlquery)) (printf "grace=%s" $c.grace) (printf "metrics=:%v" .Values.syncerMetricsPort) -}}
 {{- with $c.configContext -}}{{- $opts = append $opts (printf "config=%s" (. | urlquery)) -}}{{- end -}}
 {{- with $c.selector -}}{{- $opts = append $opts (printf "selector=%s" (. | urlquery)) -}}{{- end -}}
+{{- $lease := $c.lease | default (printf "%s/gslb-syncer" .Release.Namespace) -}}
+{{- if ne $lease "none" -}}{{- $opts = append $opts (printf "lease=%s" $lease) -}}{{- end -}}
 {{- printf "kubernetes:/etc/gslb/members/%s?%s" $c.membersSecretKey (join "&" $opts) -}}
 {{- end -}}
 
