@@ -19,9 +19,9 @@ func badOPT(r *dns.Msg) bool {
 }
 
 // formErr answers FORMERR without an OPT record: the query's EDNS cannot be
-// trusted. It is not counted in the request metrics, which count answers
-// for names of the zone.
-func (g *GSLB) formErr(w dns.ResponseWriter, r *dns.Msg) (int, error) {
+// trusted. It is counted with the result "formerr".
+func (g *GSLB) formErr(w dns.ResponseWriter, r *dns.Msg, z *zoneData, qt int) (int, error) {
+	z.stats.inc(qt, resFormErr)
 	m := new(dns.Msg)
 	m.SetReply(r)
 	m.Rcode = dns.RcodeFormatError

@@ -42,4 +42,7 @@ func TestBadOPTFormErr(t *testing.T) {
 			}
 		})
 	}
+	if n := g.zoneData[0].stats.counts[qtypeIndex(dns.TypeA)][resFormErr].Load(); n != 2 {
+		t.Errorf("requests counted as formerr: %d, want 2 (one per malformed query)", n)
+	}
 }

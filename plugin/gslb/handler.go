@@ -35,7 +35,7 @@ func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (
 	qt := qtypeIndex(q.Qtype)
 
 	if badOPT(r) {
-		return g.formErr(w, r)
+		return g.formErr(w, r, z, qt)
 	}
 	m := new(dns.Msg)
 	m.SetReply(r)
@@ -44,6 +44,7 @@ func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (
 	cl, w, ok := g.clientOf(&who, w, r)
 	if !ok {
 		m.Rcode, m.Authoritative = dns.RcodeFormatError, false // malformed ECS
+		z.stats.inc(qt, resFormErr)
 		return g.write(w, m)
 	}
 

@@ -31,6 +31,7 @@ const (
 	resRefused
 	resDropped
 	resFallthrough
+	resFormErr // a malformed query: two OPT records, an OPT not at the root, a malformed ECS option
 	numResults
 )
 
@@ -38,7 +39,7 @@ const (
 // counted as resDown, never under a label of its own.
 const resServfail = numResults
 
-var outcomeLabels = [numResults]string{"answer", "nodata", "nxdomain", "down", "notready", "refused", "dropped", "fallthrough"}
+var outcomeLabels = [numResults]string{"answer", "nodata", "nxdomain", "down", "notready", "refused", "dropped", "fallthrough", "formerr"}
 
 // label is the outcome's value of the result label.
 func (o outcome) label() string {
