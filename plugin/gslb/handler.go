@@ -56,6 +56,9 @@ func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (
 	rec, ent := t.lookup(lname)
 	apex := len(lname) == len(z.name)
 	switch {
+	case apex && g.fromConfig(m, z, t.version, lname, q): // the apex SOA and NS come from the Corefile, even under a record at the apex
+		z.stats.inc(qt, resAnswer)
+		return g.write(w, m)
 	case rec != nil:
 		return g.answerRecord(w, m, z, t, rec, q, qt, cl)
 	case g.fromConfig(m, z, t.version, lname, q):

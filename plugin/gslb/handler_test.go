@@ -277,3 +277,26 @@ func TestAnswersN(t *testing.T) {
 		t.Errorf("first answers %v, want 6:4:2", seenFirst)
 	}
 }
+
+// A record at the zone apex answers A from the table, but the apex SOA and
+// NS still come from the Corefile: a delegation check (SOA at the apex)
+// never sees NODATA.
+func TestApexRecordKeepsSOAAndNS(t *testing.T) {
+	g := newTestGSLB(t, testConfig(), nil)
+	v := full(t, g, rec("avi.iberia.local", mem("192.0.2.80", 1))).Version()
+	for _, tc := range []test.Case{
+		{Qname: "avi.iberia.local.", Qtype: dns.TypeA, Answer: []dns.RR{test.A("avi.iberia.local. 30 IN A 192.0.2.80")}},
+		{Qname: "avi.iberia.local.", Qtype: dns.TypeSOA, Answer: []dns.RR{soaLine(v, 30)}},
+		{Qname: "avi.iberia.local.", Qtype: dns.TypeNS,
+			Answer: []dns.RR{test.NS("avi.iberia.local. 30 IN NS g-dns.iberia.local.")},
+			Extra:  []dns.RR{test.A("g-dns.iberia.local. 30 IN A 192.0.2.53")}},
+	} {
+		resp, _ := serve(t, g, tc.Msg())
+		if resp == nil {
+			t.Fatalf("%s: no reply written", dns.TypeToString[tc.Qtype])
+		}
+		if err := test.SortAndCheck(resp, tc); err != nil {
+			t.Errorf("%s: %v", dns.TypeToString[tc.Qtype], err)
+		}
+	}
+}
