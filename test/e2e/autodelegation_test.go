@@ -29,7 +29,7 @@ import (
 // resolution continues through B; A back, its NS is back.
 func TestAutoDelegation(t *testing.T) {
 	t.Parallel()
-	named, _ := delegEnsureBIND(t)
+	named, _ := harness.EnsureBIND(t)
 	if !harness.CanNetNS() {
 		t.Fatalf("TestAutoDelegation needs root: BIND reaches the sites through a real delegation, on port 53, "+
 			"in a private network namespace (uid %d)", os.Geteuid())
@@ -37,8 +37,7 @@ func TestAutoDelegation(t *testing.T) {
 	ns := harness.NewNetNS(t)
 	dir := t.TempDir()
 	keys := autoWriteParent(t, dir)
-	bind := harness.StartProcess(t, harness.Cmd{Name: "named", Path: named, Dir: dir, NetNS: ns,
-		Args: []string{"-g", "-4", "-c", filepath.Join(dir, "named.conf")}})
+	bind := harness.StartNamed(t, ns, named, "named", dir, filepath.Join(dir, "named.conf"))
 	parent := (&delegLab{t: t, ns: ns}).client(delegParentAddr)
 	harness.Eventually(t, harness.StartTimeout, func() error {
 		if bind.Exited() {

@@ -1,0 +1,340 @@
+package kube
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gslbdns/gslb/test/e2e/harness"
+	"github.com/gslbdns/gslb/test/kubescenario"
+
+	"github.com/miekg/dns"
+)
+
+// loadSlack is what a bound of the form "within interval × fall + 1 s"
+// allows on top for a loaded 2-core machine (test/e2e/README.md).
+const loadSlack = 3 * time.Second
+
+// TestKubeSites is the whole system as deployed for the day a site is lost
+// (issue 12): two sites' DNS (A: two nodes, B: one), each node a
+// coredns-gslb with its gslb-syncer, on three real apiservers, behind a
+// real BIND that delegates avi.iberia.local to both sites. It starts with
+// one node for a baseline, then:
+//   - every node answers exactly 600/400/200 of 1,200; BIND resolves hello;
+//   - a demo site stopped: every node drops it within interval × fall + 1 s
+//     (plus load slack); the policy's status is written as often as with the
+//     one-syncer baseline (only the Lease holder writes) and does not flap
+//     afterwards; the probes each member receives per interval are counted;
+//   - the leader killed: another syncer holds the Lease within its duration;
+//   - the config apiserver killed and every syncer restarted: every node
+//     keeps its exact 6:4:2, never an error or NXDOMAIN;
+//   - site A's coredns-gslb processes killed: BIND resolves hello through B.
+func TestKubeSites(t *testing.T) {
+	l := startSitesLab(t)
+	all3 := "127.0.0.11,127.0.0.12,127.0.0.13"
+	stopped := kubescenario.LBAddress["s1az2"]
+
+	a1 := l.startNode(t, "a1")
+	l.waitHolder(t, "a1", wait)
+	l.waitServes(t, all3)
+	l.settled(t)
+	baseline := l.quiet(t, "one syncer")
+	alone := l.statusWrites(t, func() { l.siteCycle(t, stopped, all3) })
+	if alone < 2 {
+		t.Fatalf("%d status writes over a stop/start cycle with one syncer, want at least 2 (down, up)", alone)
+	}
+
+	for _, n := range []string{"a2", "b1"} {
+		s := l.startNode(t, n).syncer
+		waitMetric(t, s.Process, "gslb_syncer_kube_status_writer", "0")
+	}
+	l.waitServes(t, all3)
+
+	t.Run("every node answers exactly 600/400/200 of 1,200", func(t *testing.T) {
+		for _, name := range []string{"a1", "a2", "b1"} {
+			l.exactSplit(t, l.nodes[name])
+		}
+	})
+	t.Run("BIND resolves hello through the delegation", func(t *testing.T) { l.resolves(t, 5) })
+
+	t.Run("a demo site stopped: every node drops it, one status writer", func(t *testing.T) {
+		var drops map[string]time.Duration
+		three := l.statusWrites(t, func() { drops = l.siteCycle(t, stopped, all3) })
+		bound := healthPeriod*healthFall + time.Second
+		for name, d := range drops {
+			t.Logf("node %s dropped %s %v after it stopped (interval × fall + 1 s = %v)", name, stopped, d.Round(10*time.Millisecond), bound)
+			if d > bound+loadSlack {
+				t.Errorf("node %s dropped %s %v after it stopped, want within %v (+ %v load slack)", name, stopped, d, bound, loadSlack)
+			}
+		}
+		t.Logf("status writes over a stop/start cycle: %d with one syncer, %d with three", alone, three)
+		if three != alone {
+			t.Errorf("%d status writes over a cycle with three syncers, %d with one: want the same (one writer)", three, alone)
+		}
+		three3 := l.quiet(t, "three syncers")
+		t.Logf("probes per member per %v interval: %.2f with one syncer, %.2f with three", healthPeriod, baseline, three3)
+	})
+
+	t.Run("the leader killed: another takes over within the lease duration", func(t *testing.T) {
+		killed := time.Now()
+		a1.syncer.Kill()
+		harness.Eventually(t, leaseDuration+handOverSlack, func() error {
+			if h := l.holder(t); h != "a2" && h != "b1" {
+				return fmt.Errorf("lease held by %q", h)
+			}
+			return nil
+		})
+		t.Logf("hand-over after the leader was killed: %v (lease duration %v)", time.Since(killed).Round(100*time.Millisecond), leaseDuration)
+		a1.syncer = harness.StartSyncer(t, a1.args...)
+		l.waitServes(t, all3)
+	})
+
+	t.Run("config apiserver killed, every syncer restarted: exact 6:4:2 everywhere", func(t *testing.T) {
+		must(t, l.env.Cluster("s1az1").Stop())
+		for _, n := range l.nodes {
+			n.restartSyncer(t)
+		}
+		l.everyNodeExact(t, 20*time.Second)
+		for _, n := range l.nodes {
+			if m := regexp.MustCompile(`records=0\b|deletes=[1-9]`).FindString(n.syncer.Log()); m != "" {
+				t.Errorf("node %s: the restarted syncer pushed a table that lost records (%s):\n%s", n.name, m, n.syncer.Tail(30))
+			}
+		}
+	})
+
+	t.Run("site A's coredns-gslb killed: BIND resolves hello through site B", func(t *testing.T) {
+		before := l.answersOf(t, l.nodes["b1"])
+		for _, n := range []string{"a1", "a2"} {
+			l.nodes[n].dns.Kill()
+		}
+		l.resolves(t, 40)
+		if got := l.answersOf(t, l.nodes["b1"]) - before; got < 2 {
+			t.Errorf("site B answered hello %d times while BIND resolved it for more than two TTLs, want at least 2", got)
+		}
+	})
+}
+
+// siteCycle stops the demo site addr and starts it again; it returns how
+// long after the stop each node stopped answering it. Each step is seen
+// by every node and in the policy's status.
+func (l *sitesLab) siteCycle(tb testing.TB, addr, all string) map[string]time.Duration {
+	tb.Helper()
+	l.demo.stop(addr)
+	stopped := time.Now()
+	drops := l.dropTimes(tb, addr, stopped)
+	var rest []string
+	for a := range strings.SplitSeq(all, ",") {
+		if a != addr {
+			rest = append(rest, a)
+		}
+	}
+	l.waitServes(tb, strings.Join(rest, ","))
+	l.waitUnhealthy(tb, hello, addr, "refused")
+	if err := l.demo.start(addr); err != nil {
+		tb.Fatal(err)
+	}
+	l.waitServes(tb, all)
+	l.waitUnhealthy(tb, hello, addr, "")
+	l.settled(tb)
+	return drops
+}
+
+// dropTimes polls every node in turn, a round each, until no node's round
+// holds addr; it returns when each node's first round without it began,
+// counted from since.
+func (l *sitesLab) dropTimes(tb testing.TB, addr string, since time.Time) map[string]time.Duration {
+	tb.Helper()
+	drops := map[string]time.Duration{}
+	harness.Eventually(tb, wait, func() error {
+		for name, n := range l.nodes {
+			if _, done := drops[name]; done {
+				continue
+			}
+			began := time.Since(since)
+			c, err := n.round()
+			if err != nil {
+				return err
+			}
+			if c[addr] == 0 {
+				drops[name] = began
+			}
+		}
+		if len(drops) < len(l.nodes) {
+			return fmt.Errorf("%d of %d nodes dropped %s", len(drops), len(l.nodes), addr)
+		}
+		return nil
+	})
+	return drops
+}
+
+// quietIntervals is the length of a quiet window in health-check periods.
+const quietIntervals = 8
+
+// quiet watches a quiet window: nothing changes, so the policy is not
+// written (its status does not flap) and no node's table changes. It
+// returns the probes each member received per health-check period, and
+// checks them against wantProbesPerInterval.
+func (l *sitesLab) quiet(tb testing.TB, what string) float64 {
+	tb.Helper()
+	rv := l.policy(tb, kubescenario.GDPName).ResourceVersion
+	versions := map[string]uint32{}
+	for name, n := range l.nodes {
+		v, err := n.version()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		versions[name] = v
+	}
+	got := l.demo.probesPerInterval(quietIntervals)
+	if after := l.policy(tb, kubescenario.GDPName).ResourceVersion; after != rv {
+		tb.Errorf("%s: the policy was written during a quiet window (resourceVersion %s -> %s): its status flaps", what, rv, after)
+	}
+	for name, n := range l.nodes {
+		if v, err := n.version(); err != nil || v != versions[name] {
+			tb.Errorf("%s: node %s's table changed during a quiet window (version %d -> %d, %v)", what, name, versions[name], v, err)
+		}
+	}
+	want := wantProbesPerInterval(l.nodes)
+	tb.Logf("%s: %.2f probes per member per %v interval over %d intervals (want %.0f)", what, got, healthPeriod, quietIntervals, want)
+	if math.Abs(got-want) > 0.5 {
+		tb.Errorf("%s: %.2f probes per member per interval, want %.0f", what, got, want)
+	}
+	return got
+}
+
+// exactSplit asks the node for hello 1,200 times: exactly 600/400/200, TTL
+// 2. A run during which the node's table changed (a health transition
+// restarts the WRR schedule) is tried again.
+func (l *sitesLab) exactSplit(tb testing.TB, n *dnsNode) {
+	tb.Helper()
+	want := map[string]int{kubescenario.LBAddress["s1az1"]: 600, kubescenario.LBAddress["s1az2"]: 400, kubescenario.LBAddress["s2"]: 200}
+	harness.Eventually(tb, wait, func() error {
+		v0, err := n.version()
+		if err != nil {
+			return err
+		}
+		counts := map[string]int{}
+		for range 100 {
+			c, err := n.round()
+			if err != nil {
+				return harness.Permanent(err)
+			}
+			for a, k := range c {
+				counts[a] += k
+			}
+		}
+		if v1, err := n.version(); err != nil || v1 != v0 {
+			return fmt.Errorf("node %s: the table changed during the run (version %d -> %d, %v)", n.name, v0, v1, err)
+		}
+		if keys(counts) != keys(want) || counts[kubescenario.LBAddress["s1az1"]] != 600 || counts[kubescenario.LBAddress["s1az2"]] != 400 {
+			return harness.Permanent(fmt.Errorf("node %s: %v of 1,200, want exactly %v", n.name, counts, want))
+		}
+		return nil
+	})
+	r := n.client.Query(tb, hello, dns.TypeA)
+	if _, ttl, err := harness.OneA(r); err != nil || ttl != 2 {
+		tb.Errorf("node %s: %s, want one A with TTL 2", n.name, harness.Brief(r))
+	}
+}
+
+// everyNodeExact queries every node in rounds of 12 for d: every answer
+// NOERROR with one A, every round exactly 6:4:2 except one during which
+// the node's table changed (a push restarts the WRR schedule), whose
+// answers must still be hello's members; a few such rounds at most.
+func (l *sitesLab) everyNodeExact(tb testing.TB, d time.Duration) {
+	tb.Helper()
+	want := map[string]int{kubescenario.LBAddress["s1az1"]: 6, kubescenario.LBAddress["s1az2"]: 4, kubescenario.LBAddress["s2"]: 2}
+	rounds, changed := 0, map[string]int{}
+	for end := time.Now().Add(d); time.Now().Before(end); rounds++ {
+		for name, n := range l.nodes {
+			v0, err := n.version()
+			if err != nil {
+				tb.Fatal(err)
+			}
+			c, err := n.round()
+			if err != nil {
+				tb.Fatalf("round %d: %v", rounds, err)
+			}
+			for a := range c {
+				if _, ok := want[a]; !ok {
+					tb.Fatalf("round %d: node %s answered %s, not a member of hello (%v)", rounds, name, a, c)
+				}
+			}
+			if c[kubescenario.LBAddress["s1az1"]] == 6 && c[kubescenario.LBAddress["s1az2"]] == 4 && c[kubescenario.LBAddress["s2"]] == 2 {
+				continue
+			}
+			if v, err := n.version(); err != nil || v == v0 {
+				tb.Fatalf("round %d: node %s answered %v, want exactly %v (the table did not change meanwhile)", rounds, name, c, want)
+			}
+			changed[name]++
+		}
+	}
+	tb.Logf("%d rounds of 12 on each of %d nodes over %v: exact 6:4:2 except %v during a table change", rounds, len(l.nodes), d, changed)
+	for name, k := range changed {
+		if k > 3 {
+			tb.Errorf("node %s: %d rounds saw a table change, want a few at most", name, k)
+		}
+	}
+}
+
+// resolves asks BIND for hello until n answers in a row resolve it (one
+// A, a member's address); the queries are 100 ms apart, so that n > 20
+// spans more than BIND's cache time (hello's TTL, 2 s).
+func (l *sitesLab) resolves(tb testing.TB, n int) {
+	tb.Helper()
+	ok := 0
+	harness.Eventually(tb, wait, func() error {
+		r, err := l.resolver.Exchange(hello, dns.TypeA)
+		if err == nil {
+			err = resolvedMember(r)
+		}
+		if err != nil {
+			ok = 0
+			return err
+		}
+		if ok++; ok < n {
+			<-time.After(100 * time.Millisecond) // the pace of the client
+			return fmt.Errorf("%d answers in a row", ok)
+		}
+		return nil
+	})
+}
+
+// resolvedMember checks an answer through BIND: NOERROR, RA, one A with a
+// member's address.
+func resolvedMember(r *dns.Msg) error {
+	if r.Rcode != dns.RcodeSuccess || !r.RecursionAvailable || len(r.Answer) != 1 {
+		return fmt.Errorf("hello through BIND: %s, want NOERROR, ra, one A", harness.Brief(r))
+	}
+	a, ok := r.Answer[0].(*dns.A)
+	if !ok || !slices.Contains([]string{"127.0.0.11", "127.0.0.12", "127.0.0.13"}, a.A.String()) {
+		return fmt.Errorf("hello through BIND: %s, want a member's address", harness.Brief(r))
+	}
+	return nil
+}
+
+var answersRE = regexp.MustCompile(`(?m)^coredns_gslb_answers_total\{[^}]*fqdn="hello\.avi\.iberia\.local\."[^}]*\} (\S+)$`)
+
+// answersOf sums the node's coredns_gslb_answers_total for hello.
+func (l *sitesLab) answersOf(tb testing.TB, n *dnsNode) int {
+	tb.Helper()
+	code, body, err := l.ns.HTTPGet("http://" + net.JoinHostPort(n.ip, "9153") + "/metrics")
+	if err != nil || code != 200 {
+		tb.Fatalf("node %s's metrics: %d %v", n.name, code, err)
+	}
+	sum := 0
+	for _, m := range answersRE.FindAllStringSubmatch(body, -1) {
+		v, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		sum += int(v)
+	}
+	return sum
+}
