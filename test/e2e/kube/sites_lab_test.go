@@ -151,7 +151,7 @@ func (l *sitesLab) startNode(tb testing.TB, name string) *dnsNode {
 	harness.WaitAuthoritative(tb, l.ns, n.dns, net.JoinHostPort(n.ip, "53"), sitesZone)
 	n.client = l.ns.Dial(tb, net.JoinHostPort(n.ip, "53"), "udp")
 	n.table = harness.TableClient(tb, n.sock)
-	spec := fmt.Sprintf("kubernetes:%s?members=s1az1,s1az2,s2&config=s1az1&grace=10m&probe=200ms&startwait=5s&zones=avi.iberia.local%s", l.kcfg, leaseSpec(name))
+	spec := fmt.Sprintf("kubernetes:%s?members=s1az1,s1az2,s2&config=s1az1&grace=10m&startwait=5s&zones=avi.iberia.local%s", l.kcfg, leaseSpec(name))
 	n.args = []string{"--source", spec, "--push", "unix://" + n.sock}
 	n.syncer = harness.StartSyncer(tb, n.args...)
 	harness.Eventually(tb, wait, func() error {

@@ -2,7 +2,6 @@ package kube
 
 import (
 	"fmt"
-	"math"
 	"net"
 	"regexp"
 	"slices"
@@ -45,7 +44,7 @@ func TestKubeSites(t *testing.T) {
 	l.waitServes(t, all3)
 	l.settled(t)
 	baseline := l.quiet(t, "one syncer")
-	alone := l.statusWrites(t, func() { l.siteCycle(t, stopped, all3) })
+	alone, _ := l.cleanCycle(t, stopped, all3)
 	if alone < 2 {
 		t.Fatalf("%d status writes over a stop/start cycle with one syncer, want at least 2 (down, up)", alone)
 	}
@@ -64,8 +63,7 @@ func TestKubeSites(t *testing.T) {
 	t.Run("BIND resolves hello through the delegation", func(t *testing.T) { l.resolves(t, 5) })
 
 	t.Run("a demo site stopped: every node drops it, one status writer", func(t *testing.T) {
-		var drops map[string]time.Duration
-		three := l.statusWrites(t, func() { drops = l.siteCycle(t, stopped, all3) })
+		three, drops := l.cleanCycle(t, stopped, all3)
 		bound := healthPeriod*healthFall + time.Second
 		for name, d := range drops {
 			t.Logf("node %s dropped %s %v after it stopped (interval × fall + 1 s = %v)", name, stopped, d.Round(10*time.Millisecond), bound)
@@ -118,6 +116,39 @@ func TestKubeSites(t *testing.T) {
 			t.Errorf("site B answered hello %d times while BIND resolved it for more than two TTLs, want at least 2", got)
 		}
 	})
+}
+
+// cleanTries is how often a measurement disturbed by a flap is tried.
+const cleanTries = 3
+
+// flaps counts the times the running syncers saw a member apiserver
+// unreachable. On a loaded machine one /readyz slower than 2 s is enough;
+// the leader then writes the clusters' state into the status, and every
+// syncer pushes the members marked stale. A measurement of status writes
+// or table changes during a flap is repeated.
+func (l *sitesLab) flaps() int {
+	n := 0
+	for _, node := range l.nodes {
+		n += strings.Count(node.syncer.Log(), `msg="member cluster unreachable`)
+	}
+	return n
+}
+
+// cleanCycle is siteCycle counting the policy's status writes, repeated
+// when a flap disturbed it.
+func (l *sitesLab) cleanCycle(tb testing.TB, addr, all string) (writes int, drops map[string]time.Duration) {
+	tb.Helper()
+	for try := 1; ; try++ {
+		f := l.flaps()
+		writes = l.statusWrites(tb, func() { drops = l.siteCycle(tb, addr, all) })
+		if l.flaps() == f {
+			return writes, drops
+		}
+		if try == cleanTries {
+			tb.Fatalf("a member apiserver was seen unreachable during each of %d stop/start cycles", cleanTries)
+		}
+		tb.Logf("a member apiserver was seen unreachable during the cycle (%d status writes): once more", writes)
+	}
 }
 
 // siteCycle stops the demo site addr and starts it again; it returns how
@@ -182,6 +213,37 @@ const quietIntervals = 8
 // checks them against wantProbesPerInterval.
 func (l *sitesLab) quiet(tb testing.TB, what string) float64 {
 	tb.Helper()
+	var got float64
+	for try := 1; ; try++ {
+		f := l.flaps()
+		var changes []string
+		got, changes = l.quietWindow(tb)
+		if l.flaps() == f {
+			for _, c := range changes {
+				tb.Errorf("%s: %s during a quiet window", what, c)
+			}
+			break
+		}
+		if try == cleanTries {
+			tb.Fatalf("%s: a member apiserver was seen unreachable during each of %d quiet windows", what, cleanTries)
+		}
+		tb.Logf("%s: a member apiserver was seen unreachable during the quiet window (%v): once more", what, changes)
+	}
+	want := wantProbesPerInterval(l.nodes)
+	tb.Logf("%s: %.2f probes per member per %v interval over %d intervals (want %.0f)", what, got, healthPeriod, quietIntervals, want)
+	// A probe lost to the load (its scheduler late by a whole interval)
+	// only lowers the count.
+	if got <= want-1 || got > want+0.5 {
+		tb.Errorf("%s: %.2f probes per member per interval, want %.0f (more than %.0f, at most %.1f)", what, got, want, want-1, want+0.5)
+	}
+	return got
+}
+
+// quietWindow counts the probes per member per interval over
+// quietIntervals, and returns what changed meanwhile: the policy (its
+// status flaps) or a node's table.
+func (l *sitesLab) quietWindow(tb testing.TB) (probes float64, changes []string) {
+	tb.Helper()
 	rv := l.policy(tb, kubescenario.GDPName).ResourceVersion
 	versions := map[string]uint32{}
 	for name, n := range l.nodes {
@@ -191,21 +253,34 @@ func (l *sitesLab) quiet(tb testing.TB, what string) float64 {
 		}
 		versions[name] = v
 	}
-	got := l.demo.probesPerInterval(quietIntervals)
+	done := l.syncerProbes(tb)
+	probes = l.demo.probesPerInterval(quietIntervals)
+	tb.Logf("the syncers completed %.2f probes per member per interval meanwhile (their gslb_syncer_health_probes_total)",
+		(l.syncerProbes(tb)-done)/float64(len(kubescenario.LBAddress)*quietIntervals))
 	if after := l.policy(tb, kubescenario.GDPName).ResourceVersion; after != rv {
-		tb.Errorf("%s: the policy was written during a quiet window (resourceVersion %s -> %s): its status flaps", what, rv, after)
+		changes = append(changes, fmt.Sprintf("the policy was written (resourceVersion %s -> %s)", rv, after))
 	}
 	for name, n := range l.nodes {
 		if v, err := n.version(); err != nil || v != versions[name] {
-			tb.Errorf("%s: node %s's table changed during a quiet window (version %d -> %d, %v)", what, name, versions[name], v, err)
+			changes = append(changes, fmt.Sprintf("node %s's table changed (version %d -> %d, %v)", name, versions[name], v, err))
 		}
 	}
-	want := wantProbesPerInterval(l.nodes)
-	tb.Logf("%s: %.2f probes per member per %v interval over %d intervals (want %.0f)", what, got, healthPeriod, quietIntervals, want)
-	if math.Abs(got-want) > 0.5 {
-		tb.Errorf("%s: %.2f probes per member per interval, want %.0f", what, got, want)
+	return probes, changes
+}
+
+// syncerProbes sums the probes the running syncers completed.
+func (l *sitesLab) syncerProbes(tb testing.TB) float64 {
+	tb.Helper()
+	var sum float64
+	for _, n := range l.nodes {
+		for _, r := range []string{"ok", "fail"} {
+			v, err := strconv.ParseFloat(metricValue(tb, n.syncer.Process, `gslb_syncer_health_probes_total{result="`+r+`",type="http"}`), 64)
+			if err == nil {
+				sum += v
+			}
+		}
 	}
-	return got
+	return sum
 }
 
 // exactSplit asks the node for hello 1,200 times: exactly 600/400/200, TTL
