@@ -167,19 +167,10 @@ func autoWriteParent(t *testing.T, dir string) map[string]string {
 		keys[k] = base64.StdEncoding.EncodeToString(b)
 		fmt.Fprintf(&conf, "key %q { algorithm hmac-sha256; secret %q; };\n", k, keys[k])
 	}
-	fmt.Fprintf(&conf, `options {
-    directory %q;
-    pid-file none;
-    session-keyfile none;
-    listen-on port 53 { %s; };
-    listen-on-v6 { none; };
-    recursion yes;
-    allow-recursion { localhost; };
-    dnssec-validation no;
-};
-controls { };
+	conf.WriteString(harness.NamedOptions(dir, delegParentIP, "recursion yes;", "allow-recursion { localhost; };", "dnssec-validation no;"))
+	conf.WriteString(`controls { };
 zone "iberia.local" { type primary; file "db.iberia.local"; allow-update { key "gslb-a"; key "gslb-b"; }; };
-`, dir, delegParentIP)
+`)
 	harness.WriteFile(t, filepath.Join(dir, "named.conf"), conf.String())
 	harness.WriteFile(t, filepath.Join(dir, "db.iberia.local"), fmt.Sprintf(`$TTL 300
 @       IN SOA  dc1.iberia.local. hostmaster.iberia.local. 1 3600 600 86400 60

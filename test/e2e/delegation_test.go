@@ -270,21 +270,11 @@ func (l *delegLab) writeBINDConfig() {
 	}
 	l.secret = base64.StdEncoding.EncodeToString(key)
 	keyStmt := fmt.Sprintf("key \"rndc-key\" { algorithm hmac-sha256; secret %q; };\n", l.secret)
-	harness.WriteFile(l.t, filepath.Join(l.dir, "named.conf"), keyStmt+fmt.Sprintf(`options {
-    directory %q;
-    pid-file none;
-    session-keyfile none;
-    listen-on port 53 { %s; };
-    listen-on-v6 { none; };
-    recursion yes;
-    allow-recursion { localhost; };
-    allow-query { localhost; };
-    dnssec-validation no;
-    querylog yes;
-};
-controls { inet %s port 953 allow { %s; } keys { "rndc-key"; }; };
+	options := harness.NamedOptions(l.dir, delegParentIP, "recursion yes;", "allow-recursion { localhost; };",
+		"allow-query { localhost; };", "dnssec-validation no;", "querylog yes;")
+	harness.WriteFile(l.t, filepath.Join(l.dir, "named.conf"), keyStmt+options+fmt.Sprintf(`controls { inet %s port 953 allow { %s; } keys { "rndc-key"; }; };
 zone "iberia.local" { type primary; file "db.iberia.local"; };
-`, l.dir, delegParentIP, delegParentIP, delegParentIP))
+`, delegParentIP, delegParentIP))
 	harness.WriteFile(l.t, filepath.Join(l.dir, "rndc.conf"), keyStmt+fmt.Sprintf(
 		"options { default-key \"rndc-key\"; default-server %s; default-port 953; };\n", delegParentIP))
 }

@@ -320,38 +320,20 @@ func dnssecWriteBINDConfigs(t *testing.T, lab *delegLab, anchor *dns.DNSKEY) {
 	controls := func(ip string) string {
 		return fmt.Sprintf("controls { inet %s port 953 allow { 127.0.0.0/8; } keys { \"rndc-key\"; }; };\n", ip)
 	}
-	harness.WriteFile(t, filepath.Join(lab.dir, "named-auth.conf"), keyStmt+fmt.Sprintf(`options {
-    directory %q;
-    pid-file none;
-    session-keyfile none;
-    listen-on port 53 { %s; };
-    listen-on-v6 { none; };
-    recursion no;
-    dnssec-validation no;
-};
-zone "iberia.local" { type primary; file "db.iberia.local.signed"; };
-`, lab.dir, delegParentIP)+controls(delegParentIP))
+	harness.WriteFile(t, filepath.Join(lab.dir, "named-auth.conf"), keyStmt+harness.NamedOptions(lab.dir, delegParentIP, "recursion no;", "dnssec-validation no;")+
+		`zone "iberia.local" { type primary; file "db.iberia.local.signed"; };
+`+controls(delegParentIP))
 	dir := filepath.Join(lab.dir, "resolver")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	// The only trust anchor is the parent's key signing key; the parent is
 	// reached by a static stub, as a root would be by its hints.
-	harness.WriteFile(t, filepath.Join(dir, "named.conf"), keyStmt+fmt.Sprintf(`options {
-    directory %q;
-    pid-file none;
-    session-keyfile none;
-    listen-on port 53 { %s; };
-    listen-on-v6 { none; };
-    recursion yes;
-    allow-query { 127.0.0.0/8; };
-    allow-recursion { 127.0.0.0/8; };
-    dnssec-validation yes;
-    querylog yes;
-};
-trust-anchors { "iberia.local." static-key %d %d %d "%s"; };
+	options := harness.NamedOptions(dir, dnssecResolverIP, "recursion yes;", "allow-query { 127.0.0.0/8; };",
+		"allow-recursion { 127.0.0.0/8; };", "dnssec-validation yes;", "querylog yes;")
+	harness.WriteFile(t, filepath.Join(dir, "named.conf"), keyStmt+options+fmt.Sprintf(`trust-anchors { "iberia.local." static-key %d %d %d "%s"; };
 zone "iberia.local" { type static-stub; server-addresses { %s; }; };
-`, dir, dnssecResolverIP, anchor.Flags, anchor.Protocol, anchor.Algorithm, anchor.PublicKey, delegParentIP)+controls(dnssecResolverIP))
+`, anchor.Flags, anchor.Protocol, anchor.Algorithm, anchor.PublicKey, delegParentIP)+controls(dnssecResolverIP))
 }
 
 // dnssecTools are bind9-utils' key and signing commands.

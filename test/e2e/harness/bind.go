@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -80,4 +81,19 @@ func WaitAuthoritative(t testing.TB, ns *NetNS, proc *Process, addr, zone string
 		}
 		return nil
 	})
+}
+
+// NamedOptions is the options statement of a test's named.conf: its
+// directory dir, no pid or session-key file (several servers may run), port
+// 53 of listenIP only, no IPv6; more are further options, one a line
+// ("recursion yes;").
+func NamedOptions(dir, listenIP string, more ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "options {\n    directory %q;\n    pid-file none;\n    session-keyfile none;\n", dir)
+	fmt.Fprintf(&b, "    listen-on port 53 { %s; };\n    listen-on-v6 { none; };\n", listenIP)
+	for _, m := range more {
+		fmt.Fprintf(&b, "    %s\n", m)
+	}
+	b.WriteString("};\n")
+	return b.String()
 }

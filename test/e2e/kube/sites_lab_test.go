@@ -3,8 +3,10 @@ package kube
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -92,20 +94,10 @@ func startSitesLab(tb testing.TB) *sitesLab {
 // which delegates avi to g-dns-a (site A's two nodes) and g-dns-b (site
 // B's), recursive for localhost. No DNSSEC: a private name, no root.
 func (l *sitesLab) writeParent() {
-	harness.WriteFile(l.t, filepath.Join(l.dir, "named.conf"), fmt.Sprintf(`options {
-    directory %q;
-    pid-file none;
-    session-keyfile none;
-    listen-on port 53 { %s; };
-    listen-on-v6 { none; };
-    recursion yes;
-    allow-recursion { localhost; };
-    allow-query { localhost; };
-    dnssec-validation no;
-};
-controls { };
+	options := harness.NamedOptions(l.dir, parentIP, "recursion yes;", "allow-recursion { localhost; };", "allow-query { localhost; };", "dnssec-validation no;")
+	harness.WriteFile(l.t, filepath.Join(l.dir, "named.conf"), options+`controls { };
 zone "iberia.local" { type primary; file "db.iberia.local"; };
-`, l.dir, parentIP))
+`)
 	z := fmt.Sprintf("$TTL 300\n@ IN SOA dc1.iberia.local. hostmaster.iberia.local. 1 3600 600 86400 60\n@ IN NS dc1.iberia.local.\ndc1 IN A %s\n", parentIP)
 	for _, n := range nodeSpecs {
 		z += fmt.Sprintf("g-dns-%s IN A %s\n", n.site, n.ip)
@@ -257,20 +249,33 @@ func (c countingListener) Accept() (net.Conn, error) {
 	return conn, err
 }
 
-// probesPerInterval counts the probes each running demo site receives over
+// count returns the probes each site received so far.
+func (p *probedSites) count() map[string]int64 {
+	c := map[string]int64{}
+	for a, n := range p.probes {
+		c[a] = n.Load()
+	}
+	return c
+}
+
+// perInterval is the mean over the sites addrs of the probes each received
+// per health-check period between the counts before and after, d apart.
+func perInterval(before, after map[string]int64, addrs []string, d time.Duration) float64 {
+	var sum int64
+	for _, a := range addrs {
+		sum += after[a] - before[a]
+	}
+	return float64(sum) / float64(len(addrs)) / (float64(d) / float64(healthPeriod))
+}
+
+// probesPerInterval counts the probes each demo site receives over
 // intervals health-check periods, and returns the mean per period over the
 // sites. It measures a rate: the wait is its window.
 func (p *probedSites) probesPerInterval(intervals int) float64 {
-	before := map[string]int64{}
-	for a, n := range p.probes {
-		before[a] = n.Load()
-	}
-	<-time.After(time.Duration(intervals) * healthPeriod)
-	var sum int64
-	for a, n := range p.probes {
-		sum += n.Load() - before[a]
-	}
-	return float64(sum) / float64(len(p.probes)*intervals)
+	before := p.count()
+	d := time.Duration(intervals) * healthPeriod
+	<-time.After(d)
+	return perInterval(before, p.count(), slices.Collect(maps.Keys(p.probes)), d)
 }
 
 // wantProbesPerInterval is how many probes a member gets per health-check

@@ -134,13 +134,13 @@ func (l *sitesLab) flaps() int {
 	return n
 }
 
-// cleanCycle is siteCycle counting the policy's status writes, repeated
+// cleanCycle is cycleSite counting the policy's status writes, repeated
 // when a flap disturbed it.
 func (l *sitesLab) cleanCycle(tb testing.TB, addr, all string) (writes int, drops map[string]time.Duration) {
 	tb.Helper()
 	for try := 1; ; try++ {
 		f := l.flaps()
-		writes = l.statusWrites(tb, func() { drops = l.siteCycle(tb, addr, all) })
+		writes = l.statusWrites(tb, func() { drops = l.cycleSite(tb, addr, all) })
 		if l.flaps() == f {
 			return writes, drops
 		}
@@ -151,10 +151,10 @@ func (l *sitesLab) cleanCycle(tb testing.TB, addr, all string) (writes int, drop
 	}
 }
 
-// siteCycle stops the demo site addr and starts it again; it returns how
+// cycleSite stops the demo site addr and starts it again; it returns how
 // long after the stop each node stopped answering it. Each step is seen
 // by every node and in the policy's status.
-func (l *sitesLab) siteCycle(tb testing.TB, addr, all string) map[string]time.Duration {
+func (l *sitesLab) cycleSite(tb testing.TB, addr, all string) map[string]time.Duration {
 	tb.Helper()
 	l.demo.stop(addr)
 	stopped := time.Now()
