@@ -99,7 +99,11 @@ func TestKubeSites(t *testing.T) {
 			n.restartSyncer(t)
 		}
 		l.everyNodeExact(t, 20*time.Second)
+		kept := regexp.MustCompile(`msg="keeping what the syncer cannot see now" .*owner=config .*reason="config cluster not synced`)
 		for _, n := range l.nodes {
+			if log := n.syncer.Log(); !kept.MatchString(log) || !strings.Contains(log, "kind=FULL") {
+				t.Errorf("node %s: the restarted syncer did not keep the config cluster's records and push them:\n%s", n.name, n.syncer.Tail(30))
+			}
 			if m := regexp.MustCompile(`records=0\b|deletes=[1-9]`).FindString(n.syncer.Log()); m != "" {
 				t.Errorf("node %s: the restarted syncer pushed a table that lost records (%s):\n%s", n.name, m, n.syncer.Tail(30))
 			}
