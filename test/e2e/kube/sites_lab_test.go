@@ -6,7 +6,9 @@ import (
 	"maps"
 	"net"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -282,3 +284,59 @@ func (p *probedSites) probesPerInterval(intervals int) float64 {
 // period with these DNS nodes: today every syncer probes every member.
 // (Issue 12, part 3 makes it one site's probes: len of their sites.)
 func wantProbesPerInterval(nodes map[string]*dnsNode) float64 { return float64(len(nodes)) }
+
+// resolves asks BIND for hello until n answers in a row resolve it (one
+// A, a member's address); the queries are 100 ms apart, so that n > 20
+// spans more than BIND's cache time (hello's TTL, 2 s).
+func (l *sitesLab) resolves(tb testing.TB, n int) {
+	tb.Helper()
+	ok := 0
+	harness.Eventually(tb, wait, func() error {
+		r, err := l.resolver.Exchange(hello, dns.TypeA)
+		if err == nil {
+			err = resolvedMember(r)
+		}
+		if err != nil {
+			ok = 0
+			return err
+		}
+		if ok++; ok < n {
+			<-time.After(100 * time.Millisecond) // the pace of the client
+			return fmt.Errorf("%d answers in a row", ok)
+		}
+		return nil
+	})
+}
+
+// resolvedMember checks an answer through BIND: NOERROR, RA, one A with a
+// member's address.
+func resolvedMember(r *dns.Msg) error {
+	if r.Rcode != dns.RcodeSuccess || !r.RecursionAvailable || len(r.Answer) != 1 {
+		return fmt.Errorf("hello through BIND: %s, want NOERROR, ra, one A", harness.Brief(r))
+	}
+	a, ok := r.Answer[0].(*dns.A)
+	if !ok || !slices.Contains([]string{"127.0.0.11", "127.0.0.12", "127.0.0.13"}, a.A.String()) {
+		return fmt.Errorf("hello through BIND: %s, want a member's address", harness.Brief(r))
+	}
+	return nil
+}
+
+var answersRE = regexp.MustCompile(`(?m)^coredns_gslb_answers_total\{[^}]*fqdn="hello\.avi\.iberia\.local\."[^}]*\} (\S+)$`)
+
+// answersOf sums the node's coredns_gslb_answers_total for hello.
+func (l *sitesLab) answersOf(tb testing.TB, n *dnsNode) int {
+	tb.Helper()
+	code, body, err := l.ns.HTTPGet("http://" + net.JoinHostPort(n.ip, "9153") + "/metrics")
+	if err != nil || code != 200 {
+		tb.Fatalf("node %s's metrics: %d %v", n.name, code, err)
+	}
+	sum := 0
+	for _, m := range answersRE.FindAllStringSubmatch(body, -1) {
+		v, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		sum += int(v)
+	}
+	return sum
+}
