@@ -282,7 +282,8 @@ func (p *probedSites) probesPerInterval(intervals int) float64 {
 
 // wantProbesPerInterval is how many probes a member gets per health-check
 // period with these DNS nodes: today every syncer probes every member.
-// (Issue 12, part 3 makes it one site's probes: len of their sites.)
+// Issue 12's part 3 makes it one probe per site (each site probes from its
+// own vantage point): then this returns the number of distinct n.site.
 func wantProbesPerInterval(nodes map[string]*dnsNode) float64 { return float64(len(nodes)) }
 
 // resolves asks BIND for hello until n answers in a row resolve it (one
