@@ -29,7 +29,7 @@ import (
 // resolution continues through B; A back, its NS is back.
 func TestAutoDelegation(t *testing.T) {
 	t.Parallel()
-	named, _ := delegEnsureBIND(t)
+	named, _ := harness.EnsureBIND(t)
 	if !harness.CanNetNS() {
 		t.Fatalf("TestAutoDelegation needs root: BIND reaches the sites through a real delegation, on port 53, "+
 			"in a private network namespace (uid %d)", os.Geteuid())
@@ -37,8 +37,7 @@ func TestAutoDelegation(t *testing.T) {
 	ns := harness.NewNetNS(t)
 	dir := t.TempDir()
 	keys := autoWriteParent(t, dir)
-	bind := harness.StartProcess(t, harness.Cmd{Name: "named", Path: named, Dir: dir, NetNS: ns,
-		Args: []string{"-g", "-4", "-c", filepath.Join(dir, "named.conf")}})
+	bind := harness.StartNamed(t, ns, named, "named", dir, filepath.Join(dir, "named.conf"))
 	parent := (&delegLab{t: t, ns: ns}).client(delegParentAddr)
 	harness.Eventually(t, harness.StartTimeout, func() error {
 		if bind.Exited() {
@@ -168,19 +167,10 @@ func autoWriteParent(t *testing.T, dir string) map[string]string {
 		keys[k] = base64.StdEncoding.EncodeToString(b)
 		fmt.Fprintf(&conf, "key %q { algorithm hmac-sha256; secret %q; };\n", k, keys[k])
 	}
-	fmt.Fprintf(&conf, `options {
-    directory %q;
-    pid-file none;
-    session-keyfile none;
-    listen-on port 53 { %s; };
-    listen-on-v6 { none; };
-    recursion yes;
-    allow-recursion { localhost; };
-    dnssec-validation no;
-};
-controls { };
+	conf.WriteString(harness.NamedOptions(dir, delegParentIP, "recursion yes;", "allow-recursion { localhost; };", "dnssec-validation no;"))
+	conf.WriteString(`controls { };
 zone "iberia.local" { type primary; file "db.iberia.local"; allow-update { key "gslb-a"; key "gslb-b"; }; };
-`, dir, delegParentIP)
+`)
 	harness.WriteFile(t, filepath.Join(dir, "named.conf"), conf.String())
 	harness.WriteFile(t, filepath.Join(dir, "db.iberia.local"), fmt.Sprintf(`$TTL 300
 @       IN SOA  dc1.iberia.local. hostmaster.iberia.local. 1 3600 600 86400 60

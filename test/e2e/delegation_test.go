@@ -9,7 +9,6 @@ import (
 	"math"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -44,7 +43,7 @@ import (
 // expires (TTL 1), and the NODATA for AAAA cached by BIND for the SOA minimum.
 func TestDelegation(t *testing.T) {
 	t.Parallel()
-	named, rndc := delegEnsureBIND(t)
+	named, rndc := harness.EnsureBIND(t)
 	if !harness.CanNetNS() {
 		t.Fatalf("TestDelegation needs root: BIND reaches coredns-gslb through a real delegation, on port 53 "+
 			"of g-dns's address, in a private network namespace (uid %d)", os.Geteuid())
@@ -57,12 +56,7 @@ func TestDelegation(t *testing.T) {
 	// The company DNS before the delegation: iberia.local without avi.
 	lab.writeParentZone(1, false)
 	lab.writeBINDConfig()
-	bind := harness.StartProcess(t, harness.Cmd{
-		Name: "named", Path: named, Dir: lab.dir, NetNS: ns,
-		// -g: foreground, logs to stderr; -4: IPv4 only. As root without
-		// -u, named keeps running as root (fine for a test).
-		Args: []string{"-g", "-4", "-c", filepath.Join(lab.dir, "named.conf")},
-	})
+	bind := harness.StartNamed(t, ns, named, "named", lab.dir, filepath.Join(lab.dir, "named.conf"))
 	parent := lab.client(delegParentAddr)
 	harness.Eventually(t, harness.StartTimeout, func() error {
 		if bind.Exited() {
@@ -206,44 +200,6 @@ records:
 
 var delegWeights = [3]float64{6, 4, 2}
 
-// delegEnsureBIND returns the paths of named and rndc, installing Debian's
-// bind9 (and bind9-utils) through test/tools/ensure-deb.sh when missing. It
-// fails the test when it cannot: the test never skips.
-func delegEnsureBIND(t *testing.T) (named, rndc string) {
-	t.Helper()
-	find := func(cmd string) string {
-		if p, err := exec.LookPath(cmd); err == nil {
-			return p
-		}
-		for _, dir := range []string{"/usr/sbin", "/sbin"} {
-			if p := filepath.Join(dir, cmd); delegIsExecutable(p) {
-				return p
-			}
-		}
-		return ""
-	}
-	script := filepath.Join(harness.RepoRoot(t), "test", "tools", "ensure-deb.sh")
-	var paths [2]string
-	for i, c := range [][2]string{{"named", "bind9"}, {"rndc", "bind9-utils"}} {
-		if paths[i] = find(c[0]); paths[i] != "" {
-			continue
-		}
-		out, err := exec.Command(script, c[0], c[1]).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s is missing and `%s %s %s` failed: %v\n%s", c[0], script, c[0], c[1], err, out)
-		}
-		if paths[i] = find(c[0]); paths[i] == "" {
-			t.Fatalf("%s still missing after installing Debian package %s:\n%s", c[0], c[1], out)
-		}
-	}
-	return paths[0], paths[1]
-}
-
-func delegIsExecutable(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
-}
-
 // delegExampleCorefile renders corefile-examples/delegated-zone/Corefile for
 // the namespace.
 func delegExampleCorefile(t *testing.T, sock, persist string) string {
@@ -314,21 +270,11 @@ func (l *delegLab) writeBINDConfig() {
 	}
 	l.secret = base64.StdEncoding.EncodeToString(key)
 	keyStmt := fmt.Sprintf("key \"rndc-key\" { algorithm hmac-sha256; secret %q; };\n", l.secret)
-	harness.WriteFile(l.t, filepath.Join(l.dir, "named.conf"), keyStmt+fmt.Sprintf(`options {
-    directory %q;
-    pid-file none;
-    session-keyfile none;
-    listen-on port 53 { %s; };
-    listen-on-v6 { none; };
-    recursion yes;
-    allow-recursion { localhost; };
-    allow-query { localhost; };
-    dnssec-validation no;
-    querylog yes;
-};
-controls { inet %s port 953 allow { %s; } keys { "rndc-key"; }; };
+	options := harness.NamedOptions(l.dir, delegParentIP, "recursion yes;", "allow-recursion { localhost; };",
+		"allow-query { localhost; };", "dnssec-validation no;", "querylog yes;")
+	harness.WriteFile(l.t, filepath.Join(l.dir, "named.conf"), keyStmt+options+fmt.Sprintf(`controls { inet %s port 953 allow { %s; } keys { "rndc-key"; }; };
 zone "iberia.local" { type primary; file "db.iberia.local"; };
-`, l.dir, delegParentIP, delegParentIP, delegParentIP))
+`, delegParentIP, delegParentIP))
 	harness.WriteFile(l.t, filepath.Join(l.dir, "rndc.conf"), keyStmt+fmt.Sprintf(
 		"options { default-key \"rndc-key\"; default-server %s; default-port 953; };\n", delegParentIP))
 }

@@ -35,7 +35,7 @@ import (
 // SERVFAIL (and the data with checking disabled).
 func TestDNSSEC(t *testing.T) {
 	t.Parallel()
-	named, rndc := delegEnsureBIND(t)
+	named, rndc := harness.EnsureBIND(t)
 	tools := dnssecEnsureTools(t)
 	if !harness.CanNetNS() {
 		t.Fatalf("TestDNSSEC needs root: BIND reaches coredns-gslb through a real delegation, on port 53, "+
@@ -68,9 +68,9 @@ func TestDNSSEC(t *testing.T) {
 
 	tools.signParent(t, lab, 1, goodDS)
 	dnssecWriteBINDConfigs(t, lab, readDNSKEY(t, anchor+".key"))
-	auth := dnssecStartNamed(t, lab, named, "named-auth", lab.dir, filepath.Join(lab.dir, "named-auth.conf"))
+	auth := harness.StartNamed(t, lab.ns, named, "named-auth", lab.dir, filepath.Join(lab.dir, "named-auth.conf"))
 	resolverDir := filepath.Join(lab.dir, "resolver")
-	res := dnssecStartNamed(t, lab, named, "named-resolver", resolverDir, filepath.Join(resolverDir, "named.conf"))
+	res := harness.StartNamed(t, lab.ns, named, "named-resolver", resolverDir, filepath.Join(resolverDir, "named.conf"))
 	parent := lab.client(delegParentAddr)
 	harness.Eventually(t, harness.StartTimeout, func() error {
 		if auth.Exited() {
@@ -320,48 +320,20 @@ func dnssecWriteBINDConfigs(t *testing.T, lab *delegLab, anchor *dns.DNSKEY) {
 	controls := func(ip string) string {
 		return fmt.Sprintf("controls { inet %s port 953 allow { 127.0.0.0/8; } keys { \"rndc-key\"; }; };\n", ip)
 	}
-	harness.WriteFile(t, filepath.Join(lab.dir, "named-auth.conf"), keyStmt+fmt.Sprintf(`options {
-    directory %q;
-    pid-file none;
-    session-keyfile none;
-    listen-on port 53 { %s; };
-    listen-on-v6 { none; };
-    recursion no;
-    dnssec-validation no;
-};
-zone "iberia.local" { type primary; file "db.iberia.local.signed"; };
-`, lab.dir, delegParentIP)+controls(delegParentIP))
+	harness.WriteFile(t, filepath.Join(lab.dir, "named-auth.conf"), keyStmt+harness.NamedOptions(lab.dir, delegParentIP, "recursion no;", "dnssec-validation no;")+
+		`zone "iberia.local" { type primary; file "db.iberia.local.signed"; };
+`+controls(delegParentIP))
 	dir := filepath.Join(lab.dir, "resolver")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	// The only trust anchor is the parent's key signing key; the parent is
 	// reached by a static stub, as a root would be by its hints.
-	harness.WriteFile(t, filepath.Join(dir, "named.conf"), keyStmt+fmt.Sprintf(`options {
-    directory %q;
-    pid-file none;
-    session-keyfile none;
-    listen-on port 53 { %s; };
-    listen-on-v6 { none; };
-    recursion yes;
-    allow-query { 127.0.0.0/8; };
-    allow-recursion { 127.0.0.0/8; };
-    dnssec-validation yes;
-    querylog yes;
-};
-trust-anchors { "iberia.local." static-key %d %d %d "%s"; };
+	options := harness.NamedOptions(dir, dnssecResolverIP, "recursion yes;", "allow-query { 127.0.0.0/8; };",
+		"allow-recursion { 127.0.0.0/8; };", "dnssec-validation yes;", "querylog yes;")
+	harness.WriteFile(t, filepath.Join(dir, "named.conf"), keyStmt+options+fmt.Sprintf(`trust-anchors { "iberia.local." static-key %d %d %d "%s"; };
 zone "iberia.local" { type static-stub; server-addresses { %s; }; };
-`, dir, dnssecResolverIP, anchor.Flags, anchor.Protocol, anchor.Algorithm, anchor.PublicKey, delegParentIP)+controls(dnssecResolverIP))
-}
-
-// dnssecStartNamed starts named in the namespace with the configuration
-// conf, in dir.
-func dnssecStartNamed(t *testing.T, lab *delegLab, named, name, dir, conf string) *harness.Process {
-	t.Helper()
-	return harness.StartProcess(t, harness.Cmd{
-		Name: name, Path: named, Dir: dir, NetNS: lab.ns,
-		Args: []string{"-g", "-4", "-c", conf},
-	})
+`, anchor.Flags, anchor.Protocol, anchor.Algorithm, anchor.PublicKey, delegParentIP)+controls(dnssecResolverIP))
 }
 
 // dnssecTools are bind9-utils' key and signing commands.

@@ -53,6 +53,10 @@ type Client struct {
 	conn        *dns.Conn
 	lastUse     time.Time
 	netns       *NetNS // dial inside it, when set
+
+	// Recursive sets RD in the queries, as a stub asking a recursive
+	// resolver (BIND) does.
+	Recursive bool
 }
 
 // idleRedial is how long a connection may sit unused before the next query
@@ -85,7 +89,9 @@ func (c *Client) Exchange(name string, qtype uint16) (*dns.Msg, error) {
 		}
 		c.conn = conn
 	}
-	r, _, err := c.c.ExchangeWithConn(NewQuery(name, qtype), c.conn)
+	q := NewQuery(name, qtype)
+	q.RecursionDesired = c.Recursive
+	r, _, err := c.c.ExchangeWithConn(q, c.conn)
 	c.lastUse = time.Now()
 	if err != nil {
 		// The connection's state is unknown now: start afresh next time.

@@ -19,7 +19,7 @@ import (
 
 // hasUnhealthy waits until the policy's status lists target of fqdn as
 // down with a reason containing reason, or (reason "") lists it no more.
-func (l *lab) waitUnhealthy(t *testing.T, fqdn, target, reason string) {
+func (l *lab) waitUnhealthy(t testing.TB, fqdn, target, reason string) {
 	t.Helper()
 	harness.Eventually(t, wait, func() error {
 		p := l.policy(t, kubescenario.GDPName)
@@ -110,7 +110,7 @@ type siteServers struct {
 	srv  map[string]*http.Server
 }
 
-func startSites(t *testing.T) *siteServers {
+func startSites(t testing.TB) *siteServers {
 	t.Helper()
 	for range 20 {
 		ln, err := net.Listen("tcp", "127.0.0.11:0")

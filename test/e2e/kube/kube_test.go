@@ -97,6 +97,24 @@ func startLabCorefile(t *testing.T, members string, prepare func(*lab) error, ex
 // coredns-gslb on corefile.
 func startLabOn(t *testing.T, g time.Duration, members string, prepare func(*lab) error, extraSpec, corefile string) *lab {
 	t.Helper()
+	l := startClusters(t)
+	if err := prepare(l); err != nil {
+		t.Fatal(err)
+	}
+	l.c = harness.StartCoreDNS(t, corefile, nil)
+	spec := fmt.Sprintf("kubernetes:%s?%sconfig=s1az1&grace=%s&probe=200ms&zones=avi.iberia.local%s", l.kcfg, members, g, extraSpec)
+	l.syncerArgs = []string{"--source", spec, "--push", "unix://" + l.c.Sock}
+	l.s = harness.StartSyncer(t, l.syncerArgs...)
+	l.c.WaitLoaded(wait)
+	l.dns = harness.Dial(t, l.c.Addr, "udp")
+	return l
+}
+
+// startClusters starts the three apiservers with the scenario installed:
+// a lab without coredns-gslb and syncer yet (l.c, l.s and l.dns are nil).
+// l.kcfg is the path for the syncer's kubeconfig, not written yet.
+func startClusters(t testing.TB) *lab {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
 	l := &lab{ctx: ctx, cs: map[string]kubernetes.Interface{}, t: t}
@@ -115,15 +133,6 @@ func startLabOn(t *testing.T, g time.Duration, members string, prepare func(*lab
 		t.Fatal(err)
 	}
 	l.kcfg = filepath.Join(t.TempDir(), "kubeconfig")
-	if err := prepare(l); err != nil {
-		t.Fatal(err)
-	}
-	l.c = harness.StartCoreDNS(t, corefile, nil)
-	spec := fmt.Sprintf("kubernetes:%s?%sconfig=s1az1&grace=%s&probe=200ms&zones=avi.iberia.local%s", l.kcfg, members, g, extraSpec)
-	l.syncerArgs = []string{"--source", spec, "--push", "unix://" + l.c.Sock}
-	l.s = harness.StartSyncer(t, l.syncerArgs...)
-	l.c.WaitLoaded(wait)
-	l.dns = harness.Dial(t, l.c.Addr, "udp")
 	return l
 }
 
@@ -202,14 +211,14 @@ func (l *lab) expectSplit(t *testing.T, w [3]int32) {
 	}
 }
 
-func (l *lab) patchPolicy(t *testing.T, name string, patch string) {
+func (l *lab) patchPolicy(t testing.TB, name string, patch string) {
 	t.Helper()
 	if _, err := l.dyn.Resource(v1alpha1.GlobalDeploymentPolicies).Namespace(kubescenario.PolicyNS).Patch(l.ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (l *lab) policy(t *testing.T, name string) *v1alpha1.GlobalDeploymentPolicy {
+func (l *lab) policy(t testing.TB, name string) *v1alpha1.GlobalDeploymentPolicy {
 	t.Helper()
 	u, err := l.dyn.Resource(v1alpha1.GlobalDeploymentPolicies).Namespace(kubescenario.PolicyNS).Get(l.ctx, name, metav1.GetOptions{})
 	if err != nil {

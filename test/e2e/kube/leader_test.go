@@ -36,7 +36,7 @@ func leaseSpec(identity string) string {
 }
 
 // holder is the Lease's holder ("" when none or no Lease).
-func (l *lab) holder(t *testing.T) string {
+func (l *lab) holder(t testing.TB) string {
 	t.Helper()
 	lease, err := l.cs["s1az1"].CoordinationV1().Leases(kubescenario.PolicyNS).Get(l.ctx, leaseName, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) || (err == nil && lease.Spec.HolderIdentity == nil) {
@@ -48,7 +48,7 @@ func (l *lab) holder(t *testing.T) string {
 	return *lease.Spec.HolderIdentity
 }
 
-func (l *lab) waitHolder(t *testing.T, want string, within time.Duration) {
+func (l *lab) waitHolder(t testing.TB, want string, within time.Duration) {
 	t.Helper()
 	harness.Eventually(t, within, func() error {
 		if h := l.holder(t); h != want {
@@ -60,7 +60,7 @@ func (l *lab) waitHolder(t *testing.T, want string, within time.Duration) {
 
 // settled waits until the policy's status shows every member healthy for
 // its current generation.
-func (l *lab) settled(t *testing.T) {
+func (l *lab) settled(t testing.TB) {
 	t.Helper()
 	harness.Eventually(t, wait, func() error {
 		p := l.policy(t, kubescenario.GDPName)
@@ -79,7 +79,7 @@ func (l *lab) settled(t *testing.T) {
 // statusWrites counts the updates of the policy while cycle runs (a demo
 // site stopped and started: only its status changes), from a watch that
 // starts before the cycle and reads up to the resourceVersion after it.
-func (l *lab) statusWrites(t *testing.T, cycle func()) int {
+func (l *lab) statusWrites(t testing.TB, cycle func()) int {
 	t.Helper()
 	res := l.dyn.Resource(v1alpha1.GlobalDeploymentPolicies).Namespace(kubescenario.PolicyNS)
 	p := l.policy(t, kubescenario.GDPName)
@@ -134,7 +134,7 @@ func (l *lab) siteCycle(t *testing.T, sites *siteServers, addr, all string) {
 
 // metricValue reads one series of the metrics a process serves (its log
 // names the address).
-func metricValue(t *testing.T, p *harness.Process, series string) string {
+func metricValue(t testing.TB, p *harness.Process, series string) string {
 	t.Helper()
 	m := regexp.MustCompile(`msg="serving metrics" url=(\S+)`).FindStringSubmatch(p.Log())
 	if m == nil {
@@ -151,7 +151,7 @@ func metricValue(t *testing.T, p *harness.Process, series string) string {
 	return v[1]
 }
 
-func waitMetric(t *testing.T, p *harness.Process, series, want string) {
+func waitMetric(t testing.TB, p *harness.Process, series, want string) {
 	t.Helper()
 	harness.Eventually(t, wait, func() error {
 		if v := metricValue(t, p, series); v != want {
