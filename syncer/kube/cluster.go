@@ -161,15 +161,23 @@ func (c *member) loop(ctx context.Context) {
 	t := time.NewTicker(c.opts.Probe)
 	defer t.Stop()
 	expiredSeen := false
+	fails, failingSince := 0, time.Time{} // consecutive failed probes, since the first of them
 	for {
 		err := c.probe(ctx)
+		if fails++; err == nil {
+			fails = 0
+		} else if fails == 1 {
+			failingSince = time.Now()
+		}
 		c.mu.Lock()
 		switch {
 		case err == nil && !c.up && !c.starting:
 			c.starting = true
 			go c.startGeneration(ctx)
+		case err != nil && (c.up || c.replacing) && fails < unreachableAfter:
+			c.log.Debug("member cluster probe failed", "failures", fails, "of", unreachableAfter, "err", err)
 		case err != nil && (c.up || c.replacing):
-			c.up, c.replacing, c.downSince, expiredSeen = false, false, time.Now(), false
+			c.up, c.replacing, c.downSince, expiredSeen = false, false, failingSince, false
 			if c.stopGen != nil {
 				c.stopGen()
 				c.stopGen = nil
@@ -190,6 +198,13 @@ func (c *member) loop(ctx context.Context) {
 		}
 	}
 }
+
+// unreachableAfter is how many probes in a row must fail before a member
+// cluster is taken for unreachable: one slow /readyz on a busy apiserver
+// must not restart its informers (and make every syncer push and the
+// status writer write). The members are kept for the grace period after
+// that anyway; this only delays noticing by two probe intervals.
+const unreachableAfter = 3
 
 func (c *member) probe(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
