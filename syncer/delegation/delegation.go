@@ -4,8 +4,9 @@
 // only its own NS record; a withdrawal never removes the last NS of the zone.
 // Every change is read back from the parent.
 //
-// It is a library: a Keeper drives a Registrar from a readiness signal. It is
-// not wired into gslb-syncer yet (that needs the syncer's leader election).
+// A Keeper drives a Parent (a Registrar, or a DNSEndpoint object for
+// ExternalDNS) from a readiness signal; a Runner is what gslb-syncer runs
+// from a delegation file (LoadFile).
 package delegation
 
 import (
@@ -35,11 +36,15 @@ type Config struct {
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
-// Key is a TSIG key (HMAC-SHA256) the parent accepts updates with.
+// Key is a TSIG key the parent accepts updates with.
 type Key struct {
-	Name   string // e.g. gslb-site-a.
-	Secret string // base64, as in BIND's key statement
+	Name      string // e.g. gslb-site-a.
+	Secret    string // base64, as in BIND's key statement
+	Algorithm string // dns.HmacSHA256 (the default, "" too), dns.HmacSHA384 or dns.HmacSHA512
 }
+
+// algorithms are the TSIG algorithms a Key may name.
+var algorithms = []string{dns.HmacSHA256, dns.HmacSHA384, dns.HmacSHA512}
 
 // Validate checks a Config and puts its names in canonical form.
 func (c *Config) Validate() error {
@@ -60,6 +65,12 @@ func (c *Config) Validate() error {
 	}
 	c.ParentZone, c.Zone = dns.CanonicalName(c.ParentZone), dns.CanonicalName(c.Zone)
 	c.NS, c.Key.Name = dns.CanonicalName(c.NS), dns.CanonicalName(c.Key.Name)
+	if c.Key.Algorithm = dns.CanonicalName(c.Key.Algorithm); c.Key.Algorithm == "." {
+		c.Key.Algorithm = dns.HmacSHA256
+	}
+	if !slices.Contains(algorithms, c.Key.Algorithm) {
+		errs = append(errs, fmt.Errorf("key algorithm %s: want hmac-sha256, hmac-sha384 or hmac-sha512", strings.TrimSuffix(c.Key.Algorithm, ".")))
+	}
 	if !dns.IsSubDomain(c.ParentZone, c.Zone) || c.Zone == c.ParentZone {
 		errs = append(errs, fmt.Errorf("zone %s is not below parent zone %s", c.Zone, c.ParentZone))
 	}
@@ -85,6 +96,18 @@ func (c *Config) Validate() error {
 // ErrLastNS is returned by Withdraw when this site's NS is the only one the
 // zone has in the parent: removing it would take the zone off the tree.
 var ErrLastNS = errors.New("this site's NS is the zone's last one in the parent: not withdrawn")
+
+// ErrReadBack marks an update the parent accepted but does not show.
+var ErrReadBack = errors.New("the update is not what the parent holds")
+
+// Parent is where a Keeper keeps the delegation: a Registrar (the parent
+// server, by RFC 2136) or an Endpoints (a DNSEndpoint object for ExternalDNS).
+// Register and Withdraw report whether they changed anything; Withdraw
+// returns ErrLastNS rather than remove the zone's last NS.
+type Parent interface {
+	Register(ctx context.Context) (bool, error)
+	Withdraw(ctx context.Context) (bool, error)
+}
 
 // Registrar registers and withdraws one site's NS and glue.
 type Registrar struct {
@@ -207,14 +230,14 @@ func (r *Registrar) readBack(ctx context.Context, what string, want func(State) 
 		return fmt.Errorf("delegation: %s accepted by %s, but reading it back failed: %w", what, r.cfg.Server, err)
 	}
 	if !want(st) {
-		return fmt.Errorf("delegation: %s accepted by %s, but the parent shows %s", what, r.cfg.Server, st)
+		return fmt.Errorf("delegation: %s accepted by %s, but the parent shows %s: %w", what, r.cfg.Server, st, ErrReadBack)
 	}
 	return nil
 }
 
 // send signs m with the TSIG key and sends it.
 func (r *Registrar) send(ctx context.Context, m *dns.Msg) error {
-	m.SetTsig(r.cfg.Key.Name, dns.HmacSHA256, 300, time.Now().Unix())
+	m.SetTsig(r.cfg.Key.Name, r.cfg.Key.Algorithm, 300, time.Now().Unix())
 	resp, err := r.exchange(ctx, m, map[string]string{r.cfg.Key.Name: r.cfg.Key.Secret})
 	if resp != nil && resp.Rcode != dns.RcodeSuccess {
 		return &UpdateError{Server: r.cfg.Server, Zone: r.cfg.ParentZone, Key: r.cfg.Key.Name, Rcode: resp.Rcode, TSIGError: tsigError(resp)}
