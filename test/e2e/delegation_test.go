@@ -752,7 +752,14 @@ var delegLabelRE = regexp.MustCompile(`(\w+)="((?:[^"\\]|\\.)*)"`)
 // the sum of the series of name whose labels include want (0 when none).
 func delegMetric(t *testing.T, lab *delegLab, name string, want map[string]string) float64 {
 	t.Helper()
-	code, body, err := lab.ns.HTTPGet("http://" + delegGSLBIP + ":9153/metrics")
+	return nsMetric(t, lab.ns, "http://"+delegGSLBIP+":9153/metrics", name, want)
+}
+
+// nsMetric scrapes url in the namespace and returns the sum of the series
+// of name whose labels include want (0 when none).
+func nsMetric(t *testing.T, ns *harness.NetNS, url, name string, want map[string]string) float64 {
+	t.Helper()
+	code, body, err := ns.HTTPGet(url)
 	if err != nil || code != 200 {
 		t.Fatalf("metrics: %d (%v)", code, err)
 	}
