@@ -152,7 +152,7 @@ func (e *Endpoints) registered(eps []any) []any {
 	out := e.withdrawn(eps)
 	ns := append(targets(find(out, e.zoneName(), "NS")), e.nsName())
 	slices.Sort(ns)
-	out = put(removeEndpoint(out, e.zoneName(), "NS"), e.endpoint(e.zoneName(), "NS", ns))
+	out = put(out, e.endpoint(e.zoneName(), "NS", ns))
 	for _, typ := range []string{"A", "AAAA"} {
 		if addrs := e.addrs(typ == "A"); len(addrs) > 0 {
 			out = put(out, e.endpoint(e.nsName(), typ, addrs))
@@ -165,11 +165,10 @@ func (e *Endpoints) registered(eps []any) []any {
 func (e *Endpoints) withdrawn(eps []any) []any {
 	out := removeEndpoint(removeEndpoint(eps, e.nsName(), "A"), e.nsName(), "AAAA")
 	ns := slices.DeleteFunc(targets(find(out, e.zoneName(), "NS")), func(t string) bool { return t == e.nsName() })
-	out = removeEndpoint(out, e.zoneName(), "NS")
-	if len(ns) > 0 {
-		out = put(out, e.endpoint(e.zoneName(), "NS", ns))
+	if len(ns) == 0 {
+		return removeEndpoint(out, e.zoneName(), "NS")
 	}
-	return out
+	return put(out, e.endpoint(e.zoneName(), "NS", ns))
 }
 
 // ExternalDNS writes names without the final dot.

@@ -34,26 +34,32 @@ const (
 
 // fileYAML is the file as written; see syncer/README.md, Delegation.
 type fileYAML struct {
-	Zone       string `yaml:"zone"`
-	NameServer struct {
-		Name      string   `yaml:"name"`
-		Addresses []string `yaml:"addresses"`
-	} `yaml:"nameServer"`
-	TTL           uint32        `yaml:"ttl"`
-	WithdrawAfter time.Duration `yaml:"withdrawAfter"`
-	Interval      time.Duration `yaml:"interval"`
-	RFC2136       *struct {
-		Server     string        `yaml:"server"`
-		ParentZone string        `yaml:"parentZone"`
-		KeyFile    string        `yaml:"keyFile"`
-		Timeout    time.Duration `yaml:"timeout"`
-	} `yaml:"rfc2136"`
-	DNSEndpoint *struct {
-		Kubeconfig string `yaml:"kubeconfig"`
-		Context    string `yaml:"context"`
-		Namespace  string `yaml:"namespace"`
-		Name       string `yaml:"name"`
-	} `yaml:"dnsEndpoint"`
+	Zone          string           `yaml:"zone"`
+	NameServer    nameServerYAML   `yaml:"nameServer"`
+	TTL           uint32           `yaml:"ttl"`
+	WithdrawAfter time.Duration    `yaml:"withdrawAfter"`
+	Interval      time.Duration    `yaml:"interval"`
+	RFC2136       *rfc2136YAML     `yaml:"rfc2136"`
+	DNSEndpoint   *dnsEndpointYAML `yaml:"dnsEndpoint"`
+}
+
+type nameServerYAML struct {
+	Name      string   `yaml:"name"`
+	Addresses []string `yaml:"addresses"`
+}
+
+type rfc2136YAML struct {
+	Server     string        `yaml:"server"`
+	ParentZone string        `yaml:"parentZone"`
+	KeyFile    string        `yaml:"keyFile"`
+	Timeout    time.Duration `yaml:"timeout"`
+}
+
+type dnsEndpointYAML struct {
+	Kubeconfig string `yaml:"kubeconfig"`
+	Context    string `yaml:"context"`
+	Namespace  string `yaml:"namespace"`
+	Name       string `yaml:"name"`
 }
 
 // fileError is a problem in the file, located by its line when known.
