@@ -31,7 +31,11 @@ type Config struct {
 	Addrs      []netip.Addr // its addresses, published as its A/AAAA records
 	TTL        uint32       // of the records written; 0 means 300
 	Key        Key
-	Timeout    time.Duration // of one exchange; 0 means 5 s
+	// Unsigned sends updates without TSIG (Key empty), for a parent that
+	// takes unsigned updates from allowed addresses: Windows DNS with
+	// nonsecure dynamic updates, or BIND's allow-update { ADDRESS; }.
+	Unsigned bool
+	Timeout  time.Duration // of one exchange; 0 means 5 s
 	// Dial opens the TCP connection to Server; nil means a net.Dialer.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
@@ -58,8 +62,13 @@ func (c *Config) Validate() error {
 	need("parent zone", c.ParentZone)
 	need("zone", c.Zone)
 	need("ns", c.NS)
-	need("key name", c.Key.Name)
-	need("key secret", c.Key.Secret)
+	if c.Unsigned && (c.Key.Name != "" || c.Key.Secret != "") {
+		errs = append(errs, errors.New("unsigned updates with a TSIG key: choose one"))
+	}
+	if !c.Unsigned {
+		need("key name", c.Key.Name)
+		need("key secret", c.Key.Secret)
+	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
@@ -68,7 +77,7 @@ func (c *Config) Validate() error {
 	if c.Key.Algorithm = dns.CanonicalName(c.Key.Algorithm); c.Key.Algorithm == "." {
 		c.Key.Algorithm = dns.HmacSHA256
 	}
-	if !slices.Contains(algorithms, c.Key.Algorithm) {
+	if !c.Unsigned && !slices.Contains(algorithms, c.Key.Algorithm) {
 		errs = append(errs, fmt.Errorf("key algorithm %s: want hmac-sha256, hmac-sha384 or hmac-sha512", strings.TrimSuffix(c.Key.Algorithm, ".")))
 	}
 	if !dns.IsSubDomain(c.ParentZone, c.Zone) || c.Zone == c.ParentZone {
@@ -235,10 +244,14 @@ func (r *Registrar) readBack(ctx context.Context, what string, want func(State) 
 	return nil
 }
 
-// send signs m with the TSIG key and sends it.
+// send signs m with the TSIG key (unless Unsigned) and sends it.
 func (r *Registrar) send(ctx context.Context, m *dns.Msg) error {
-	m.SetTsig(r.cfg.Key.Name, r.cfg.Key.Algorithm, 300, time.Now().Unix())
-	resp, err := r.exchange(ctx, m, map[string]string{r.cfg.Key.Name: r.cfg.Key.Secret})
+	var secrets map[string]string
+	if !r.cfg.Unsigned {
+		m.SetTsig(r.cfg.Key.Name, r.cfg.Key.Algorithm, 300, time.Now().Unix())
+		secrets = map[string]string{r.cfg.Key.Name: r.cfg.Key.Secret}
+	}
+	resp, err := r.exchange(ctx, m, secrets)
 	if resp != nil && resp.Rcode != dns.RcodeSuccess {
 		return &UpdateError{Server: r.cfg.Server, Zone: r.cfg.ParentZone, Key: r.cfg.Key.Name, Rcode: resp.Rcode, TSIGError: tsigError(resp)}
 	}
@@ -285,7 +298,11 @@ func (e *UpdateError) Error() string {
 	}
 	switch e.Rcode {
 	case dns.RcodeRefused:
-		fmt.Fprintf(&b, " (the parent does not allow updates of %s with key %s)", e.Zone, e.Key)
+		if e.Key == "" {
+			fmt.Fprintf(&b, " (the parent does not allow unsigned updates of %s from this address)", e.Zone)
+		} else {
+			fmt.Fprintf(&b, " (the parent does not allow updates of %s with key %s)", e.Zone, e.Key)
+		}
 	case dns.RcodeNotAuth:
 		if e.TSIGError == 0 {
 			fmt.Fprintf(&b, " (%s is not authoritative for %s, or does not know key %s)", e.Server, e.Zone, e.Key)

@@ -52,6 +52,7 @@ type rfc2136YAML struct {
 	Server     string        `yaml:"server"`
 	ParentZone string        `yaml:"parentZone"`
 	KeyFile    string        `yaml:"keyFile"`
+	Unsigned   bool          `yaml:"unsigned"`
 	Timeout    time.Duration `yaml:"timeout"`
 }
 
@@ -126,10 +127,10 @@ func (c *fileChecker) file(y *fileYAML) *File {
 		c.fail("rfc2136", "neither rfc2136 nor dnsEndpoint is set: nothing to keep the delegation in")
 	}
 	if r := y.RFC2136; r != nil {
-		f.RFC2136 = &Config{Zone: zone, NS: ns, Addrs: addrs, TTL: y.TTL, Timeout: r.Timeout}
+		f.RFC2136 = &Config{Zone: zone, NS: ns, Addrs: addrs, TTL: y.TTL, Timeout: r.Timeout, Unsigned: r.Unsigned}
 		f.RFC2136.Server = c.server(r.Server)
 		f.RFC2136.ParentZone = c.name("rfc2136.parentZone", r.ParentZone)
-		f.RFC2136.Key = c.key(r.KeyFile)
+		f.RFC2136.Key = c.key(r.KeyFile, r.Unsigned)
 		c.rfc2136(f.RFC2136)
 	}
 	if e := y.DNSEndpoint; e != nil {
@@ -197,9 +198,16 @@ func (c *fileChecker) server(s string) string {
 	return s
 }
 
-func (c *fileChecker) key(path string) Key {
-	if path == "" {
-		c.fail("rfc2136.keyFile", "is empty (the TSIG key, as tsig-keygen writes it)")
+// key reads the TSIG key file; unsigned updates take none.
+func (c *fileChecker) key(path string, unsigned bool) Key {
+	switch {
+	case unsigned && path != "":
+		c.fail("rfc2136.unsigned", "is true, and rfc2136.keyFile is set: choose one")
+		return Key{}
+	case unsigned:
+		return Key{}
+	case path == "":
+		c.fail("rfc2136.keyFile", "is empty (the TSIG key, as tsig-keygen writes it; or unsigned: true)")
 		return Key{}
 	}
 	k, err := ReadKeyFile(path)
