@@ -47,6 +47,18 @@ type Key struct {
 	Algorithm string // dns.HmacSHA256 (the default, "" too), dns.HmacSHA384 or dns.HmacSHA512
 }
 
+// checkAlgorithm puts the algorithm in canonical form, hmac-sha256 if
+// none, and checks it is one of algorithms.
+func (k *Key) checkAlgorithm() []error {
+	if k.Algorithm = dns.CanonicalName(k.Algorithm); k.Algorithm == "." {
+		k.Algorithm = dns.HmacSHA256
+	}
+	if !slices.Contains(algorithms, k.Algorithm) {
+		return []error{fmt.Errorf("key algorithm %s: want hmac-sha256, hmac-sha384 or hmac-sha512", strings.TrimSuffix(k.Algorithm, "."))}
+	}
+	return nil
+}
+
 // algorithms are the TSIG algorithms a Key may name.
 var algorithms = []string{dns.HmacSHA256, dns.HmacSHA384, dns.HmacSHA512}
 
@@ -73,12 +85,10 @@ func (c *Config) Validate() error {
 		return errors.Join(errs...)
 	}
 	c.ParentZone, c.Zone = dns.CanonicalName(c.ParentZone), dns.CanonicalName(c.Zone)
-	c.NS, c.Key.Name = dns.CanonicalName(c.NS), dns.CanonicalName(c.Key.Name)
-	if c.Key.Algorithm = dns.CanonicalName(c.Key.Algorithm); c.Key.Algorithm == "." {
-		c.Key.Algorithm = dns.HmacSHA256
-	}
-	if !c.Unsigned && !slices.Contains(algorithms, c.Key.Algorithm) {
-		errs = append(errs, fmt.Errorf("key algorithm %s: want hmac-sha256, hmac-sha384 or hmac-sha512", strings.TrimSuffix(c.Key.Algorithm, ".")))
+	c.NS = dns.CanonicalName(c.NS)
+	if !c.Unsigned {
+		c.Key.Name = dns.CanonicalName(c.Key.Name)
+		errs = append(errs, c.Key.checkAlgorithm()...)
 	}
 	if !dns.IsSubDomain(c.ParentZone, c.Zone) || c.Zone == c.ParentZone {
 		errs = append(errs, fmt.Errorf("zone %s is not below parent zone %s", c.Zone, c.ParentZone))

@@ -49,6 +49,11 @@ dnsEndpoint:
 		t.Errorf("dnsEndpoint %+v", e)
 	}
 
+	unsigned, err := LoadFile(writeTemp(t, "d.yaml", strings.Replace(good, "keyFile: KEY", "unsigned: true", 1)))
+	if err != nil || !unsigned.RFC2136.Unsigned || unsigned.RFC2136.Key != (Key{}) {
+		t.Errorf("unsigned: %v, %+v", err, unsigned)
+	}
+
 	cases := []struct {
 		name, from, to, want string
 	}{
@@ -59,6 +64,7 @@ dnsEndpoint:
 		{"no key file", "keyFile: KEY", "keyFile: \"\"", "d.yaml:9: rfc2136.keyFile: is empty"},
 		{"missing key file", "keyFile: KEY", "keyFile: /nonexistent/tsig.key", "d.yaml:9: rfc2136.keyFile: open /nonexistent/tsig.key"},
 		{"zone outside the parent", "parentZone: iberia.local", "parentZone: example.org", "d.yaml:8: rfc2136.parentZone: zone avi.iberia.local. is not below parent zone example.org."},
+		{"unsigned with a key", "keyFile: KEY", "keyFile: KEY\n  unsigned: true", "d.yaml:10: rfc2136.unsigned: is true, and rfc2136.keyFile is set: choose one"},
 		{"no output", "rfc2136:", "x:", "field x not found"},
 	}
 	for _, tc := range cases {
