@@ -23,8 +23,9 @@ import (
 
 // TestAutoDelegation: two sites, each a coredns-gslb fed by its own
 // gslb-syncer with --delegation, keep their NS records in the parent (BIND 9,
-// `allow-update { key … }`). First site A's syncer has a wrong TSIG secret:
-// the error is in its log and metrics and the parent is unchanged. With the
+// an update-policy granting each site's key its NS and glue). First site A's
+// syncer has a wrong TSIG secret: the error is in its log and metrics and
+// the parent is unchanged. With the
 // right keys both register and hello resolves through BIND; site A's
 // coredns-gslb stopped, its syncer withdraws its NS after the configured
 // time, not before, and resolution continues through B; A back, its NS is
@@ -221,7 +222,9 @@ func autoWaitLog(t *testing.T, p *harness.Process, text string) {
 }
 
 // autoWriteParent writes BIND's configuration: authoritative for
-// iberia.local (updatable with the sites' keys), recursive for localhost.
+// iberia.local, where each site's key may update only the zone's NS set and
+// its own name server's addresses (update-policy, as deploy/delegation
+// recommends), recursive for localhost.
 // It returns the keys' secrets.
 func autoWriteParent(t *testing.T, dir string) map[string]string {
 	t.Helper()
@@ -246,7 +249,14 @@ func autoWriteParent(t *testing.T, dir string) map[string]string {
     dnssec-validation no;
 };
 controls { };
-zone "iberia.local" { type primary; file "db.iberia.local"; allow-update { key "gslb-a"; key "gslb-b"; }; };
+zone "iberia.local" {
+    type primary;
+    file "db.iberia.local";
+    update-policy {
+        grant gslb-a name avi.iberia.local. NS;  grant gslb-a name g-dns-a.iberia.local. A AAAA;
+        grant gslb-b name avi.iberia.local. NS;  grant gslb-b name g-dns-b.iberia.local. A AAAA;
+    };
+};
 `, dir, delegParentIP)
 	harness.WriteFile(t, filepath.Join(dir, "named.conf"), conf.String())
 	harness.WriteFile(t, filepath.Join(dir, "db.iberia.local"), fmt.Sprintf(`$TTL 300
