@@ -103,9 +103,8 @@ func TestAutoDelegation(t *testing.T) {
 			took, withdrawAfter, syncpush.DefaultResync, loadSlack)
 	}
 	autoResolves(t, parent)
-	if n := sites[0].metric(t, ns, "gslb_syncer_delegation_changes_total", map[string]string{"action": "withdraw"}); n != 1 {
-		t.Errorf("site A: gslb_syncer_delegation_changes_total{action=withdraw} = %v, want 1", n)
-	}
+	// The metrics follow the read-back that comes after the update.
+	sites[0].waitMetric(t, ns, "gslb_syncer_delegation_changes_total", map[string]string{"action": "withdraw"}, 1)
 
 	// A back (its syncer pushes again): registered again.
 	back := time.Now()
@@ -113,9 +112,7 @@ func TestAutoDelegation(t *testing.T) {
 	autoWaitNS(t, reader, both)
 	t.Logf("site A's NS back in the parent %v after its DNS started", time.Since(back).Round(10*time.Millisecond))
 	autoResolves(t, parent)
-	if n := sites[0].metric(t, ns, "gslb_syncer_delegation_registered", nil); n != 1 {
-		t.Errorf("site A: gslb_syncer_delegation_registered = %v once back, want 1", n)
-	}
+	sites[0].waitMetric(t, ns, "gslb_syncer_delegation_registered", nil, 1)
 }
 
 // autoSite is one site: coredns-gslb on ip:53, and its gslb-syncer (in the
@@ -187,6 +184,19 @@ rfc2136:
 func (s *autoSite) metric(t *testing.T, ns *harness.NetNS, name string, want map[string]string) float64 {
 	t.Helper()
 	return nsMetric(t, ns, "http://"+s.ip+":9090/metrics", name, want)
+}
+
+// waitMetric waits until the syncer's series of name with the labels
+// want sum to value.
+func (s *autoSite) waitMetric(t *testing.T, ns *harness.NetNS, name string, want map[string]string, value float64) {
+	t.Helper()
+	harness.Eventually(t, waitTimeout, func() error {
+		v, err := nsMetricValue(ns, "http://"+s.ip+":9090/metrics", name, want)
+		if err == nil && v != value {
+			err = fmt.Errorf("site %s: %s%v = %v, want %v", s.name, name, want, v, value)
+		}
+		return err
+	})
 }
 
 // autoReader is a Registrar that only reads the parent (in the namespace).

@@ -759,9 +759,18 @@ func delegMetric(t *testing.T, lab *delegLab, name string, want map[string]strin
 // of name whose labels include want (0 when none).
 func nsMetric(t *testing.T, ns *harness.NetNS, url, name string, want map[string]string) float64 {
 	t.Helper()
+	v, err := nsMetricValue(ns, url, name, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// nsMetricValue is nsMetric's scrape, with its error.
+func nsMetricValue(ns *harness.NetNS, url, name string, want map[string]string) (float64, error) {
 	code, body, err := ns.HTTPGet(url)
 	if err != nil || code != 200 {
-		t.Fatalf("metrics: %d (%v)", code, err)
+		return 0, fmt.Errorf("metrics: %d (%v)", code, err)
 	}
 	var sum float64
 	for _, line := range strings.Split(body, "\n") {
@@ -787,9 +796,9 @@ func nsMetric(t *testing.T, ns *harness.NetNS, url, name string, want map[string
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(line[end+1:]), 64)
 		if err != nil {
-			t.Fatalf("metrics: %q: %v", line, err)
+			return 0, fmt.Errorf("metrics: %q: %v", line, err)
 		}
 		sum += v
 	}
-	return sum
+	return sum, nil
 }
