@@ -74,8 +74,10 @@ func TestWithBIND(t *testing.T) {
 	}
 	mustChange(t, "withdraw it", true)(ext.Withdraw(ctx))
 
+	t.Run("unsigned", func(t *testing.T) { unsigned(t, p) })
+
 	// A wrong secret for a known key, and an unknown key: refused, named.
-	for _, k := range []Key{{"gslb-a", base64.StdEncoding.EncodeToString([]byte("not the secret of gslb-a, 32 by"))}, {"gslb-x", p.keys["gslb-a"]}} {
+	for _, k := range []Key{{Name: "gslb-a", Secret: base64.StdEncoding.EncodeToString([]byte("not the secret of gslb-a, 32 by"))}, {Name: "gslb-x", Secret: p.keys["gslb-a"]}} {
 		bad := p.registrar(t, k.Name, k.Secret, "g-dns-c.iberia.local", "127.0.0.5")
 		before := p.read(t, b)
 		_, err := bad.Register(ctx)
@@ -91,6 +93,35 @@ func TestWithBIND(t *testing.T) {
 	}
 }
 
+// unsigned: an unsigned update is taken by a zone that allows this
+// address (as Windows DNS with nonsecure updates would), and REFUSED by
+// one that wants a key, the parent unchanged.
+func unsigned(t *testing.T, p *parent) {
+	ctx := context.Background()
+	open, err := NewRegistrar(Config{Server: p.addr, ParentZone: "open.local", Zone: "avi.open.local", NS: "g-dns-a.open.local",
+		Addrs: []netip.Addr{netip.MustParseAddr("127.0.0.2")}, Unsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustChange(t, "unsigned register in open.local", true)(open.Register(ctx))
+	if st := p.read(t, open); !st.registered(open.cfg) {
+		t.Errorf("after the unsigned register: %s", st)
+	}
+	keyed, err := NewRegistrar(Config{Server: p.addr, ParentZone: "iberia.local", Zone: "avi.iberia.local", NS: "g-dns-u.iberia.local",
+		Addrs: []netip.Addr{netip.MustParseAddr("127.0.0.9")}, Unsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := p.read(t, keyed)
+	_, err = keyed.Register(ctx)
+	if Reason(err) != ReasonRefused {
+		t.Errorf("unsigned register in iberia.local (keys only): %v (reason %q), want REFUSED", err, Reason(err))
+	}
+	if after := p.read(t, keyed); after.String() != before.String() {
+		t.Errorf("the parent changed on a refused update: %s → %s", before, after)
+	}
+}
+
 // keeperCycle: A's DNS stops being ready; the Keeper withdraws its NS no
 // sooner than WithdrawAfter and within a few checks after; back ready, the
 // NS and glue return.
@@ -100,7 +131,11 @@ func keeperCycle(t *testing.T, p *parent, a *Registrar) {
 	ready.Store(true)
 	events := make(chan Event, 16)
 	k := &Keeper{Registrar: a, Ready: ready.Load, WithdrawAfter: withdrawAfter, Interval: 100 * time.Millisecond,
-		Report: func(e Event) { events <- e }}
+		Report: func(e Event) {
+			if e.Changed || e.Err != nil { // every step is reported; these are the news
+				events <- e
+			}
+		}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { k.Run(ctx); close(done) }()
@@ -179,12 +214,17 @@ func startParent(t *testing.T) *parent {
 };
 controls { };
 zone "iberia.local" { type primary; file "db.iberia.local"; allow-update { key "gslb-a"; key "gslb-b"; }; };
+zone "open.local" { type primary; file "db.open.local"; allow-update { 127.0.0.1; }; };
 `, dir, port)
 	harness.WriteFile(t, filepath.Join(dir, "named.conf"), conf)
 	harness.WriteFile(t, filepath.Join(dir, "db.iberia.local"), `$TTL 300
 @       IN SOA  dc1.iberia.local. hostmaster.iberia.local. 1 3600 600 86400 60
 @       IN NS   dc1.iberia.local.
 dc1     IN A    127.0.0.1
+`)
+	harness.WriteFile(t, filepath.Join(dir, "db.open.local"), `$TTL 300
+@       IN SOA  dc1.iberia.local. hostmaster.iberia.local. 1 3600 600 86400 60
+@       IN NS   dc1.iberia.local.
 `)
 	proc := harness.StartProcess(t, harness.Cmd{Name: "named", Path: named, Dir: dir, Args: []string{"-g", "-4", "-c", filepath.Join(dir, "named.conf")}})
 	probe := p.registrar(t, "gslb-a", p.keys["gslb-a"], "g-dns-a.iberia.local", "127.0.0.2")

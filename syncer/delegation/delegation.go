@@ -4,8 +4,9 @@
 // only its own NS record; a withdrawal never removes the last NS of the zone.
 // Every change is read back from the parent.
 //
-// It is a library: a Keeper drives a Registrar from a readiness signal. It is
-// not wired into gslb-syncer yet (that needs the syncer's leader election).
+// A Keeper drives a Parent (a Registrar, or a DNSEndpoint object for
+// ExternalDNS) from a readiness signal; a Runner is what gslb-syncer runs
+// from a delegation file (LoadFile).
 package delegation
 
 import (
@@ -30,16 +31,36 @@ type Config struct {
 	Addrs      []netip.Addr // its addresses, published as its A/AAAA records
 	TTL        uint32       // of the records written; 0 means 300
 	Key        Key
-	Timeout    time.Duration // of one exchange; 0 means 5 s
+	// Unsigned sends updates without TSIG (Key empty), for a parent that
+	// takes unsigned updates from allowed addresses: Windows DNS with
+	// nonsecure dynamic updates, or BIND's allow-update { ADDRESS; }.
+	Unsigned bool
+	Timeout  time.Duration // of one exchange; 0 means 5 s
 	// Dial opens the TCP connection to Server; nil means a net.Dialer.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
-// Key is a TSIG key (HMAC-SHA256) the parent accepts updates with.
+// Key is a TSIG key the parent accepts updates with.
 type Key struct {
-	Name   string // e.g. gslb-site-a.
-	Secret string // base64, as in BIND's key statement
+	Name      string // e.g. gslb-site-a.
+	Secret    string // base64, as in BIND's key statement
+	Algorithm string // dns.HmacSHA256 (the default, "" too), dns.HmacSHA384 or dns.HmacSHA512
 }
+
+// checkAlgorithm puts the algorithm in canonical form, hmac-sha256 if
+// none, and checks it is one of algorithms.
+func (k *Key) checkAlgorithm() []error {
+	if k.Algorithm = dns.CanonicalName(k.Algorithm); k.Algorithm == "." {
+		k.Algorithm = dns.HmacSHA256
+	}
+	if !slices.Contains(algorithms, k.Algorithm) {
+		return []error{fmt.Errorf("key algorithm %s: want hmac-sha256, hmac-sha384 or hmac-sha512", strings.TrimSuffix(k.Algorithm, "."))}
+	}
+	return nil
+}
+
+// algorithms are the TSIG algorithms a Key may name.
+var algorithms = []string{dns.HmacSHA256, dns.HmacSHA384, dns.HmacSHA512}
 
 // Validate checks a Config and puts its names in canonical form.
 func (c *Config) Validate() error {
@@ -53,13 +74,22 @@ func (c *Config) Validate() error {
 	need("parent zone", c.ParentZone)
 	need("zone", c.Zone)
 	need("ns", c.NS)
-	need("key name", c.Key.Name)
-	need("key secret", c.Key.Secret)
+	if c.Unsigned && (c.Key.Name != "" || c.Key.Secret != "") {
+		errs = append(errs, errors.New("unsigned updates with a TSIG key: choose one"))
+	}
+	if !c.Unsigned {
+		need("key name", c.Key.Name)
+		need("key secret", c.Key.Secret)
+	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
 	c.ParentZone, c.Zone = dns.CanonicalName(c.ParentZone), dns.CanonicalName(c.Zone)
-	c.NS, c.Key.Name = dns.CanonicalName(c.NS), dns.CanonicalName(c.Key.Name)
+	c.NS = dns.CanonicalName(c.NS)
+	if !c.Unsigned {
+		c.Key.Name = dns.CanonicalName(c.Key.Name)
+		errs = append(errs, c.Key.checkAlgorithm()...)
+	}
 	if !dns.IsSubDomain(c.ParentZone, c.Zone) || c.Zone == c.ParentZone {
 		errs = append(errs, fmt.Errorf("zone %s is not below parent zone %s", c.Zone, c.ParentZone))
 	}
@@ -85,6 +115,18 @@ func (c *Config) Validate() error {
 // ErrLastNS is returned by Withdraw when this site's NS is the only one the
 // zone has in the parent: removing it would take the zone off the tree.
 var ErrLastNS = errors.New("this site's NS is the zone's last one in the parent: not withdrawn")
+
+// ErrReadBack marks an update the parent accepted but does not show.
+var ErrReadBack = errors.New("the update is not what the parent holds")
+
+// Parent is where a Keeper keeps the delegation: a Registrar (the parent
+// server, by RFC 2136) or an Endpoints (a DNSEndpoint object for ExternalDNS).
+// Register and Withdraw report whether they changed anything; Withdraw
+// returns ErrLastNS rather than remove the zone's last NS.
+type Parent interface {
+	Register(ctx context.Context) (bool, error)
+	Withdraw(ctx context.Context) (bool, error)
+}
 
 // Registrar registers and withdraws one site's NS and glue.
 type Registrar struct {
@@ -207,15 +249,19 @@ func (r *Registrar) readBack(ctx context.Context, what string, want func(State) 
 		return fmt.Errorf("delegation: %s accepted by %s, but reading it back failed: %w", what, r.cfg.Server, err)
 	}
 	if !want(st) {
-		return fmt.Errorf("delegation: %s accepted by %s, but the parent shows %s", what, r.cfg.Server, st)
+		return fmt.Errorf("delegation: %s accepted by %s, but the parent shows %s: %w", what, r.cfg.Server, st, ErrReadBack)
 	}
 	return nil
 }
 
-// send signs m with the TSIG key and sends it.
+// send signs m with the TSIG key (unless Unsigned) and sends it.
 func (r *Registrar) send(ctx context.Context, m *dns.Msg) error {
-	m.SetTsig(r.cfg.Key.Name, dns.HmacSHA256, 300, time.Now().Unix())
-	resp, err := r.exchange(ctx, m, map[string]string{r.cfg.Key.Name: r.cfg.Key.Secret})
+	var secrets map[string]string
+	if !r.cfg.Unsigned {
+		m.SetTsig(r.cfg.Key.Name, r.cfg.Key.Algorithm, 300, time.Now().Unix())
+		secrets = map[string]string{r.cfg.Key.Name: r.cfg.Key.Secret}
+	}
+	resp, err := r.exchange(ctx, m, secrets)
 	if resp != nil && resp.Rcode != dns.RcodeSuccess {
 		return &UpdateError{Server: r.cfg.Server, Zone: r.cfg.ParentZone, Key: r.cfg.Key.Name, Rcode: resp.Rcode, TSIGError: tsigError(resp)}
 	}
@@ -262,7 +308,11 @@ func (e *UpdateError) Error() string {
 	}
 	switch e.Rcode {
 	case dns.RcodeRefused:
-		fmt.Fprintf(&b, " (the parent does not allow updates of %s with key %s)", e.Zone, e.Key)
+		if e.Key == "" {
+			fmt.Fprintf(&b, " (the parent does not allow unsigned updates of %s from this address)", e.Zone)
+		} else {
+			fmt.Fprintf(&b, " (the parent does not allow updates of %s with key %s)", e.Zone, e.Key)
+		}
 	case dns.RcodeNotAuth:
 		if e.TSIGError == 0 {
 			fmt.Fprintf(&b, " (%s is not authoritative for %s, or does not know key %s)", e.Server, e.Zone, e.Key)

@@ -9,15 +9,18 @@ import (
 // Keeper keeps the delegation in line with the site's readiness: registered
 // while the site's DNS is ready, withdrawn once it has not been ready for
 // WithdrawAfter, registered again when it is back. Errors are reported and
-// retried with backoff; nothing else stops.
+// retried with backoff; nothing else stops. Only a leader acts: while
+// Leading reports false the Keeper follows readiness but leaves the parent
+// alone.
 type Keeper struct {
-	Registrar     *Registrar
+	Registrar     Parent
 	Ready         func() bool   // the site's DNS serves (it has a table)
+	Leading       func() bool   // this process is the site's leader; nil means always
 	WithdrawAfter time.Duration // how long not ready before the NS is withdrawn
 	Interval      time.Duration // between checks; 0 means 10 s
 	MaxBackoff    time.Duration // longest wait after errors; 0 means 5 min
 	Now           func() time.Time
-	Report        func(Event) // each action and error, for the log, status and metrics
+	Report        func(Event) // each register and withdraw step, done or not, for the log, status and metrics
 }
 
 // Event is one thing the Keeper did or failed to do.
@@ -74,7 +77,11 @@ func (k *Keeper) Run(ctx context.Context) {
 		case <-time.After(wait):
 		}
 		notReadySince = k.track(notReadySince, now())
-		if err := k.step(ctx, decide(notReadySince, now(), k.WithdrawAfter)); err != nil {
+		action := decide(notReadySince, now(), k.WithdrawAfter)
+		if k.Leading != nil && !k.Leading() {
+			action = Hold
+		}
+		if err := k.step(ctx, action); err != nil {
 			wait = min(max(2*wait, interval), maxBackoff)
 			continue
 		}
@@ -106,7 +113,7 @@ func (k *Keeper) step(ctx context.Context, a Action) error {
 	default:
 		return nil
 	}
-	if k.Report != nil && (changed || err != nil) {
+	if k.Report != nil {
 		k.Report(Event{Action: a, Changed: changed, Err: err})
 	}
 	if errors.Is(err, ErrLastNS) {

@@ -1,7 +1,9 @@
 package delegation
 
 import (
+	"context"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -57,5 +59,46 @@ func TestValidate(t *testing.T) {
 	}
 	if err := (&Config{}).Validate(); err == nil {
 		t.Error("an empty config was accepted")
+	}
+}
+
+// fakeParent counts the Keeper's calls.
+type fakeParent struct{ registers, withdraws atomic.Int32 }
+
+func (f *fakeParent) Register(context.Context) (bool, error) { f.registers.Add(1); return false, nil }
+func (f *fakeParent) Withdraw(context.Context) (bool, error) { f.withdraws.Add(1); return false, nil }
+
+// TestKeeperLeading: a Keeper that is not the leader leaves the parent
+// alone; once leading, it registers, and reports every step.
+func TestKeeperLeading(t *testing.T) {
+	var leading atomic.Bool
+	asked := make(chan struct{}, 100)
+	reports := make(chan Event, 100)
+	p := &fakeParent{}
+	k := &Keeper{Registrar: p, Ready: func() bool { return true }, Interval: time.Millisecond,
+		Leading: func() bool {
+			select {
+			case asked <- struct{}{}:
+			default:
+			}
+			return leading.Load()
+		},
+		Report: func(e Event) { reports <- e }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { k.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	for range 5 {
+		<-asked
+	}
+	if n := p.registers.Load() + p.withdraws.Load(); n != 0 {
+		t.Fatalf("%d calls to the parent while not leading", n)
+	}
+	leading.Store(true)
+	for range 3 { // unchanged registrations are reported too
+		if e := <-reports; e.Action != Register || e.Changed || e.Err != nil {
+			t.Fatalf("reported %+v, want an unchanged registration", e)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package delegation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -9,6 +10,9 @@ import (
 
 	"github.com/miekg/dns"
 )
+
+// ErrNotServed marks a parent server that does not serve the parent zone.
+var ErrNotServed = errors.New("the server does not serve the parent zone")
 
 // State is what the parent holds for the delegation, read over TCP.
 type State struct {
@@ -43,7 +47,7 @@ func (r *Registrar) Read(ctx context.Context) (State, error) {
 		}
 	}
 	if st.Serial == 0 {
-		return st, fmt.Errorf("delegation: %s does not serve %s (no SOA: %s)", r.cfg.Server, r.cfg.ParentZone, dns.RcodeToString[soa.Rcode])
+		return st, fmt.Errorf("delegation: %s does not serve %s (no SOA: %s): %w", r.cfg.Server, r.cfg.ParentZone, dns.RcodeToString[soa.Rcode], ErrNotServed)
 	}
 	ns, err := r.query(ctx, r.cfg.Zone, dns.TypeNS)
 	if err != nil {

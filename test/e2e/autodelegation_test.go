@@ -15,18 +15,22 @@ import (
 	"time"
 
 	"github.com/gslbdns/gslb/syncer/delegation"
+	syncpush "github.com/gslbdns/gslb/syncer/push"
 	"github.com/gslbdns/gslb/test/e2e/harness"
 
 	"github.com/miekg/dns"
 )
 
 // TestAutoDelegation: two sites, each a coredns-gslb fed by its own
-// gslb-syncer, keep their NS records in the parent (BIND 9, `allow-update
-// { key … }`) with syncer/delegation's Keeper, driven by the site's /ready.
-// (The Keeper is not wired into gslb-syncer yet: the test runs it.) Both
-// register and hello resolves through BIND; site A's coredns-gslb stopped,
-// its NS leaves the parent after the configured time, not before, and
-// resolution continues through B; A back, its NS is back.
+// gslb-syncer with --delegation, keep their NS records in the parent (BIND 9,
+// an update-policy granting each site's key its NS and glue). First site A's
+// syncer has a wrong TSIG secret: the error is in its log and metrics and
+// the parent is unchanged. With the
+// right keys both register and hello resolves through BIND; site A's
+// coredns-gslb stopped, its syncer withdraws its NS after the configured
+// time, not before, and resolution continues through B; A back, its NS is
+// back. Everything runs in a private network namespace, the syncers too
+// (they reach BIND there).
 func TestAutoDelegation(t *testing.T) {
 	t.Parallel()
 	named, _ := harness.EnsureBIND(t)
@@ -50,44 +54,75 @@ func TestAutoDelegation(t *testing.T) {
 		{name: "a", ip: "127.0.0.2"},
 		{name: "b", ip: "127.0.0.4"},
 	}
+	const withdrawAfter = 3 * time.Second
 	for _, s := range sites {
 		s.start(t, ns, dir)
 	}
-	const withdrawAfter = 3 * time.Second
+	reader := autoReader(t, ns, sites[1])
+
+	// A wrong secret for gslb-a: refused (BADSIG), reported, nothing written.
+	wrong := base64.StdEncoding.EncodeToString([]byte("not the secret of gslb-a, 32 by."))
+	bad := sites[0].keep(t, ns, dir, "gslb-a-wrong", wrong, withdrawAfter)
+	autoWaitLog(t, bad, "reason=badsig")
+	if n := sites[0].metric(t, ns, "gslb_syncer_delegation_errors_total", map[string]string{"reason": "badsig"}); n < 1 {
+		t.Errorf("gslb_syncer_delegation_errors_total{reason=badsig} = %v after a refused update, want ≥ 1", n)
+	}
+	if n := sites[0].metric(t, ns, "gslb_syncer_delegation_registered", nil); n != 0 {
+		t.Errorf("gslb_syncer_delegation_registered = %v with a wrong key, want 0", n)
+	}
+	if err := delegParentSerial(parent, 1); err != nil {
+		t.Errorf("the parent changed after an update with a wrong key: %v", err)
+	}
+	if strings.Contains(bad.Log(), wrong) {
+		t.Errorf("the syncer logged the TSIG secret")
+	}
+	bad.Stop()
+
+	// The right keys: both register.
+	started := time.Now()
 	for _, s := range sites {
-		s.keep(t, ns, keys[s.key()], withdrawAfter)
+		s.syncer = s.keep(t, ns, dir, s.key(), keys[s.key()], withdrawAfter)
 	}
 	both := []string{"g-dns-a.iberia.local.", "g-dns-b.iberia.local."}
-	autoWaitNS(t, sites[1].reg, both)
+	autoWaitNS(t, reader, both)
+	t.Logf("both sites' NS in the parent %v after their syncers started", time.Since(started).Round(10*time.Millisecond))
 	autoResolves(t, parent)
 
 	// Site A's DNS stops: its NS leaves after withdrawAfter, not before.
 	stopped := time.Now()
 	sites[0].dns.Stop()
-	autoWaitNS(t, sites[1].reg, both[1:])
+	autoWaitNS(t, reader, both[1:])
 	took := time.Since(stopped)
 	t.Logf("site A's NS left the parent %v after its DNS stopped (configured %v)", took.Round(10*time.Millisecond), withdrawAfter)
 	if took < withdrawAfter {
 		t.Errorf("site A's NS left the parent %v after its DNS stopped, before the configured %v", took, withdrawAfter)
 	}
-	if took > withdrawAfter+loadSlack {
-		t.Errorf("site A's NS left the parent %v after its DNS stopped, want within %v + %v", took, withdrawAfter, loadSlack)
+	if took > withdrawAfter+syncpush.DefaultResync+loadSlack {
+		t.Errorf("site A's NS left the parent %v after its DNS stopped, want within %v + %v (resync) + %v",
+			took, withdrawAfter, syncpush.DefaultResync, loadSlack)
 	}
 	autoResolves(t, parent)
+	// The metrics follow the read-back that comes after the update.
+	sites[0].waitMetric(t, ns, "gslb_syncer_delegation_changes_total", map[string]string{"action": "withdraw"}, 1)
 
 	// A back (its syncer pushes again): registered again.
+	back := time.Now()
 	sites[0].startDNS(t, ns)
-	autoWaitNS(t, sites[1].reg, both)
+	autoWaitNS(t, reader, both)
+	t.Logf("site A's NS back in the parent %v after its DNS started", time.Since(back).Round(10*time.Millisecond))
 	autoResolves(t, parent)
+	sites[0].waitMetric(t, ns, "gslb_syncer_delegation_registered", nil, 1)
 }
 
-// autoSite is one site: coredns-gslb on ip:53 with /ready on ip:8181, its
-// syncer, and the Keeper of its NS g-dns-NAME.iberia.local.
+// autoSite is one site: coredns-gslb on ip:53, and its gslb-syncer (in the
+// namespace, metrics on ip:9090) keeping its NS g-dns-NAME.iberia.local.
 type autoSite struct {
 	name, ip string
 	corefile string
+	sock     string
+	members  string
 	dns      *harness.Process
-	reg      *delegation.Registrar
+	syncer   *harness.Process
 }
 
 func (s *autoSite) key() string { return "gslb-" + s.name }
@@ -97,7 +132,7 @@ func (s *autoSite) nsName() string {
 
 func (s *autoSite) start(t *testing.T, ns *harness.NetNS, dir string) {
 	t.Helper()
-	sock := filepath.Join(harness.SocketDir(t), "gslb.sock")
+	s.sock = filepath.Join(harness.SocketDir(t), "gslb.sock")
 	s.corefile = filepath.Join(dir, "Corefile-"+s.name)
 	harness.WriteFile(t, s.corefile, fmt.Sprintf(`avi.iberia.local {
     bind %s
@@ -107,13 +142,11 @@ func (s *autoSite) start(t *testing.T, ns *harness.NetNS, dir string) {
         ns g-dns-b.iberia.local. 127.0.0.4
         listen unix://%s
     }
-    ready %s:8181
 }
-`, s.ip, s.nsName(), sock, s.ip))
+`, s.ip, s.nsName(), s.sock))
 	s.startDNS(t, ns)
-	yaml := filepath.Join(dir, "members-"+s.name+".yaml")
-	harness.WriteFile(t, yaml, delegMembersYAML)
-	harness.StartSyncer(t, "--source", "file:"+yaml, "--push", "unix://"+sock)
+	s.members = filepath.Join(dir, "members-"+s.name+".yaml")
+	harness.WriteFile(t, s.members, delegMembersYAML)
 }
 
 func (s *autoSite) startDNS(t *testing.T, ns *harness.NetNS) {
@@ -122,13 +155,56 @@ func (s *autoSite) startDNS(t *testing.T, ns *harness.NetNS) {
 		Dir: filepath.Dir(s.corefile), NetNS: ns, Args: []string{"-conf", s.corefile}})
 }
 
-// keep starts the site's Keeper: ready while its /ready answers 200.
-func (s *autoSite) keep(t *testing.T, ns *harness.NetNS, secret string, withdrawAfter time.Duration) {
+// keep starts the site's gslb-syncer with --delegation: the TSIG key
+// keyName with secret (written as tsig-keygen does), the parent BIND.
+func (s *autoSite) keep(t *testing.T, ns *harness.NetNS, dir, keyName, secret string, withdrawAfter time.Duration) *harness.Process {
+	t.Helper()
+	keyFile := filepath.Join(dir, keyName+".key")
+	harness.WriteFile(t, keyFile, fmt.Sprintf("key \"%s\" {\n\talgorithm hmac-sha256;\n\tsecret \"%s\";\n};\n", s.key(), secret))
+	conf := filepath.Join(dir, "delegation-"+keyName+".yaml")
+	harness.WriteFile(t, conf, fmt.Sprintf(`zone: avi.iberia.local
+nameServer:
+  name: %s
+  addresses: [%s]
+ttl: 30
+withdrawAfter: %s
+interval: 200ms
+rfc2136:
+  server: %s
+  parentZone: iberia.local
+  keyFile: %s
+`, s.nsName(), s.ip, withdrawAfter, delegParentAddr, keyFile))
+	return harness.StartProcess(t, harness.Cmd{Name: "gslb-syncer-" + keyName, Path: harness.Bin(t, "gslb-syncer"),
+		Dir: dir, NetNS: ns, Args: []string{"--source", "file:" + s.members, "--push", "unix://" + s.sock,
+			"--delegation", conf, "--metrics", s.ip + ":9090"}})
+}
+
+// metric is the sum of the syncer's series of name with the labels want.
+func (s *autoSite) metric(t *testing.T, ns *harness.NetNS, name string, want map[string]string) float64 {
+	t.Helper()
+	return nsMetric(t, ns, "http://"+s.ip+":9090/metrics", name, want)
+}
+
+// waitMetric waits until the syncer's series of name with the labels
+// want sum to value.
+func (s *autoSite) waitMetric(t *testing.T, ns *harness.NetNS, name string, want map[string]string, value float64) {
+	t.Helper()
+	harness.Eventually(t, waitTimeout, func() error {
+		v, err := nsMetricValue(ns, "http://"+s.ip+":9090/metrics", name, want)
+		if err == nil && v != value {
+			err = fmt.Errorf("site %s: %s%v = %v, want %v", s.name, name, want, v, value)
+		}
+		return err
+	})
+}
+
+// autoReader is a Registrar that only reads the parent (in the namespace).
+func autoReader(t *testing.T, ns *harness.NetNS, s *autoSite) *delegation.Registrar {
 	t.Helper()
 	reg, err := delegation.NewRegistrar(delegation.Config{
-		Server: delegParentAddr, ParentZone: "iberia.local", Zone: zone, NS: s.nsName(), TTL: 30,
+		Server: delegParentAddr, ParentZone: "iberia.local", Zone: zone, NS: s.nsName(),
 		Addrs: []netip.Addr{netip.MustParseAddr(s.ip)},
-		Key:   delegation.Key{Name: s.key(), Secret: secret},
+		Key:   delegation.Key{Name: "reader", Secret: "cmVhZGVy"},
 		Dial: func(ctx context.Context, network, addr string) (c net.Conn, err error) {
 			ns.Do(func() { c, err = (&net.Dialer{}).DialContext(ctx, network, addr) })
 			return c, err
@@ -137,23 +213,27 @@ func (s *autoSite) keep(t *testing.T, ns *harness.NetNS, secret string, withdraw
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.reg = reg
-	k := &delegation.Keeper{
-		Registrar: reg, WithdrawAfter: withdrawAfter, Interval: 200 * time.Millisecond, MaxBackoff: time.Second,
-		Ready: func() bool {
-			code, _, err := ns.HTTPGet("http://" + s.ip + ":8181/ready")
-			return err == nil && code == 200
-		},
-		Report: func(e delegation.Event) { t.Logf("site %s: %s changed=%v err=%v", s.name, e.Action, e.Changed, e.Err) },
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { k.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	return reg
+}
+
+// autoWaitLog waits until p's log has text.
+func autoWaitLog(t *testing.T, p *harness.Process, text string) {
+	t.Helper()
+	harness.Eventually(t, waitTimeout, func() error {
+		if p.Exited() {
+			return harness.Permanent(fmt.Errorf("%s exited: %s", p.Name, p.ExitText()))
+		}
+		if !strings.Contains(p.Log(), text) {
+			return fmt.Errorf("%s has not logged %q yet", p.Name, text)
+		}
+		return nil
+	})
 }
 
 // autoWriteParent writes BIND's configuration: authoritative for
-// iberia.local (updatable with the sites' keys), recursive for localhost.
+// iberia.local, where each site's key may update only the zone's NS set and
+// its own name server's addresses (update-policy, as deploy/delegation
+// recommends), recursive for localhost.
 // It returns the keys' secrets.
 func autoWriteParent(t *testing.T, dir string) map[string]string {
 	t.Helper()
@@ -169,7 +249,14 @@ func autoWriteParent(t *testing.T, dir string) map[string]string {
 	}
 	conf.WriteString(harness.NamedOptions(dir, delegParentIP, "recursion yes;", "allow-recursion { localhost; };", "dnssec-validation no;"))
 	conf.WriteString(`controls { };
-zone "iberia.local" { type primary; file "db.iberia.local"; allow-update { key "gslb-a"; key "gslb-b"; }; };
+zone "iberia.local" {
+    type primary;
+    file "db.iberia.local";
+    update-policy {
+        grant gslb-a name avi.iberia.local. NS;  grant gslb-a name g-dns-a.iberia.local. A AAAA;
+        grant gslb-b name avi.iberia.local. NS;  grant gslb-b name g-dns-b.iberia.local. A AAAA;
+    };
+};
 `)
 	harness.WriteFile(t, filepath.Join(dir, "named.conf"), conf.String())
 	harness.WriteFile(t, filepath.Join(dir, "db.iberia.local"), fmt.Sprintf(`$TTL 300

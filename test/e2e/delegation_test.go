@@ -698,9 +698,25 @@ var delegLabelRE = regexp.MustCompile(`(\w+)="((?:[^"\\]|\\.)*)"`)
 // the sum of the series of name whose labels include want (0 when none).
 func delegMetric(t *testing.T, lab *delegLab, name string, want map[string]string) float64 {
 	t.Helper()
-	code, body, err := lab.ns.HTTPGet("http://" + delegGSLBIP + ":9153/metrics")
+	return nsMetric(t, lab.ns, "http://"+delegGSLBIP+":9153/metrics", name, want)
+}
+
+// nsMetric scrapes url in the namespace and returns the sum of the series
+// of name whose labels include want (0 when none).
+func nsMetric(t *testing.T, ns *harness.NetNS, url, name string, want map[string]string) float64 {
+	t.Helper()
+	v, err := nsMetricValue(ns, url, name, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// nsMetricValue is nsMetric's scrape, with its error.
+func nsMetricValue(ns *harness.NetNS, url, name string, want map[string]string) (float64, error) {
+	code, body, err := ns.HTTPGet(url)
 	if err != nil || code != 200 {
-		t.Fatalf("metrics: %d (%v)", code, err)
+		return 0, fmt.Errorf("metrics: %d (%v)", code, err)
 	}
 	var sum float64
 	for _, line := range strings.Split(body, "\n") {
@@ -726,9 +742,9 @@ func delegMetric(t *testing.T, lab *delegLab, name string, want map[string]strin
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(line[end+1:]), 64)
 		if err != nil {
-			t.Fatalf("metrics: %q: %v", line, err)
+			return 0, fmt.Errorf("metrics: %q: %v", line, err)
 		}
 		sum += v
 	}
-	return sum
+	return sum, nil
 }

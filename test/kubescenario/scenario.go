@@ -146,7 +146,13 @@ func BindRoles(ctx context.Context, cs kubernetes.Interface, root, user string, 
 // binds it to user in that namespace: the grant the deployed syncer has,
 // no more. The file's own RoleBinding (to the ServiceAccount) is left out.
 func BindLeaseRole(ctx context.Context, cs kubernetes.Interface, root, user string) error {
-	docs, err := readYAML(filepath.Join(root, "deploy/rbac/leader-election.yaml"))
+	return BindFileRoles(ctx, cs, root, "leader-election", user)
+}
+
+// BindFileRoles creates the Roles of deploy/rbac/NAME.yaml and binds each
+// to user in its namespace; the file's own RoleBindings are left out.
+func BindFileRoles(ctx context.Context, cs kubernetes.Interface, root, name, user string) error {
+	docs, err := readYAML(filepath.Join(root, "deploy/rbac", name+".yaml"))
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,8 @@ type config struct {
 	logLevel slog.Level
 	metrics  string // HOST:PORT of /metrics; "" for none (or the source's metrics= option)
 	pprof    bool   // /debug/pprof on the metrics address
+	// delegation is the delegation file (syncer/README.md, Delegation); "" for none.
+	delegation string
 }
 
 // targetList is a repeatable flag.
@@ -85,6 +87,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&logLevel, "log-level", "info", "`level` of the logs: debug, info, warn or error")
 	fs.BoolVar(&cfg.pprof, "pprof", false, "also serve Go's /debug/pprof profiles on the metrics address (keep it private)")
 	fs.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics on http://`HOST:PORT`/metrics (port 0: any free port, logged)")
+	fs.StringVar(&cfg.delegation, "delegation", "", "keep this site's NS and glue in the parent zone as the delegation `file` (YAML) says")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

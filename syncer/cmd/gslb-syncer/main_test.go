@@ -81,6 +81,9 @@ func TestUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "members.yaml")
 	writeFile(t, path, members)
+	deleg := filepath.Join(dir, "delegation.yaml")
+	writeFile(t, deleg, "zone: avi.iberia.local\nnameServer:\n  name: g-dns-a.iberia.local\n  addresses: [192.0.2.300]\n"+
+		"dnsEndpoint: {kubeconfig: /k}\n")
 	tests := []struct {
 		name string
 		args []string
@@ -107,6 +110,10 @@ func TestUsageErrors(t *testing.T) {
 			`gslb-syncer: --metrics "127.0.0.1:http": port "http": want a number from 0 to 65535` + "\n"},
 		{"bad kubernetes metrics option", []string{"--source", "kubernetes:/k?metrics=localhost", "--push", "unix:///x.sock"}, 2,
 			`gslb-syncer: --source "kubernetes:/k?metrics=localhost": option metrics="localhost": want HOST:PORT` + "\n"},
+		{"bad delegation file", []string{"--source", "file:" + path, "--push", "unix:///x.sock", "--delegation", deleg}, 2,
+			"gslb-syncer: " + deleg + `:4: nameServer.addresses[0]: "192.0.2.300" is not an IP address` + "\n"},
+		{"missing delegation file", []string{"--source", "file:" + path, "--push", "unix:///x.sock", "--delegation", deleg + ".no"}, 2,
+			"gslb-syncer: open " + deleg + ".no: no such file or directory\n"},
 		{"stray argument", []string{"--source", "file:" + path, "--push", "unix:///x.sock", "extra"}, 2, `gslb-syncer: unexpected argument "extra"` + "\n"},
 		{"missing file", []string{"--source", "file:" + filepath.Join(dir, "nope.yaml"), "--push", "unix:///x.sock"}, 1, "no such file or directory"},
 	}
