@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 
@@ -27,9 +28,12 @@ type configCluster struct {
 	cs       kubernetes.Interface
 	cancel   context.CancelFunc
 	gdp, ghr cache.SharedIndexInformer
-	events   record.EventBroadcaster
-	recorder record.EventRecorder
-	writer   *writerElection // whether this syncer writes the status and Events (leader.go)
+	drain    cache.SharedIndexInformer // GSLBDrains (drainwatch.go)
+	// drainsAbsent: the config cluster does not serve GSLBDrain.
+	drainsAbsent atomic.Bool
+	events       record.EventBroadcaster
+	recorder     record.EventRecorder
+	writer       *writerElection // whether this syncer writes the status and Events (leader.go)
 }
 
 func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*configCluster, error) {
@@ -71,6 +75,7 @@ func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*config
 	}
 	_, _ = cc.gdp.AddEventHandler(h)
 	_, _ = cc.ghr.AddEventHandler(h)
+	cc.watchDrains(f, h, s.log)
 	f.Start(ctx.Done())
 	return cc, nil
 }
@@ -92,7 +97,9 @@ func toTyped(newObj func() runtime.Object) cache.TransformFunc {
 	}
 }
 
-func (cc *configCluster) synced() bool { return cc.gdp.HasSynced() && cc.ghr.HasSynced() }
+func (cc *configCluster) synced() bool {
+	return cc.gdp.HasSynced() && cc.ghr.HasSynced() && cc.drainsSynced()
+}
 
 func (cc *configCluster) stop() {
 	cc.cancel()
