@@ -28,12 +28,14 @@ type configCluster struct {
 	cs       kubernetes.Interface
 	cancel   context.CancelFunc
 	gdp, ghr cache.SharedIndexInformer
-	drain    cache.SharedIndexInformer // GSLBDrains (drainwatch.go)
-	// drainsAbsent: the config cluster does not serve GSLBDrain.
+	events   record.EventBroadcaster
+	recorder record.EventRecorder
+	writer   *writerElection // whether this syncer writes the status and Events (leader.go)
+
+	// The drains (drainwatch.go); drainsAbsent: the config cluster does
+	// not serve GSLBDrain.
+	drain        cache.SharedIndexInformer
 	drainsAbsent atomic.Bool
-	events       record.EventBroadcaster
-	recorder     record.EventRecorder
-	writer       *writerElection // whether this syncer writes the status and Events (leader.go)
 }
 
 func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*configCluster, error) {
