@@ -11,12 +11,17 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 	"github.com/gslbdns/gslb/syncer/gslbctl"
 	"github.com/gslbdns/gslb/test/e2e/harness"
 	"github.com/gslbdns/gslb/test/k8senv"
 	"github.com/gslbdns/gslb/test/kubescenario"
 
 	"github.com/miekg/dns"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -25,6 +30,10 @@ const drainPromise = time.Second
 
 // operator is the user the test binds deploy/rbac/drain-operator.yaml to.
 const operator = "alice"
+
+const drainCRD = "gslbdrains.gslb.gslbdns.io"
+
+var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 
 // ctl runs bin/gslbctl ARGS and wants exit status code; it returns the output.
 func ctl(t *testing.T, code int, args ...string) string {
@@ -211,4 +220,48 @@ func TestKubeDrain(t *testing.T) {
 		ctl(t, 0, "undrain", "--site", "SITE1", "--kubeconfig", op, "--context", "s1az1")
 		l.waitSet(t, hello, dns.TypeA, 12, strings.Join([]string{a1, a2, a3}, ","))
 	})
+}
+
+// TestKubeDrainWithoutCRD: a config cluster without the GSLBDrain CRD (an
+// upgrade that skipped deploy/crds) has no drains: the syncer says so once
+// and serves the policies; once the CRD is applied, drains work without a
+// restart.
+func TestKubeDrainWithoutCRD(t *testing.T) {
+	var crd *unstructured.Unstructured
+	l := startLabWith(t, "members=s1az1,s1az2,s2&", func(l *lab) error {
+		crds := l.dyn.Resource(crdGVR)
+		var err error
+		if crd, err = crds.Get(l.ctx, drainCRD, metav1.GetOptions{}); err != nil {
+			return err
+		}
+		if err := crds.Delete(l.ctx, drainCRD, metav1.DeleteOptions{}); err != nil {
+			return err
+		}
+		if err := harness.Within(wait, func() error {
+			if _, err := l.dyn.Resource(v1alpha1.GSLBDrains).List(l.ctx, metav1.ListOptions{}); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("GSLBDrains still served: %v", err)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return l.env.WriteKubeconfig(l.kcfg, k8senv.NonAdmin)
+	}, "&startwait=5s")
+	l.expectSplit(t, [3]int32{6, 4, 2})
+	l.waitLog(t, `the config cluster does not serve GSLBDrain`)
+
+	crd.SetResourceVersion("")
+	crd.SetUID("")
+	delete(crd.Object, "status")
+	if _, err := l.dyn.Resource(crdGVR).Create(l.ctx, crd, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	admin := filepath.Join(t.TempDir(), "admin.kubeconfig")
+	must(t, l.env.WriteKubeconfig(admin, k8senv.Admin))
+	harness.Eventually(t, wait, func() error {
+		_, err := l.dyn.Resource(v1alpha1.GSLBDrains).List(l.ctx, metav1.ListOptions{})
+		return err
+	})
+	ctl(t, 0, "drain", "--cluster", "s2", "--kubeconfig", admin, "--context", "s1az1")
+	l.waitSet(t, hello, dns.TypeA, 12, kubescenario.LBAddress["s1az1"]+","+kubescenario.LBAddress["s1az2"])
 }
