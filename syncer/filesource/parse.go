@@ -17,6 +17,7 @@
 //	      - {cluster: s1az1, site: site1, address: 127.0.0.11, weight: 6, probePort: 8080}
 //	      - {address: "2001:db8::13", priority: 10, health: down}  # up | down | unknown
 //	      - {hostname: lb.example.net}                             # answered as a CNAME
+//	drained: {clusters: [s1az1], sites: [site2]}   # optional: out of every answer (drain.go)
 package filesource
 
 import (

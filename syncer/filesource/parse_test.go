@@ -166,7 +166,7 @@ func TestParseErrors(t *testing.T) {
 		{"records not a list", "records: {fqdn: a.example.}\n", `members.yaml:1: records must be a list, got a mapping`},
 		{"root is a list", "- fqdn: a.example.\n", `members.yaml:1: want a mapping with "records", got a list`},
 		{"root is a string", "hello\n", `members.yaml:1: want a mapping with "records", got "hello"`},
-		{"unknown top-level key", "records: []\nrecord: []\n", `members.yaml:2: unknown key "record" (want defaults, records, sites)`},
+		{"unknown top-level key", "records: []\nrecord: []\n", `members.yaml:2: unknown key "record" (want defaults, records, sites, drained)`},
 		{"duplicate top-level key", "records: []\nrecords: []\n", `members.yaml:2: duplicate key "records", first at line 1`},
 		{"two documents", "records: []\n---\nrecords: []\n", `members.yaml:2: a second YAML document; the file must hold exactly one`},
 		{"syntax error", "records:\n  - fqdn: a.example.\n   ttl: 5\n", `members.yaml:2: did not find expected '-' indicator`},

@@ -23,7 +23,7 @@ type defaults struct {
 }
 
 var (
-	fileKeys     = []string{"defaults", "records", "sites"}
+	fileKeys     = []string{"defaults", "records", "sites", "drained"}
 	defaultsKeys = []string{"ttl", "algorithm", "downResponse", "healthCheck", "siteOrder", "hashMask"}
 	recordKeys   = []string{"fqdn", "ttl", "algorithm", "downResponse", "fallback", "healthCheck", "siteOrder", "hashMask", "members"}
 	memberKeys   = []string{"address", "hostname", "cluster", "site", "weight", "priority", "health", "healthReason", "probePort"}
@@ -54,6 +54,12 @@ func (p *parser) table(root *yaml.Node) ([]health.Record, error) {
 			return nil, err
 		}
 	}
+	var drained drainedSet
+	if n := f.get("drained"); n != nil {
+		if drained, err = p.drained(n); err != nil {
+			return nil, err
+		}
+	}
 	recs, ok := f.fields["records"]
 	if !ok {
 		return nil, p.errorf(root, `missing "records" ("records: []" for an empty table)`)
@@ -77,6 +83,7 @@ func (p *parser) table(root *yaml.Node) ([]health.Record, error) {
 		}
 		out = append(out, r)
 	}
+	drained.apply(out)
 	slices.SortFunc(out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
 	return out, nil
 }

@@ -50,6 +50,8 @@ type Input struct {
 	Clusters  []ClusterView // the member clusters, in configuration order
 	Policies  []*v1alpha1.GlobalDeploymentPolicy
 	HostRules []*v1alpha1.GSLBHostRule
+	// Drains are the operators' drains (drain.go).
+	Drains []*v1alpha1.GSLBDrain
 	// Zones (canonical) the plugin serves; FQDNs outside them are ignored.
 	// Empty: every FQDN is kept.
 	Zones []string
@@ -144,8 +146,9 @@ type match struct {
 //     others are conflicts), recordSettings (ttl, algorithm, down response,
 //     split, health check), memberEntries (the members, their readiness and
 //     checks; kept members of clusters not synced; third-party members) and
-//     chooseMembers (the grace rule of expired clusters);
-//  5. clusterStatus: each policy's per-cluster state.
+//     chooseMembers (the grace rule of expired clusters), then routeRecord
+//     (sites, algorithm) and drainRecord (the drained members down);
+//  5. clusterStatus and drainStatus: each policy's per-cluster state.
 func Build(in Input) Result {
 	res := Result{Policies: map[string]*PolicyResult{}, HostRules: map[string]*HostRuleResult{}}
 	known := clusterIndex(in.Clusters)
@@ -153,6 +156,7 @@ func Build(in Input) Result {
 	matches, outOfZone := matchObjects(accepted, in, known)
 	res.OutOfZone = outOfZone
 	rules := compileHostRules(in.HostRules, known, in.Zones, res.HostRules)
+	drains := compileDrains(in.Drains, accepted)
 	keptOwners := keptFQDNs(accepted, in, known)
 	tally := newTally(len(accepted))
 	for _, f := range fqdnList(matches, rules, keptOwners) {
@@ -167,12 +171,14 @@ func Build(in Input) Result {
 		var checks []*health.Check
 		rec.Members, checks = dedupe(members)
 		routeRecord(rec, policyAt(accepted, owner), rules[f])
+		drainRecord(rec, drains)
 		tally.count(owner, rec.Members)
 		if len(rec.Members) > 0 {
 			res.Records = append(res.Records, health.Record{Record: rec, Checks: checks})
 		}
 	}
 	clusterStatus(accepted, in.Clusters, known, tally)
+	drainStatus(accepted, drains)
 	return res
 }
 

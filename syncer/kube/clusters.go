@@ -231,16 +231,23 @@ func (s *Source) views() []ClusterView {
 // policies returns the policies and host rules of the config cluster (the
 // replaced one while the new one syncs).
 func (s *Source) policies() ([]*v1alpha1.GlobalDeploymentPolicy, []*v1alpha1.GSLBHostRule) {
-	s.mu.Lock()
-	cc := s.config
-	if s.prevConfig != nil && !cc.synced() {
-		cc = s.prevConfig
-	}
-	s.mu.Unlock()
+	cc := s.activeConfig()
 	if cc == nil {
 		return nil, nil
 	}
 	return cc.list()
+}
+
+// activeConfig is the config cluster whose objects apply: the replaced one
+// while the new one syncs.
+func (s *Source) activeConfig() *configCluster {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cc := s.config
+	if s.prevConfig != nil && !cc.synced() {
+		cc = s.prevConfig
+	}
+	return cc
 }
 
 // retireConfig stops the replaced config cluster once the new one has

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 
@@ -30,6 +31,11 @@ type configCluster struct {
 	events   record.EventBroadcaster
 	recorder record.EventRecorder
 	writer   *writerElection // whether this syncer writes the status and Events (leader.go)
+
+	// The drains (drainwatch.go); drainsAbsent: the config cluster does
+	// not serve GSLBDrain.
+	drain        cache.SharedIndexInformer
+	drainsAbsent atomic.Bool
 }
 
 func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*configCluster, error) {
@@ -71,6 +77,7 @@ func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*config
 	}
 	_, _ = cc.gdp.AddEventHandler(h)
 	_, _ = cc.ghr.AddEventHandler(h)
+	cc.watchDrains(f, h, s.log)
 	f.Start(ctx.Done())
 	return cc, nil
 }
@@ -92,7 +99,9 @@ func toTyped(newObj func() runtime.Object) cache.TransformFunc {
 	}
 }
 
-func (cc *configCluster) synced() bool { return cc.gdp.HasSynced() && cc.ghr.HasSynced() }
+func (cc *configCluster) synced() bool {
+	return cc.gdp.HasSynced() && cc.ghr.HasSynced() && cc.drainsSynced()
+}
 
 func (cc *configCluster) stop() {
 	cc.cancel()

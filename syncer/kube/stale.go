@@ -86,8 +86,8 @@ func keptEntries(cv *ClusterView, fqdn string, split map[string]v1alpha1.Traffic
 	}
 	out := make([]entry, 0, len(kept))
 	for _, k := range kept {
-		m := &gslbv1.Member{Address: k.Address, Hostname: k.Hostname, Weight: w, Priority: prio, Cluster: cv.Name, Site: k.Site,
-			Health: k.Health, HealthReason: k.HealthReason, Stale: staleOf(cv)}
+		m := &gslbv1.Member{Address: k.Address, Hostname: k.Hostname, Weight: w, Priority: prio, Cluster: cv.Name, Site: k.Site, Stale: staleOf(cv)}
+		m.Health, m.HealthReason = undrainedHealth(k)
 		e := entry{m: m}
 		if probed && m.Address != "" {
 			e.check = memberCheck(check, 0, fqdn)

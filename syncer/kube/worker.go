@@ -41,6 +41,7 @@ func (s *Source) buildPartial(fqdns []string) []health.Record {
 		in.Clusters[i] = m.partialView(fqdns)
 	}
 	in.Policies, in.HostRules = s.policies()
+	in.Drains = s.drains()
 	res := Build(in)
 	s.resMu.Lock()
 	s.builds++
@@ -105,6 +106,7 @@ func (s *Source) build() ([]health.Record, Result) {
 	}
 	in := Input{Clusters: s.views(), Zones: s.opts.Zones}
 	in.Policies, in.HostRules = s.policies()
+	in.Drains = s.drains()
 	res := Build(in)
 	s.observeBuild(in, res)
 	return res.Records, res

@@ -6,6 +6,7 @@
 //	gslbctl explain NAME --client IP --server unix:///… [--geoip PATH] [--type A|AAAA]
 //	gslbctl dnssec-key ZONE [--dir .] [--name csk]
 //	gslbctl convert amko [FILES|DIR|-] [--strict] [-o DIR]
+//	gslbctl drain (--cluster C | --site S) [--reason TEXT] | --list, gslbctl undrain (--cluster C | --site S)
 package main
 
 import (
@@ -64,6 +65,15 @@ const usage = `gslbctl: the operator's CLI of gslb.
       objects on stdout). Fields not mapped are listed on stderr and commented in the output;
       --strict exits 1 when there is any. See deploy/amko.md.
 
+  gslbctl drain (--cluster NAME | --site NAME) [--reason TEXT] [--kubeconfig PATH] [--context CTX]
+  gslbctl drain --list
+  gslbctl undrain (--cluster NAME | --site NAME)
+      Take a member cluster's members, or a site's, out of every answer without editing a
+      policy (maintenance), and back: a GSLBDrain object in the config cluster (the
+      kubeconfig's current context, or --context), applied by gslb-syncer within a second,
+      shown in gslbctl table and the policies' status ("drained by GSLBDrain NAME"), kept
+      across restarts. Needs the ClusterRole deploy/rbac/drain-operator.yaml.
+
 The --api address takes --tls-cert, --tls-key and --tls-ca for tcp://HOST:PORT.
 `
 
@@ -95,6 +105,10 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 		return dnssecKey(args[1:], out)
 	case "convert":
 		return convert(args[1:], os.Stdin, out, os.Stderr)
+	case "drain":
+		return drain(ctx, args[1:], out)
+	case "undrain":
+		return undrain(ctx, args[1:], out)
 	}
 	return 2, fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 }

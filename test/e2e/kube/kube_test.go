@@ -185,8 +185,14 @@ func (l *lab) waitSet(t *testing.T, name string, qtype uint16, n int, want strin
 	return time.Since(start)
 }
 
-// expectSplit checks hello's answers are exactly w over whole cycles.
+// expectSplit checks hello's answers are exactly w over whole cycles, TTL 2.
 func (l *lab) expectSplit(t *testing.T, w [3]int32) {
+	t.Helper()
+	l.expectSplitTTL(t, w, 2)
+}
+
+// expectSplitTTL is expectSplit with the TTL ttl.
+func (l *lab) expectSplitTTL(t *testing.T, w [3]int32, ttl uint32) {
 	t.Helper()
 	total := int(w[0] + w[1] + w[2])
 	// Wait until one cycle has the right counts, then check 10 cycles exactly.
@@ -202,12 +208,12 @@ func (l *lab) expectSplit(t *testing.T, w [3]int32) {
 		c, _, _ := l.answers(t, hello, dns.TypeA, total)
 		return want(c, 1)
 	})
-	c, ttl, _ := l.answers(t, hello, dns.TypeA, 10*total)
+	c, got, _ := l.answers(t, hello, dns.TypeA, 10*total)
 	if err := want(c, 10); err != nil {
 		t.Fatal(err)
 	}
-	if ttl != 2 {
-		t.Errorf("TTL %d, want 2", ttl)
+	if got != ttl {
+		t.Errorf("TTL %d, want %d", got, ttl)
 	}
 }
 

@@ -105,7 +105,17 @@ func (l *lab) waitProbedUp(t *testing.T, n int) {
 // rounds and those changed rounds.
 func (l *lab) exactRounds(t *testing.T, d time.Duration) (rounds, changed int) {
 	t.Helper()
-	want := map[string]int{kubescenario.LBAddress["s1az1"]: 6, kubescenario.LBAddress["s1az2"]: 4, kubescenario.LBAddress["s2"]: 2}
+	return l.exactRoundsOf(t, d, map[string]int{kubescenario.LBAddress["s1az1"]: 6, kubescenario.LBAddress["s1az2"]: 4, kubescenario.LBAddress["s2"]: 2})
+}
+
+// exactRoundsOf is exactRounds with the counts of a round: want (address →
+// answers), in rounds of their sum.
+func (l *lab) exactRoundsOf(t *testing.T, d time.Duration, want map[string]int) (rounds, changed int) {
+	t.Helper()
+	size := 0
+	for _, n := range want {
+		size += n
+	}
 	version := func() uint32 {
 		st, err := l.c.Status()
 		if err != nil {
@@ -116,7 +126,7 @@ func (l *lab) exactRounds(t *testing.T, d time.Duration) (rounds, changed int) {
 	for end := time.Now().Add(d); time.Now().Before(end); rounds++ {
 		before := version()
 		counts := map[string]int{}
-		for q := range 12 {
+		for q := range size {
 			r, err := l.dns.Exchange(hello, dns.TypeA)
 			if err != nil {
 				t.Fatalf("round %d query %d: %v", rounds, q, err)
@@ -145,7 +155,7 @@ func (l *lab) exactRounds(t *testing.T, d time.Duration) (rounds, changed int) {
 		}
 		changed++
 	}
-	t.Logf("%d rounds of 12 over %v exact 6:4:2; %d more during a table change", rounds-changed, d, changed)
+	t.Logf("%d rounds of %d over %v exact %v; %d more during a table change", rounds-changed, size, d, want, changed)
 	if changed > 3 {
 		t.Errorf("%d rounds saw a table change, want a few at most", changed)
 	}

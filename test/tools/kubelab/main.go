@@ -297,6 +297,10 @@ More:
   kubectl --context s2 patch svc hello --subresource=status --type merge -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.23"}]}}}'
   kubectl --context s2 delete ingress hello
   curl -s 127.0.0.1:9154/metrics | grep gslb
+Drain a cluster for maintenance, without editing the policy (the admin may; the syncer's user may not):
+  bin/gslbctl drain --cluster s1az1 --reason "kernel upgrade"   # 127.0.0.11 leaves at once
+  bin/gslbctl drain --list; kubectl get gslbdrains
+  bin/gslbctl undrain --cluster s1az1                           # and is back
 Stop everything with: make lab-down
 `, dir, admin, kcfg, kl)
 	return nil
