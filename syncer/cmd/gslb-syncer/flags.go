@@ -23,6 +23,8 @@ type config struct {
 	logLevel slog.Level
 	metrics  string // HOST:PORT of /metrics; "" for none (or the source's metrics= option)
 	pprof    bool   // /debug/pprof on the metrics address
+
+	healthListen, healthAdvertise string // shared probes (healthshare.go); "" for none
 }
 
 // targetList is a repeatable flag.
@@ -85,6 +87,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&logLevel, "log-level", "info", "`level` of the logs: debug, info, warn or error")
 	fs.BoolVar(&cfg.pprof, "pprof", false, "also serve Go's /debug/pprof profiles on the metrics address (keep it private)")
 	fs.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics on http://`HOST:PORT`/metrics (port 0: any free port, logged)")
+	fs.StringVar(&cfg.healthListen, "health-listen", "", "serve this syncer's health decisions to its site's other syncers on `HOST:PORT` when it leads the probes (needs the source option probe-lease; mutual TLS with the --tls-* files, else loopback only)")
+	fs.StringVar(&cfg.healthAdvertise, "health-advertise", "", "`HOST:PORT` where the site's other syncers reach --health-listen (default: its address, $POD_IP when it listens on every address)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
