@@ -196,7 +196,7 @@ type target struct {
 	removed  bool
 	since    time.Time // when its health was last decided
 	gen      uint64    // the Update that last listed the target
-	recs     []int  // indexes of the records that use it, ascending
+	recs     []int     // indexes of the records that use it, ascending
 }
 
 // recSpec is a record of the desired table and the targets of its members.
