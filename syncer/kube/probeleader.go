@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/gslbdns/gslb/syncer/source"
 )
@@ -13,14 +14,14 @@ var probeRole = electionRole{"probe leader", "probing and sharing the health wit
 // ElectProbeLeader implements source.ProbeElected: with the probe-lease
 // option, the source campaigns for the site's probe Lease in the config
 // cluster, its identity IDENTITY@addr so that the followers find where the
-// leader serves its health. It reports false without probe-lease. Call it
-// before Run.
-func (s *Source) ElectProbeLeader(addr string) bool {
+// leader serves its health; it returns the Lease's duration, or false
+// without probe-lease. Call it before Run.
+func (s *Source) ElectProbeLeader(addr string) (time.Duration, bool) {
 	if !s.opts.ProbeLease.enabled() {
-		return false
+		return 0, false
 	}
 	s.opts.ProbeLease.Identity = leaseIdentity(s.opts.Lease.Identity) + "@" + addr
-	return true
+	return s.opts.ProbeLease.Duration, true
 }
 
 // ProbeLeadership implements source.ProbeElected.

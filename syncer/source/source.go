@@ -61,9 +61,10 @@ type Leadership struct {
 // Kubernetes source's probe-lease option), see syncer/healthshare.
 type ProbeElected interface {
 	// ElectProbeLeader makes the source campaign, from Run on, with addr
-	// (where this syncer serves its health) in its identity. It reports
-	// false when no probe Lease is configured. Call it before Run.
-	ElectProbeLeader(addr string) bool
+	// (where this syncer serves its health) in its identity, and returns
+	// the Lease's duration. It reports false when no probe Lease is
+	// configured. Call it before Run.
+	ElectProbeLeader(addr string) (leaseDuration time.Duration, ok bool)
 	// ProbeLeadership blocks until the leadership differs from seen, or
 	// ctx ends.
 	ProbeLeadership(ctx context.Context, seen Leadership) (Leadership, error)

@@ -28,8 +28,10 @@ func startHealthShare(ctx context.Context, wg *sync.WaitGroup, cfg config, src s
 	reg prometheus.Registerer, log *slog.Logger) error {
 	elected, _ := src.(source.ProbeElected)
 	if cfg.healthListen == "" {
-		if elected != nil && elected.ElectProbeLeader("") {
-			return errors.New("--source option probe-lease needs --health-listen (where the probe leader serves its health)")
+		if elected != nil {
+			if _, ok := elected.ElectProbeLeader(""); ok {
+				return errors.New("--source option probe-lease needs --health-listen (where the probe leader serves its health)")
+			}
 		}
 		return nil
 	}
@@ -44,8 +46,11 @@ func startHealthShare(ctx context.Context, wg *sync.WaitGroup, cfg config, src s
 	if err == nil {
 		err = healthshare.Check(opts)
 	}
-	if err == nil && !elected.ElectProbeLeader(addr) {
-		err = errors.New("--health-listen needs the --source option probe-lease=NAMESPACE/NAME (one Lease per site)")
+	if err == nil {
+		var ok bool
+		if opts.Bound, ok = elected.ElectProbeLeader(addr); !ok {
+			err = errors.New("--health-listen needs the --source option probe-lease=NAMESPACE/NAME (one Lease per site)")
+		}
 	}
 	if err != nil {
 		opts.Listener.Close()
