@@ -42,14 +42,15 @@ func startHealthShare(ctx context.Context, wg *sync.WaitGroup, cfg config, src s
 	if err != nil {
 		return err
 	}
-	addr, err := advertised(cfg.healthAdvertise, opts.Listener.Addr())
+	err = healthshare.Check(opts)
+	var addr string
 	if err == nil {
-		err = healthshare.Check(opts)
+		addr, err = advertised(cfg.healthAdvertise, opts.Listener.Addr())
 	}
 	if err == nil {
 		var ok bool
 		if opts.Bound, ok = elected.ElectProbeLeader(addr); !ok {
-			err = errors.New("--health-listen needs the --source option probe-lease=NAMESPACE/NAME (one Lease per site)")
+			err = errors.New("needs the --source option probe-lease=NAMESPACE/NAME (one Lease per site)")
 		}
 	}
 	if err != nil {
