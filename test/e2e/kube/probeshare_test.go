@@ -35,16 +35,21 @@ type pair struct {
 	s    *harness.Syncer
 }
 
-// startPair starts a syncer named name, sharing the site's probes, pushing
-// to c (a new coredns-gslb when nil); spec is the lab's source spec.
-func startPair(t *testing.T, name, spec string, c *harness.CoreDNS) *pair {
+// startPair starts a syncer named name, sharing the site's probes or
+// not, pushing to c (a new coredns-gslb when nil); spec is the lab's
+// source spec.
+func startPair(t *testing.T, name, spec string, c *harness.CoreDNS, share bool) *pair {
 	t.Helper()
 	if c == nil {
 		c = harness.StartCoreDNS(t, corefmt, nil)
 	}
-	spec = strings.Replace(spec, "identity=syncer-a", "identity="+name, 1) +
-		fmt.Sprintf("&probe-lease=%s/%s", kubescenario.PolicyNS, probeLease)
-	s := harness.StartSyncer(t, "--source", spec, "--push", "unix://"+c.Sock, "--health-listen", "127.0.0.1:0")
+	spec = strings.Replace(spec, "identity=syncer-a", "identity="+name, 1)
+	args := []string{"--push", "unix://" + c.Sock}
+	if share {
+		spec += fmt.Sprintf("&probe-lease=%s/%s", kubescenario.PolicyNS, probeLease)
+		args = append(args, "--health-listen", "127.0.0.1:0")
+	}
+	s := harness.StartSyncer(t, append([]string{"--source", spec}, args...)...)
 	return &pair{name: name, c: c, s: s}
 }
 
@@ -74,6 +79,9 @@ func (l *lab) roles(t *testing.T, pairs []*pair) *pair {
 			want := "follower"
 			if p.name == holder {
 				want, leader = "leader", p
+			}
+			if !strings.Contains(p.s.Log(), `msg="serving metrics"`) {
+				return fmt.Errorf("%s does not serve its metrics yet", p.name)
 			}
 			if v := metricValue(t, p.s.Process, fmt.Sprintf(`gslb_syncer_probe_role{role=%q}`, want)); v != "1" {
 				return fmt.Errorf("%s is not %s (probe Lease held by %q)", p.name, want, holder)
@@ -119,23 +127,23 @@ func probesPerInterval(sites *siteServers) map[string]float64 {
 	return out
 }
 
-// expectOneSite fails unless every demo site received about one probe
-// per interval: at most one site's probes, not one per pod.
-func expectOneSite(t *testing.T, what string, got map[string]float64) {
+// expectProbers fails unless every demo site received about n probes per
+// interval: n probers' (one site's when they share).
+func expectProbers(t *testing.T, what string, n float64, got map[string]float64) {
 	t.Helper()
 	t.Logf("%s: probes per member per interval %v", what, got)
-	for a, n := range got {
-		// One prober: 1 per interval, give or take the window's edges.
-		if n < 0.6 || n > 1.4 {
-			t.Errorf("%s: %s received %.2f probes per interval, want one site's (1)", what, a, n)
+	for a, v := range got {
+		// n per interval, give or take the window's edges.
+		if v < n-0.4 || v > n+0.4 {
+			t.Errorf("%s: %s received %.2f probes per interval, want %v", what, a, v, n)
 		}
 	}
 }
 
 // TestKubeSharedProbes: three coredns-gslb+gslb-syncer pairs of one site
 // share the probes (probe-lease, --health-listen): each demo site receives
-// one site's probes per interval, as with one pair alone, not three times
-// as many; a stopped site leaves every plugin within interval × fall + 1 s,
+// one site's probes per interval, as with one pair alone, where three pairs
+// that do not share send three; a stopped site leaves every plugin within interval × fall + 1 s,
 // the followers' plugins within 1 s of the leader's; the probe leader
 // killed, another takes the Lease and the probes go on within the lease
 // duration (plus slack), still one site's.
@@ -146,16 +154,30 @@ func TestKubeSharedProbes(t *testing.T) {
 	l.patchPolicy(t, kubescenario.GDPName, fmt.Sprintf(`{"spec":{"healthCheck":{"type":"HTTP","port":%d,"path":"/","interval":"%s","timeout":"800ms","rise":2,"fall":%d}}}`,
 		sites.port, probeInterval, probeFall))
 	l.waitProbedUp(t, 3)
-	onePod := probesPerInterval(sites)
-	expectOneSite(t, "one pair, no sharing", onePod)
+	l.settled(t) // the syncer took the patched policy: its 1 s check
+	expectProbers(t, "one pair", 1, probesPerInterval(sites))
 
-	// The lab's syncer gives way to three pairs, the first on its plugin.
+	// Two more pairs, not sharing: the count can tell three probers.
 	spec := l.syncerArgs[1]
-	l.s.Stop()
-	pairs := []*pair{startPair(t, "syncer-a", spec, l.c), startPair(t, "syncer-b", spec, nil), startPair(t, "syncer-c", spec, nil)}
-	for _, p := range pairs[1:] {
+	plain := []*pair{startPair(t, "syncer-b", spec, nil, false), startPair(t, "syncer-c", spec, nil, false)}
+	for _, p := range plain {
 		p.c.WaitLoaded(wait)
+		harness.Eventually(t, wait, func() error {
+			if h := pluginHealth(t, l.ctx, p.c, "127.0.0.12"); h != gslbv1.Health_HEALTH_UP {
+				return fmt.Errorf("%s's plugin: 127.0.0.12 %v", p.name, h)
+			}
+			return nil
+		})
 	}
+	expectProbers(t, "three pairs, not sharing", 3, probesPerInterval(sites))
+
+	// The three syncers give way to three that share, on the same plugins.
+	l.s.Stop()
+	for _, p := range plain {
+		p.s.Stop()
+	}
+	pairs := []*pair{startPair(t, "syncer-a", spec, l.c, true), startPair(t, "syncer-b", spec, plain[0].c, true),
+		startPair(t, "syncer-c", spec, plain[1].c, true)}
 	leader := l.roles(t, pairs)
 	for _, p := range pairs {
 		harness.Eventually(t, wait, func() error {
@@ -165,7 +187,7 @@ func TestKubeSharedProbes(t *testing.T) {
 			return nil
 		})
 	}
-	expectOneSite(t, "three pairs sharing", probesPerInterval(sites))
+	expectProbers(t, "three pairs sharing", 1, probesPerInterval(sites))
 
 	// A demo site stopped: every plugin drops it, the followers' within 1 s
 	// of the leader's.
@@ -226,5 +248,5 @@ func TestKubeSharedProbes(t *testing.T) {
 			return nil
 		})
 	}
-	expectOneSite(t, "two pairs sharing after the hand-over to "+next.name, probesPerInterval(sites))
+	expectProbers(t, "two pairs sharing after the hand-over to "+next.name, 1, probesPerInterval(sites))
 }
