@@ -112,7 +112,9 @@ func (p *Prober) Following() bool {
 // Apply takes the leader's decisions while following (else it does
 // nothing): full replaces every decision the leader gave before; a
 // decision for a target not in the table (yet) applies when an Update
-// brings it. A target the leader has not decided keeps its health.
+// brings it. A target the leader has not decided keeps its health. The
+// changes a full state brings are not dated (Table.HealthSince): they may
+// be old decisions, not news.
 func (p *Prober) Apply(ds []Decision, full bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -126,7 +128,7 @@ func (p *Prober) Apply(ds []Decision, full bool) {
 	changed := false
 	for _, d := range ds {
 		p.share.remote[d.Target] = d
-		if t := p.share.byKey[d.Target]; t != nil && p.applyLocked(t, d) {
+		if t := p.share.byKey[d.Target]; t != nil && p.applyLocked(t, d, !full) {
 			changed = true
 		}
 	}
@@ -150,15 +152,15 @@ func (p *Prober) applyRemoteLocked(t *target) bool {
 }
 
 // applyLocked sets t to the decision d; it reports whether t's health or
-// reason changed.
-func (p *Prober) applyLocked(t *target, d Decision) bool {
+// reason changed. dated: the change counts in Table.HealthSince.
+func (p *Prober) applyLocked(t *target, d Decision, dated bool) bool {
 	first := !t.probed
 	t.probed = true
 	changed := t.st.health != d.Health || t.st.reason != d.Reason
 	if changed {
 		t.st, t.since = state{health: d.Health, reason: d.Reason}, d.Since
 		p.markDirtyLocked(t)
-		if p.healthSeen.IsZero() || d.Since.Before(p.healthSeen) {
+		if dated && !d.Since.IsZero() && (p.healthSeen.IsZero() || d.Since.Before(p.healthSeen)) {
 			p.healthSeen = d.Since
 		}
 		p.m.observeTransition(d.Health)

@@ -108,6 +108,9 @@ func TestFollowApply(t *testing.T) {
 		h, _ := member(t, recs, "hello.example.", c)
 		return h == gslbv1.Health_HEALTH_DOWN
 	})
+	if tab := r.table(r.published()); !tab.HealthSince.IsZero() {
+		t.Errorf("a table of the full state is dated %v, want no date (old decisions)", tab.HealthSince)
+	}
 	// A change: b up again, the table dated by the leader's decision.
 	again := r.clk.Now().Add(-100 * time.Millisecond)
 	n := r.published()

@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +213,19 @@ func TestKubeSharedProbes(t *testing.T) {
 		}
 		if lag := d - dropped[leader.name]; lag > time.Second {
 			t.Errorf("%s's plugin dropped it %v after the leader's, want within 1 s", name, lag)
+		}
+	}
+	// The followers' own measure: from the leader's decision to their
+	// plugin's acknowledgement of a table that shows it.
+	for _, p := range pairs {
+		if p == leader {
+			continue
+		}
+		series := fmt.Sprintf(`gslb_syncer_event_to_ack_seconds_%%s{cause="health",target="unix://%s"}`, p.c.Sock)
+		n, sum := metricValue(t, p.s.Process, fmt.Sprintf(series, "count")), metricValue(t, p.s.Process, fmt.Sprintf(series, "sum"))
+		t.Logf("%s: leader's decision → its plugin's ack: %s s over %s tables", p.name, sum, n)
+		if s, err := strconv.ParseFloat(sum, 64); n != "1" || err != nil || s > 1 {
+			t.Errorf("%s: %s tables took %s s from the leader's decision to its plugin, want 1 within 1 s", p.name, n, sum)
 		}
 	}
 	if err := sites.start("127.0.0.12"); err != nil {
