@@ -60,6 +60,11 @@ func records() []health.Record {
 }
 
 func newPeer(t *testing.T, name string, down map[string]string, mu *sync.Mutex) *peer {
+	return newPeerWith(t, name, down, mu, nil)
+}
+
+// newPeerWith is newPeer with tune changing the sharing's options.
+func newPeerWith(t *testing.T, name string, down map[string]string, mu *sync.Mutex, tune func(*Options)) *peer {
 	p := &peer{t: t, name: name, elect: &election{}, reg: prometheus.NewRegistry(), done: make(chan struct{})}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	p.prober = health.New(health.Options{Logger: log, Probe: func(ctx context.Context, tg health.Target) health.Result {
@@ -83,6 +88,9 @@ func newPeer(t *testing.T, name string, down map[string]string, mu *sync.Mutex) 
 	p.cancel = cancel
 	opts := Options{Prober: p.prober, Election: p.elect, Listener: l, Identity: name, Bound: 500 * time.Millisecond,
 		Heartbeat: 50 * time.Millisecond, Logger: log, Registerer: p.reg}
+	if tune != nil {
+		tune(&opts)
+	}
 	go func() {
 		defer close(p.done)
 		var wg sync.WaitGroup
