@@ -495,6 +495,10 @@ func (p *Prober) schedule(ctx context.Context, wg *sync.WaitGroup) {
 
 // probe runs one probe of t and records its result.
 func (p *Prober) probe(ctx context.Context, t *target) {
+	if p.skipFollowing(t) {
+		<-p.sem
+		return
+	}
 	start := p.opts.Clock.Now()
 	pctx, cancel := context.WithTimeout(ctx, t.key.Check.Timeout)
 	res := p.opts.Probe(pctx, t.key)

@@ -102,6 +102,17 @@ func (p *Prober) Follow(on bool) {
 	kick(p.kickSched)
 }
 
+// skipFollowing tells whether t's probe, due before the prober began to
+// follow, is to be skipped (then t is no longer in flight).
+func (p *Prober) skipFollowing(t *target) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.share.following {
+		t.inflight = false
+	}
+	return p.share.following
+}
+
 // Following tells whether the prober takes health from a leader.
 func (p *Prober) Following() bool {
 	p.mu.Lock()
