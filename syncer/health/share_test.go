@@ -74,8 +74,7 @@ func TestWatchDecisions(t *testing.T) {
 // when they come; probing again starts from the leader's health.
 func TestFollowApply(t *testing.T) {
 	const a, b, c = "127.0.0.11", "127.0.0.12", "127.0.0.13"
-	var r *rig
-	r = newRigWith(t, Options{InitialWait: time.Second}, []Record{helloRecord("hello.example.", testCheck, a, b)},
+	r := newRigWith(t, Options{InitialWait: time.Second}, []Record{helloRecord("hello.example.", testCheck, a, b)},
 		func(r *rig) { r.p.Follow(true) })
 	decided := r.clk.Now().Add(-300 * time.Millisecond)
 	r.p.Apply([]Decision{
@@ -101,16 +100,13 @@ func TestFollowApply(t *testing.T) {
 	}
 	// c comes with the source's next table: DOWN at once, from the leader.
 	r.p.Update([]Record{helloRecord("hello.example.", testCheck, a, b, c)})
-	recs = r.waitTable("c down", func(recs []*gslbv1.Record) bool {
+	r.waitTable("c down", func(recs []*gslbv1.Record) bool {
 		if len(recs[0].GetMembers()) != 3 {
 			return false
 		}
 		h, _ := member(t, recs, "hello.example.", c)
 		return h == gslbv1.Health_HEALTH_DOWN
 	})
-	if tab := r.table(r.published()); !tab.HealthSince.IsZero() {
-		t.Errorf("a table of the full state is dated %v, want no date (old decisions)", tab.HealthSince)
-	}
 	// A change: b up again, the table dated by the leader's decision.
 	again := r.clk.Now().Add(-100 * time.Millisecond)
 	n := r.published()
@@ -118,6 +114,13 @@ func TestFollowApply(t *testing.T) {
 	r.waitPublished(uint64(n + 1))
 	if tab := r.table(n + 1); !tab.HealthSince.Equal(again) {
 		t.Errorf("HealthSince %v, want the leader's %v", tab.HealthSince, again)
+	}
+	// A full state (a new stream) is not dated: its decisions may be old.
+	n = r.published()
+	r.p.Apply([]Decision{{Target: targetKey(b), Health: gslbv1.Health_HEALTH_DOWN, Reason: "timeout after 500ms", Since: again}}, true)
+	r.waitPublished(uint64(n + 1))
+	if tab := r.table(n + 1); !tab.HealthSince.IsZero() {
+		t.Errorf("a table of a full state is dated %v, want no date", tab.HealthSince)
 	}
 	// Alone: every target probed at once, from the leader's health (c stays
 	// down until rise probes pass).

@@ -44,7 +44,6 @@ type peer struct {
 
 	mu   sync.Mutex
 	last []*gslbv1.Record
-	down map[string]string // address → reason
 }
 
 var check = health.Check{Type: health.TypeHTTP, Port: 80, Interval: 100 * time.Millisecond, Timeout: 50 * time.Millisecond,
