@@ -13,7 +13,7 @@ PROTOC_GEN_GRPC_VERSION := v1.6.2
 STATICCHECK_VERSION     := v0.8.2
 
 PROTO_DIR := plugin/api
-PROTOS    := $(PROTO_DIR)/gslb/v1/gslb.proto
+PROTOS    := $(PROTO_DIR)/gslb/v1/gslb.proto $(PROTO_DIR)/gslb/v1/healthshare.proto
 
 .PHONY: all build run test bench fuzz generate check-generate lint tools clean k8s-bins lab lab-down
 

@@ -181,6 +181,7 @@ type Prober struct {
 	rendered   bool                  // a table was rendered: transitions from now on are changes
 	healthSeen time.Time             // the earliest transition not yet rendered; zero if none
 	stats      observed.Value[Stats] // changed under mu
+	share      shareState            // the site's shared health (share.go)
 }
 
 // target is one probe loop.
@@ -193,8 +194,9 @@ type target struct {
 	started  bool // the first probe was started
 	probed   bool // a first result came
 	removed  bool
-	gen      uint64 // the Update that last listed the target
-	recs     []int  // indexes of the records that use it, ascending
+	since    time.Time // when its health was last decided
+	gen      uint64    // the Update that last listed the target
+	recs     []int     // indexes of the records that use it, ascending
 }
 
 // recSpec is a record of the desired table and the targets of its members.
@@ -287,12 +289,15 @@ func (p *Prober) Update(records []Record) uint64 {
 	}
 	for _, t := range fresh {
 		if g := gone[inheritKey{t.key.Address, t.key.Check.Type, t.key.Check.Port}]; g != nil {
-			t.st.health, t.st.reason = g.st.health, g.st.reason
+			t.st.health, t.st.reason, t.since = g.st.health, g.st.reason, g.since
 		}
 		heap.Push(&p.queue, t)
-		unprobed++
+		if !p.applyRemoteLocked(t) {
+			unprobed++
+		}
 	}
 	p.targets, p.records = targets, specs
+	p.share.byKey = nil // indexed again on demand
 	p.out = make([]*gslbv1.Record, len(specs))
 	p.isDirty = make([]bool, len(specs))
 	p.allDirty, p.dirty, p.hasTable = true, p.dirty[:0], true
@@ -441,7 +446,7 @@ func (p *Prober) schedule(ctx context.Context, wg *sync.WaitGroup) {
 				t.next = now.Add(interval)
 			}
 			heap.Fix(&p.queue, 0)
-			if !t.inflight { // else the previous probe still runs: skip this one
+			if !t.inflight && !p.share.following { // else the previous probe still runs, or the leader probes: skip this one
 				t.inflight = true
 				due = append(due, t)
 			}
@@ -490,6 +495,10 @@ func (p *Prober) schedule(ctx context.Context, wg *sync.WaitGroup) {
 
 // probe runs one probe of t and records its result.
 func (p *Prober) probe(ctx context.Context, t *target) {
+	if p.skipFollowing(t) {
+		<-p.sem
+		return
+	}
 	start := p.opts.Clock.Now()
 	pctx, cancel := context.WithTimeout(ctx, t.key.Check.Timeout)
 	res := p.opts.Probe(pctx, t.key)
@@ -508,12 +517,14 @@ func (p *Prober) probe(ctx context.Context, t *target) {
 	t.inflight = false
 	from := t.st.health
 	changed, first := false, false
-	if !t.removed {
+	if !t.removed && !p.share.following { // following: the leader's decisions rule
 		if !t.probed {
 			t.probed, first = true, true
 		}
 		if changed = t.st.observe(res, t.key.Check.Rise, t.key.Check.Fall); changed {
+			t.since = end
 			p.markDirtyLocked(t)
+			p.notifyLocked(t)
 			if p.healthSeen.IsZero() || end.Before(p.healthSeen) {
 				p.healthSeen = end
 			}
@@ -603,6 +614,7 @@ func (q targetQueue) Swap(i, j int) {
 	q[i], q[j] = q[j], q[i]
 	q[i].index, q[j].index = i, j
 }
+func (q *targetQueue) fixAt(i int) { heap.Fix(q, i) }
 func (q *targetQueue) Push(x any) {
 	t := x.(*target)
 	t.index = len(*q)

@@ -51,7 +51,7 @@ func (p *Prober) Seed(served []*gslbv1.Record) int {
 				if t.st.health != gslbv1.Health_HEALTH_UNKNOWN && !(seeded[t] && h == gslbv1.Health_HEALTH_DOWN) {
 					continue
 				}
-				t.st = state{health: h, reason: m.GetHealthReason()}
+				t.st, t.since = state{health: h, reason: m.GetHealthReason()}, p.opts.Clock.Now()
 				seeded[t] = true
 			}
 		}

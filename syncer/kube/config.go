@@ -31,6 +31,7 @@ type configCluster struct {
 	events   record.EventBroadcaster
 	recorder record.EventRecorder
 	writer   *writerElection // whether this syncer writes the status and Events (leader.go)
+	probe    *writerElection // whether this syncer leads its site's probes; nil: no probe Lease (probeleader.go)
 
 	// The drains (drainwatch.go); drainsAbsent: the config cluster does
 	// not serve GSLBDrain.
@@ -52,6 +53,10 @@ func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*config
 	ctx, cancel := context.WithCancel(ctx)
 	cc := &configCluster{hash: configHash(cfg), stopped: ctx.Done(), dyn: dyn, cs: cs, cancel: cancel}
 	if cc.writer, err = startElection(ctx, cs, s.opts.Lease, s.log, s.writerChanged); err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := s.startProbeElection(ctx, cc); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -111,7 +116,12 @@ func (cc *configCluster) stop() {
 // awaitElection waits until the stopped cluster's election has released
 // the Lease, so that another syncer takes over at once (call it without
 // holding Source.mu: the election's callbacks take it).
-func (cc *configCluster) awaitElection() { <-cc.writer.done }
+func (cc *configCluster) awaitElection() {
+	<-cc.writer.done
+	if cc.probe != nil {
+		<-cc.probe.done
+	}
+}
 
 // startEvents starts the Event broadcaster: client-go's correlator
 // aggregates repeated Events and spaces them out.

@@ -51,8 +51,12 @@ type Options struct {
 	// Lease, when set, is the Lease (in the config cluster) the syncers
 	// elect the one writer of status and Events with (leader.go). Empty:
 	// this syncer writes them, with no election.
-	Lease  LeaseOptions
-	Logger *slog.Logger
+	Lease LeaseOptions
+	// ProbeLease, when set, is the Lease (in the config cluster) the
+	// syncers of one site elect their probe leader with (probeleader.go,
+	// syncer/healthshare): one name per site. Its durations are Lease's.
+	ProbeLease LeaseOptions
+	Logger     *slog.Logger
 }
 
 // Defaults.
@@ -85,7 +89,7 @@ func (l LeaseOptions) enabled() bool { return l.Name != "" }
 // ParseSpec parses the argument of "--source kubernetes:ARG":
 //
 //	KUBECONFIG[?members=a,b,c|members-file=PATH&config=CTX&grace=60s&probe=1s&startwait=30s&zones=z1,z2&selector=SEL&metrics=HOST:PORT
-//	  &lease=NAMESPACE/NAME&identity=ID&lease-duration=15s&lease-renew=10s&lease-retry=2s]
+//	  &lease=NAMESPACE/NAME&identity=ID&lease-duration=15s&lease-renew=10s&lease-retry=2s&probe-lease=NAMESPACE/NAME]
 func ParseSpec(arg string) (Options, error) {
 	o := Options{Grace: DefaultGrace, Probe: DefaultProbe, Reload: DefaultReload, StartWait: DefaultStartWait,
 		Lease: LeaseOptions{Duration: DefaultLeaseDuration, Renew: DefaultLeaseRenew, Retry: DefaultLeaseRetry}}
@@ -122,12 +126,16 @@ func ParseSpec(arg string) (Options, error) {
 				return o, fmt.Errorf("option %s=%q: want a positive duration", k, v)
 			}
 			*o.duration(k) = d
-		case "lease":
+		case "lease", "probe-lease":
 			ns, name, ok := strings.Cut(v, "/")
 			if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
-				return o, fmt.Errorf("option lease=%q: want NAMESPACE/NAME", v)
+				return o, fmt.Errorf("option %s=%q: want NAMESPACE/NAME", k, v)
 			}
-			o.Lease.Namespace, o.Lease.Name = ns, name
+			l := &o.Lease
+			if k == "probe-lease" {
+				l = &o.ProbeLease
+			}
+			l.Namespace, l.Name = ns, name
 		case "identity":
 			o.Lease.Identity = v
 		case "zones":
@@ -143,11 +151,15 @@ func ParseSpec(arg string) (Options, error) {
 		case "metrics":
 			o.MetricsAddr = v
 		default:
-			return o, fmt.Errorf("unknown option %q (known: members, members-file, config, grace, probe, reload, startwait, zones, selector, metrics, lease, identity, lease-duration, lease-renew, lease-retry)", k)
+			return o, fmt.Errorf("unknown option %q (known: members, members-file, config, grace, probe, reload, startwait, zones, selector, metrics, lease, identity, lease-duration, lease-renew, lease-retry, probe-lease)", k)
 		}
 	}
 	if l := o.Lease; l.Duration <= l.Renew || 5*l.Renew <= 6*l.Retry {
 		return o, fmt.Errorf("options lease-duration=%s, lease-renew=%s, lease-retry=%s: want duration > renew > 1.2 × retry", l.Duration, l.Renew, l.Retry)
+	}
+	o.ProbeLease.Duration, o.ProbeLease.Renew, o.ProbeLease.Retry = o.Lease.Duration, o.Lease.Renew, o.Lease.Retry
+	if o.ProbeLease.enabled() && o.ProbeLease == o.Lease {
+		return o, fmt.Errorf("options lease and probe-lease: want two Leases (probe-lease is one per site)")
 	}
 	if o.MembersFile != "" && len(o.Members) > 0 {
 		return o, fmt.Errorf("options members and members-file: give one")

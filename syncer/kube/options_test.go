@@ -50,6 +50,11 @@ func TestParseSpecLease(t *testing.T) {
 	if err != nil || o.Lease != want {
 		t.Fatalf("ParseSpec: %+v, %v; want %+v", o.Lease, err, want)
 	}
+	o, err = ParseSpec("/kc?lease=gslb/gslb-syncer&lease-duration=3s&lease-renew=2s&lease-retry=1s&probe-lease=gslb/gslb-probes-site1")
+	wantProbe := LeaseOptions{Namespace: "gslb", Name: "gslb-probes-site1", Duration: 3 * time.Second, Renew: 2 * time.Second, Retry: time.Second}
+	if err != nil || o.ProbeLease != wantProbe {
+		t.Errorf("probe-lease: %+v, %v; want %+v", o.ProbeLease, err, wantProbe)
+	}
 	if o, err := ParseSpec("/kc"); err != nil || o.Lease.enabled() || o.Lease.Duration != DefaultLeaseDuration {
 		t.Errorf("no lease: %+v, %v", o.Lease, err)
 	}
@@ -60,6 +65,8 @@ func TestParseSpecLease(t *testing.T) {
 		{"/kc?lease=a/b&lease-renew=20s", "options lease-duration=15s, lease-renew=20s, lease-retry=2s: want duration > renew > 1.2 × retry"},
 		{"/kc?lease=a/b&lease-retry=9s", "options lease-duration=15s, lease-renew=10s, lease-retry=9s: want duration > renew > 1.2 × retry"},
 		{"/kc?lease-duration=0s", `option lease-duration="0s": want a positive duration`},
+		{"/kc?probe-lease=gslb", `option probe-lease="gslb": want NAMESPACE/NAME`},
+		{"/kc?lease=gslb/a&probe-lease=gslb/a", "options lease and probe-lease: want two Leases (probe-lease is one per site)"},
 	} {
 		if _, err := ParseSpec(tc.spec); err == nil || err.Error() != tc.err {
 			t.Errorf("ParseSpec(%q) = %v; want %q", tc.spec, err, tc.err)

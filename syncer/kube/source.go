@@ -15,6 +15,7 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/health"
+	"github.com/gslbdns/gslb/syncer/internal/observed"
 	"github.com/gslbdns/gslb/syncer/source"
 
 	"k8s.io/client-go/tools/cache"
@@ -58,6 +59,8 @@ type Source struct {
 	seed   []*gslbv1.Record
 	seedAt time.Time
 	stale  staleLog
+
+	probeLead observed.Value[source.Leadership] // the site's probe election (probeleader.go)
 }
 
 // Seed gives the source the table a plugin serves, read at start-up: what
@@ -82,6 +85,7 @@ func New(opts Options) *Source {
 		opts.StartWait = DefaultStartWait
 	}
 	opts.Lease.defaults()
+	opts.ProbeLease.defaults()
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}

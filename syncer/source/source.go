@@ -47,3 +47,25 @@ type Seeded interface {
 type StatusSink interface {
 	Served(records []*gslbv1.Record)
 }
+
+// Leadership is what a site's election of its probe leader says.
+type Leadership struct {
+	// Leading: this syncer is its site's probe leader.
+	Leading bool
+	// Leader is where the leader serves its health (HOST:PORT, from its
+	// Lease identity); "" when no leader is known.
+	Leader string
+}
+
+// ProbeElected is a Source that elects its site's probe leader (the
+// Kubernetes source's probe-lease option), see syncer/healthshare.
+type ProbeElected interface {
+	// ElectProbeLeader makes the source campaign, from Run on, with addr
+	// (where this syncer serves its health) in its identity, and returns
+	// the Lease's duration. It reports false when no probe Lease is
+	// configured. Call it before Run.
+	ElectProbeLeader(addr string) (leaseDuration time.Duration, ok bool)
+	// ProbeLeadership blocks until the leadership differs from seen, or
+	// ctx ends.
+	ProbeLeadership(ctx context.Context, seen Leadership) (Leadership, error)
+}

@@ -147,12 +147,14 @@ func TestDeploy(t *testing.T) {
 		}
 
 		for _, c := range []struct {
-			dir       string
-			svcType   corev1.ServiceType
-			nodePorts int32
+			dir        string
+			svcType    corev1.ServiceType
+			nodePorts  int32
+			probeLease string
 		}{
-			{"base", corev1.ServiceTypeLoadBalancer, 0},
-			{"overlays/nodeport", corev1.ServiceTypeNodePort, 30053},
+			{"base", corev1.ServiceTypeLoadBalancer, 0, ""},
+			{"overlays/nodeport", corev1.ServiceTypeNodePort, 30053, ""},
+			{"overlays/shared-probes", corev1.ServiceTypeLoadBalancer, 0, "gslb/gslb-probes-s1"},
 		} {
 			t.Run(c.dir, func(t *testing.T) {
 				objs := decodeAll(t, run(t, kustomize, "build", filepath.Join(kdir, c.dir)))
@@ -161,7 +163,8 @@ func TestDeploy(t *testing.T) {
 					namespace: "gslb", serviceAccount: "gslb-syncer", membersSecret: "gslb-members", membersKey: "kubeconfig",
 					members: "s1az1,s1az2,s2", zone: "avi.iberia.local", persist: true, metricsPort: 9154,
 					svcType: c.svcType, nodePort: c.nodePorts,
-					soa: "g-dns.iberia.local. johernandez.iberia.local. 30",
+					soa:        "g-dns.iberia.local. johernandez.iberia.local. 30",
+					probeLease: c.probeLease,
 				}
 				checkObjects(t, objs, want)
 			})
@@ -231,6 +234,18 @@ func TestDeploy(t *testing.T) {
 				roles:     []string{},
 				site:      "s2",
 			}},
+			// Shared probes in site 2: its own probe Lease.
+			{"site2-shared-probes", "gslb", "gslb", []string{"-f", filepath.Join(chart, "sites", "all-sites.yaml"), "-f", filepath.Join(chart, "sites", "site2.yaml"),
+				"--set", "probeSharing.enabled=true"}, expect{
+				namespace: "gslb", serviceAccount: "gslb-syncer", membersSecret: "gslb-members", membersKey: "kubeconfig",
+				members: "s1az1,s1az2,s2", zone: "avi.iberia.local", persist: true, metricsPort: 9154,
+				svcType:    corev1.ServiceTypeLoadBalancer,
+				soa:        "g-dns-s2.iberia.local. johernandez.iberia.local. 30",
+				configCtx:  "s1az1",
+				roles:      []string{},
+				site:       "s2",
+				probeLease: "gslb/gslb-probes-s2",
+			}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				run(t, helm, append([]string{"lint", "--strict", chart}, c.args...)...)
@@ -269,6 +284,7 @@ type expect struct {
 	extraLines                []string
 	site                      string   // the Pods' gslb.gslbdns.io/site label; "" for none
 	leaseRole                 bool     // the leader-election Role is rendered
+	probeLease                string   // the probe-lease option, with --health-listen and mutual TLS; "": none
 	ns                        []string // the apex NS names answered, sorted; nil: not checked
 	// benchCorefile, when set, is the repository's copy of this rendering's
 	// Corefile that `make bench` measures; it must be the same.
@@ -355,7 +371,11 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, w expect) {
 	}
 	probe(dnsC.LivenessProbe, "/health", "health")
 	probe(dnsC.ReadinessProbe, "/ready", "ready")
-	if len(syncer.Ports) != 1 || syncer.Ports[0].ContainerPort != w.metricsPort ||
+	syncerPorts := 1 // the metrics; and the health stream's with shared probes
+	if w.probeLease != "" {
+		syncerPorts = 2
+	}
+	if len(syncer.Ports) != syncerPorts || syncer.Ports[0].ContainerPort != w.metricsPort ||
 		syncer.LivenessProbe == nil || syncer.LivenessProbe.HTTPGet == nil || syncer.LivenessProbe.HTTPGet.Port.String() != syncer.Ports[0].Name {
 		t.Errorf("gslb-syncer ports %+v / liveness %+v: want its metrics port %d probed", syncer.Ports, syncer.LivenessProbe, w.metricsPort)
 	}
@@ -405,6 +425,7 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, w expect) {
 	}) {
 		t.Errorf("gslb-syncer env %+v: want POD_NAME from metadata.name (its identity in the Lease)", syncer.Env)
 	}
+	checkProbeSharing(t, syncer, volumes, opts, args, w.probeLease)
 	for _, m := range syncer.VolumeMounts {
 		if m.Name == "persist" || m.Name == "config" {
 			t.Errorf("gslb-syncer mounts %s: the socket is the only thing the containers share", m.Name)
@@ -983,4 +1004,32 @@ func jsonOf(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// checkProbeSharing checks the shared probes' arguments: the probe Lease,
+// the health stream's listen address, its mutual TLS files in a mounted
+// Secret, and $POD_IP (the address the Lease advertises); or none of them.
+func checkProbeSharing(t *testing.T, syncer corev1.Container, volumes map[string]corev1.Volume, opts, args map[string]string, lease string) {
+	t.Helper()
+	if lease == "" {
+		if opts["probe-lease"] != "" || args["health-listen"] != "" {
+			t.Errorf("gslb-syncer probe-lease=%q --health-listen=%q: want none", opts["probe-lease"], args["health-listen"])
+		}
+		return
+	}
+	if opts["probe-lease"] != lease || args["health-listen"] == "" {
+		t.Errorf("gslb-syncer probe-lease=%q --health-listen=%q: want probe-lease=%s and a listen address", opts["probe-lease"], args["health-listen"], lease)
+	}
+	for _, f := range []string{"tls-cert", "tls-key", "tls-ca"} {
+		dir := filepath.Dir(args[f])
+		i := slices.IndexFunc(syncer.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == dir })
+		if i < 0 || volumes[syncer.VolumeMounts[i].Name].Secret == nil {
+			t.Errorf("gslb-syncer --%s=%q: want a file of a mounted Secret", f, args[f])
+		}
+	}
+	if !slices.ContainsFunc(syncer.Env, func(e corev1.EnvVar) bool {
+		return e.Name == "POD_IP" && e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "status.podIP"
+	}) {
+		t.Errorf("gslb-syncer env %+v: want POD_IP from status.podIP (the address in the probe Lease)", syncer.Env)
+	}
 }

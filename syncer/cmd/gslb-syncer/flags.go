@@ -25,6 +25,8 @@ type config struct {
 	pprof    bool   // /debug/pprof on the metrics address
 	// delegation is the delegation file (syncer/README.md, Delegation); "" for none.
 	delegation string
+
+	healthListen, healthAdvertise string // shared probes (healthshare.go); "" for none
 }
 
 // targetList is a repeatable flag.
@@ -88,6 +90,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.BoolVar(&cfg.pprof, "pprof", false, "also serve Go's /debug/pprof profiles on the metrics address (keep it private)")
 	fs.StringVar(&cfg.metrics, "metrics", "", "serve Prometheus metrics on http://`HOST:PORT`/metrics (port 0: any free port, logged)")
 	fs.StringVar(&cfg.delegation, "delegation", "", "keep this site's NS and glue in the parent zone as the delegation `file` (YAML) says")
+	fs.StringVar(&cfg.healthListen, "health-listen", "", "serve this syncer's health decisions to its site's other syncers on `HOST:PORT` when it leads the probes (needs the source option probe-lease; mutual TLS with the --tls-* files, else loopback only)")
+	fs.StringVar(&cfg.healthAdvertise, "health-advertise", "", "`HOST:PORT` where the site's other syncers reach --health-listen (default: its address, $POD_IP when it listens on every address)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

@@ -79,6 +79,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return fail(exitUsage, err)
 	}
 	prober := health.New(health.Options{Logger: log, Registerer: reg})
+	if err := startHealthShare(ctx, &wg, cfg, src, prober, reg, log); err != nil {
+		return fail(exitUsage, err)
+	}
 	latency := newAckLatency(reg, targetsOf(pushers))
 	code := exitOK
 	started, err := startSource(ctx, &wg, src, pushers, prober, latency, log, cfg.source, func() { code = exitSource; cancel() })

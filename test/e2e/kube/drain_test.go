@@ -21,7 +21,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -32,8 +31,6 @@ const drainPromise = time.Second
 const operator = "alice"
 
 const drainCRD = "gslbdrains.gslb.gslbdns.io"
-
-var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 
 // ctl runs bin/gslbctl ARGS and wants exit status code; it returns the output.
 func ctl(t *testing.T, code int, args ...string) string {

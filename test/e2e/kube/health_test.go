@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,6 +109,16 @@ func TestKubeEndpointReadiness(t *testing.T) {
 type siteServers struct {
 	port int
 	srv  map[string]*http.Server
+
+	mu   sync.Mutex
+	hits map[string]int // requests served, by address
+}
+
+// requests returns how many requests the site at addr has served.
+func (s *siteServers) requests(addr string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[addr]
 }
 
 func startSites(t testing.TB) *siteServers {
@@ -117,7 +128,7 @@ func startSites(t testing.TB) *siteServers {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &siteServers{port: ln.Addr().(*net.TCPAddr).Port, srv: map[string]*http.Server{}}
+		s := &siteServers{port: ln.Addr().(*net.TCPAddr).Port, srv: map[string]*http.Server{}, hits: map[string]int{}}
 		s.serve("127.0.0.11", ln)
 		ok := true
 		for _, a := range []string{"127.0.0.12", "127.0.0.13"} {
@@ -138,6 +149,9 @@ func startSites(t testing.TB) *siteServers {
 
 func (s *siteServers) serve(addr string, ln net.Listener) {
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.hits[addr]++
+		s.mu.Unlock()
 		fmt.Fprintf(w, "site %s\n", addr)
 	})}
 	s.srv[addr] = srv

@@ -38,6 +38,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- with $c.selector -}}{{- $opts = append $opts (printf "selector=%s" (. | urlquery)) -}}{{- end -}}
 {{- $lease := $c.lease | default (printf "%s/gslb-syncer" .Release.Namespace) -}}
 {{- if ne $lease "none" -}}{{- $opts = append $opts (printf "lease=%s" $lease) -}}{{- end -}}
+{{- if .Values.probeSharing.enabled -}}
+{{- $ns := ternary .Release.Namespace (first (splitList "/" $lease)) (eq $lease "none") -}}
+{{- $opts = append $opts (printf "probe-lease=%s/gslb-probes-%s" $ns (required "site is required with probeSharing" .Values.site)) -}}
+{{- end -}}
 {{- printf "kubernetes:/etc/gslb/members/%s?%s" $c.membersSecretKey (join "&" $opts) -}}
 {{- end -}}
 

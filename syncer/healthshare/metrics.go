@@ -1,0 +1,32 @@
+package healthshare
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics is gslb_syncer_probe_role: 1 for the role this syncer has, 0 for
+// the others.
+type metrics struct{ role *prometheus.GaugeVec }
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{role: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "gslb_syncer_probe_role",
+		Help: "1 for this syncer's role in its site's probes: leader (probes, shares), follower (takes the leader's health), alone (probes without a leader), waiting (for a leader's stream).",
+	}, []string{"role"})}
+	for _, n := range roleNames {
+		m.role.WithLabelValues(n).Set(0)
+	}
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	reg.MustRegister(m.role)
+	return m
+}
+
+func (m *metrics) set(r Role) {
+	for i, n := range roleNames {
+		v := 0.0
+		if Role(i) == r {
+			v = 1
+		}
+		m.role.WithLabelValues(n).Set(v)
+	}
+}

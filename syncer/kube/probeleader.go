@@ -1,0 +1,76 @@
+package kube
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/gslbdns/gslb/syncer/source"
+)
+
+var probeRole = electionRole{"probe leader", "probing and sharing the health with the site's other syncers",
+	"following the leader's health"}
+
+// ElectProbeLeader implements source.ProbeElected: with the probe-lease
+// option, the source campaigns for the site's probe Lease in the config
+// cluster, its identity IDENTITY@addr so that the followers find where the
+// leader serves its health; it returns the Lease's duration, or false
+// without probe-lease. Call it before Run.
+func (s *Source) ElectProbeLeader(addr string) (time.Duration, bool) {
+	if !s.opts.ProbeLease.enabled() {
+		return 0, false
+	}
+	s.opts.ProbeLease.Identity = leaseIdentity(s.opts.Lease.Identity) + "@" + addr
+	return s.opts.ProbeLease.Duration, true
+}
+
+// ProbeLeadership implements source.ProbeElected.
+func (s *Source) ProbeLeadership(ctx context.Context, seen source.Leadership) (source.Leadership, error) {
+	return s.probeLead.WaitFor(ctx, func(l source.Leadership) bool { return l != seen })
+}
+
+// SiteLeader tells whether this syncer leads its site's probes now: what
+// features meant for one syncer per site can gate on. Without a probe
+// Lease (or before ElectProbeLeader) every syncer leads.
+func (s *Source) SiteLeader() bool {
+	if !s.probeElected() {
+		return true
+	}
+	return s.probeLead.Get().Leading
+}
+
+func (s *Source) probeElected() bool {
+	return s.opts.ProbeLease.enabled() && s.opts.ProbeLease.Identity != ""
+}
+
+// startProbeElection starts the probe Lease's election on a config
+// cluster's client, when ElectProbeLeader asked for it.
+func (s *Source) startProbeElection(ctx context.Context, cc *configCluster) error {
+	if !s.probeElected() {
+		return nil
+	}
+	var err error
+	cc.probe, err = startRoleElection(ctx, cc.cs, s.opts.ProbeLease, probeRole, s.log, s.probeChanged)
+	return err
+}
+
+// probeChanged follows the probe election of the current config cluster.
+func (s *Source) probeChanged() {
+	s.mu.Lock()
+	var l source.Leadership
+	if cc := s.config; cc != nil && cc.probe != nil {
+		l = source.Leadership{Leading: cc.probe.leading.Load(), Leader: healthAddr(cc.probe.leader())}
+	}
+	s.mu.Unlock()
+	s.probeLead.Update(func(v *source.Leadership) { *v = l })
+}
+
+// healthAddr is the address in a probe Lease holder's identity
+// (IDENTITY@HOST:PORT); "" when there is none.
+func healthAddr(holder string) string {
+	i := strings.LastIndex(holder, "@")
+	if i < 0 {
+		return ""
+	}
+	return holder[i+1:]
+}
