@@ -73,6 +73,7 @@ type HostRuleResult struct {
 	Accepted        bool
 	Reason, Message string
 	Unresolved      string // as in PolicyResult
+	fqdn            string // canonical; "" when not valid
 }
 
 // Result is the table and the status of every policy and host rule, keyed
@@ -145,7 +146,7 @@ type match struct {
 //     split, health check), memberEntries (the members, their readiness and
 //     checks; kept members of clusters not synced; third-party members) and
 //     chooseMembers (the grace rule of expired clusters);
-//  5. clusterStatus: each policy's per-cluster state.
+//  5. clusterStatus: each policy's per-cluster state, counted in the table.
 func Build(in Input) Result {
 	res := Result{Policies: map[string]*PolicyResult{}, HostRules: map[string]*HostRuleResult{}}
 	known := clusterIndex(in.Clusters)
@@ -154,7 +155,6 @@ func Build(in Input) Result {
 	res.OutOfZone = outOfZone
 	rules := compileHostRules(in.HostRules, known, in.Zones, res.HostRules)
 	keptOwners := keptFQDNs(accepted, in, known)
-	tally := newTally(len(accepted))
 	for _, f := range fqdnList(matches, rules, keptOwners) {
 		owner := resolveOwner(f, matches[f], accepted, keptOwners)
 		rec, set := recordSettings(f, policyAt(accepted, owner), rules[f])
@@ -162,18 +162,24 @@ func Build(in Input) Result {
 		members, keptExpired := chooseMembers(live, expired)
 		if keptExpired {
 			res.KeptExpired = append(res.KeptExpired, f)
-			tally.keep(owner, members)
 		}
 		var checks []*health.Check
 		rec.Members, checks = dedupe(members)
 		routeRecord(rec, policyAt(accepted, owner), rules[f])
-		tally.count(owner, rec.Members)
 		if len(rec.Members) > 0 {
 			res.Records = append(res.Records, health.Record{Record: rec, Checks: checks})
 		}
 	}
-	clusterStatus(accepted, in.Clusters, known, tally)
+	policyClusters(accepted, in.Clusters, res)
 	return res
+}
+
+// policyClusters fills in each accepted policy's per-cluster state.
+func policyClusters(accepted []*policy, clusters []ClusterView, res Result) {
+	records, state, kept := indexRecords(res.Records), stateOf(clusters), fqdnSet(res.KeptExpired)
+	for _, p := range accepted {
+		p.res.Clusters = clusterStatus(p.clusters, state, p.res.FQDNs, records, kept)
+	}
 }
 
 // dedupe returns each member once (the first of a key), with its check
