@@ -15,15 +15,18 @@ import (
 
 // buildPartial rebuilds the records of fqdns only, from the objects that
 // ask for them, and returns the last table with those records replaced,
-// and the last result with what it says of those FQDNs replaced.
+// and a function that returns the last result with what it says of those
+// FQDNs replaced (the status's input: called once the table is handed
+// on, off the propagation path).
 // Build's record for an FQDN depends only on the objects that ask for it
 // (and on policies, host rules, namespaces and cluster states, whose
 // changes ask for a full build), so the result is what a full build gives.
 // Before a full build of the synced caches it runs one.
-func (s *Source) buildPartial(fqdns []string) ([]health.Record, Result) {
+func (s *Source) buildPartial(fqdns []string) ([]health.Record, func() Result) {
 	prev := s.lastBuilt()
 	if !s.configSynced() || prev.Policies == nil { // nil: the last result is the seed's
-		return s.build()
+		records, res := s.build()
+		return records, func() Result { return res }
 	}
 	ms := s.orderedMembers()
 	in := Input{Clusters: make([]ClusterView, len(ms)), Zones: s.opts.Zones}
@@ -36,7 +39,7 @@ func (s *Source) buildPartial(fqdns []string) ([]health.Record, Result) {
 
 	out := mergeRecords(s.last, fqdns, part)
 	s.metrics.records.Set(float64(len(out)))
-	return out, mergeResult(prev, fqdns, part, out, in.Clusters)
+	return out, func() Result { return mergeResult(prev, fqdns, part, out, in.Clusters) }
 }
 
 // mergeRecords returns last (sorted by FQDN) with the records of fqdns
@@ -112,22 +115,31 @@ func mergeResult(prev Result, fqdns []string, part Result, records []health.Reco
 }
 
 // mergeFQDNs returns the entries of prev whose FQDN (fqdnOf) is not dirty
-// and those of part whose FQDN is, ordered by FQDN (stable: the entries of
-// an FQDN keep their order), as Build orders them.
+// and those of part whose FQDN is, ordered by FQDN as both are (Build
+// orders them so; the entries of one FQDN keep their order).
 func mergeFQDNs(prev, part []string, dirty map[string]bool, fqdnOf func(string) string) []string {
-	var out []string
-	for _, e := range prev {
-		if !dirty[fqdnOf(e)] {
-			out = append(out, e)
+	keep := func(in []string, want bool) []string {
+		var out []string
+		for _, e := range in {
+			if dirty[fqdnOf(e)] == want {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	a, b := keep(prev, false), keep(part, true)
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]string, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if fqdnOf(b[0]) < fqdnOf(a[0]) {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
 		}
 	}
-	for _, e := range part {
-		if dirty[fqdnOf(e)] {
-			out = append(out, e)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b string) int { return strings.Compare(fqdnOf(a), fqdnOf(b)) })
-	return out
+	return append(append(out, a...), b...)
 }
 
 func identity(s string) string { return s }

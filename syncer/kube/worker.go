@@ -103,19 +103,21 @@ func (s *Source) work(onChange func(source.Change)) {
 		first := s.firstEnqueued(keys)
 		s.retireConfig()
 		var records []health.Record
-		var res Result
+		result := s.lastBuilt
 		switch fqdns, full := splitKeys(keys); {
 		case full:
+			var res Result
 			records, res = s.build()
+			result = func() Result { return res }
 		case len(fqdns) > 0:
-			records, res = s.buildPartial(fqdns)
+			records, result = s.buildPartial(fqdns)
 		}
-		s.setBuilt(res)
 		if records != nil && !equalTables(records, s.last) {
 			s.last = records
 			onChange(source.Change{Records: records, Since: first})
 			s.metrics.latency.Observe(time.Since(first).Seconds())
 		}
+		s.setBuilt(result())
 		s.kickStatus()
 		for _, k := range keys {
 			s.queue.Done(k)
