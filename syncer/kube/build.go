@@ -75,6 +75,7 @@ type HostRuleResult struct {
 	Accepted        bool
 	Reason, Message string
 	Unresolved      string // as in PolicyResult
+	fqdn            string // canonical; "" when not valid
 }
 
 // Result is the table and the status of every policy and host rule, keyed
@@ -90,6 +91,9 @@ type Result struct {
 	KeptExpired []string
 	// OutOfZone are matched FQDNs outside every zone: not served.
 	OutOfZone []string
+	// drained says why each drained cluster is drained (drain.go), for
+	// the per-cluster status of a merged result (partial.go).
+	drained map[string]string
 }
 
 // Key is "namespace/name" of an object.
@@ -148,7 +152,8 @@ type match struct {
 //     checks; kept members of clusters not synced; third-party members) and
 //     chooseMembers (the grace rule of expired clusters), then routeRecord
 //     (sites, algorithm) and drainRecord (the drained members down);
-//  5. clusterStatus and drainStatus: each policy's per-cluster state.
+//  5. clusterStatus: each policy's per-cluster state, counted in the table,
+//     with the drains of its clusters.
 func Build(in Input) Result {
 	res := Result{Policies: map[string]*PolicyResult{}, HostRules: map[string]*HostRuleResult{}}
 	known := clusterIndex(in.Clusters)
@@ -158,7 +163,6 @@ func Build(in Input) Result {
 	rules := compileHostRules(in.HostRules, known, in.Zones, res.HostRules)
 	drains := compileDrains(in.Drains, accepted)
 	keptOwners := keptFQDNs(accepted, in, known)
-	tally := newTally(len(accepted))
 	for _, f := range fqdnList(matches, rules, keptOwners) {
 		owner := resolveOwner(f, matches[f], accepted, keptOwners)
 		rec, set := recordSettings(f, policyAt(accepted, owner), rules[f])
@@ -166,20 +170,26 @@ func Build(in Input) Result {
 		members, keptExpired := chooseMembers(live, expired)
 		if keptExpired {
 			res.KeptExpired = append(res.KeptExpired, f)
-			tally.keep(owner, members)
 		}
 		var checks []*health.Check
 		rec.Members, checks = dedupe(members)
 		routeRecord(rec, policyAt(accepted, owner), rules[f])
 		drainRecord(rec, drains)
-		tally.count(owner, rec.Members)
 		if len(rec.Members) > 0 {
 			res.Records = append(res.Records, health.Record{Record: rec, Checks: checks})
 		}
 	}
-	clusterStatus(accepted, in.Clusters, known, tally)
-	drainStatus(accepted, drains)
+	res.drained = drains.cluster
+	policyClusters(accepted, in.Clusters, res)
 	return res
+}
+
+// policyClusters fills in each accepted policy's per-cluster state.
+func policyClusters(accepted []*policy, clusters []ClusterView, res Result) {
+	records, state, kept := indexRecords(res.Records), stateOf(clusters), fqdnSet(res.KeptExpired)
+	for _, p := range accepted {
+		p.res.Clusters = clusterStatus(p.clusters, state, p.res.FQDNs, records, kept, res.drained)
+	}
 }
 
 // dedupe returns each member once (the first of a key), with its check

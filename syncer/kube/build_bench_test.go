@@ -77,7 +77,7 @@ func BenchmarkChange(b *testing.B) {
 			}
 			pol := scaleInput(1).Policies
 			s := &Source{metrics: newMetrics(nil), opts: Options{Zones: []string{"avi.iberia.local."}}, log: slog.New(slog.DiscardHandler)}
-			last, _ := func() ([]health.Record, Result) {
+			last, lastRes := func() ([]health.Record, Result) {
 				vs := make([]ClusterView, len(members))
 				for i, m := range members {
 					vs[i] = m.view()
@@ -96,6 +96,23 @@ func BenchmarkChange(b *testing.B) {
 					res := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
 					if !equalTables(mergeRecords(last, dirty, res), last) {
 						b.Fatal("changed")
+					}
+				}
+			})
+			// The status part of a partial build merged into the last
+			// result (mergeResult): done after the table is handed on.
+			b.Run("partial-status", func(b *testing.B) {
+				b.ReportAllocs()
+				dirty := []string{"p00042.avi.iberia.local."}
+				vs := make([]ClusterView, len(members))
+				for i, m := range members {
+					vs[i] = m.partialView(dirty)
+				}
+				part := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
+				table := mergeRecords(last, dirty, part)
+				for b.Loop() {
+					if r := mergeResult(lastRes, dirty, part, table, vs); len(r.Policies) != len(lastRes.Policies) {
+						b.Fatal("policies lost")
 					}
 				}
 			})

@@ -179,7 +179,7 @@ func TestBuild(t *testing.T) {
 				if !p.Accepted || p.Unresolved != `matchClusters "gone" and trafficSplit "s9": not a member cluster, ignored (members: s1az1, s1az2, s2)` {
 					t.Errorf("policy %+v", p)
 				}
-				st := PolicyStatus(gdp("p", 0), p, nil, nil)
+				st := PolicyStatus(gdp("p", 0), p, nil, nil, pushView{})
 				if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionResolvedRefs); c == nil || c.Status != metav1.ConditionFalse || c.Reason != v1alpha1.ReasonUnknownCluster {
 					t.Errorf("ResolvedRefs %+v", c)
 				}

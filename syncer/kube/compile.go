@@ -153,6 +153,7 @@ func compileHostRules(in []*v1alpha1.GSLBHostRule, known map[string]int, zones [
 			reject(v1alpha1.ReasonInvalidFQDN, "fqdn: %v", err)
 			continue
 		}
+		res.fqdn = f
 		if !inZones(f, zones) {
 			reject(v1alpha1.ReasonInvalidFQDN, "fqdn %s is outside the zones served (%s)", f, strings.Join(zones, ", "))
 			continue

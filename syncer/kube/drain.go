@@ -107,22 +107,16 @@ func drainRecord(rec *gslbv1.Record, ds drainSet) {
 	}
 }
 
-// drainStatus says in each accepted policy's per-cluster status which
-// clusters are drained, and by what.
-func drainStatus(accepted []*policy, ds drainSet) {
-	for _, p := range accepted {
-		for i := range p.res.Clusters {
-			st := &p.res.Clusters[i]
-			why, ok := ds.cluster[st.Cluster]
-			switch {
-			case !ok:
-			case st.Message == "":
-				st.Message = why
-			default:
-				st.Message += "; " + why
-			}
-		}
+// withDrain adds why (a cluster's drain, "" for none) to a cluster's
+// status message.
+func withDrain(msg, why string) string {
+	switch {
+	case why == "":
+		return msg
+	case msg == "":
+		return why
 	}
+	return msg + "; " + why
 }
 
 // undrainedHealth is the health a member kept from the plugin's table

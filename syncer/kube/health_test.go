@@ -238,7 +238,7 @@ func TestStatusShowsMemberHealth(t *testing.T) {
 	p := gdp("p", 0)
 	r := Build(Input{Clusters: cs, Policies: []*v1alpha1.GlobalDeploymentPolicy{p}})
 	served := indexServed(health.Records(r.Records))
-	st := PolicyStatus(p, r.Policies["gslb/p"], map[string]ClusterState{"s1az1": ClusterUp, "s1az2": ClusterUp, "s2": ClusterUp}, served)
+	st := PolicyStatus(p, r.Policies["gslb/p"], map[string]ClusterState{"s1az1": ClusterUp, "s1az2": ClusterUp, "s2": ClusterUp}, served, pushView{})
 	if len(st.UnhealthyMembers) != 1 || st.UnhealthyMembers[0] != (v1alpha1.MemberHealth{FQDN: hello, Cluster: "s1az1", Target: "127.0.0.11",
 		Health: "Down", Reason: "0/3 endpoints ready in service default/web"}) {
 		t.Errorf("unhealthy %+v", st.UnhealthyMembers)

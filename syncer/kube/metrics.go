@@ -36,7 +36,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		keptExpired: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_kept_expired_fqdns",
 			Help: "FQDNs served by members of clusters unreachable past the grace period, because no other member is left."}),
 		builds: prometheus.NewCounter(prometheus.CounterOpts{Name: "gslb_syncer_kube_builds_total",
-			Help: "Full builds of the table from the caches (policy, namespace or cluster changes, and status)."}),
+			Help: "Full builds of the table from the caches (policy, host rule, namespace or cluster changes)."}),
 		partialBuilds: prometheus.NewCounter(prometheus.CounterOpts{Name: "gslb_syncer_kube_partial_builds_total",
 			Help: "Builds of the records of the changed FQDNs only."}),
 		records: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_records",

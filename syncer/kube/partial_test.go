@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 )
@@ -110,14 +111,21 @@ func (c *randomCluster) put(idx cache.Indexer, o any) []string {
 }
 
 // Rebuilding only the changed FQDNs gives the table a full build gives,
-// over random changes of objects and endpoints in three clusters, with two
-// overlapping policies (conflicts), a host rule and a health check.
+// and the status part of its result (mergeResult) the full build's, over
+// random changes of objects and endpoints in three clusters, with two
+// overlapping policies (conflicts), a host rule and a health check; the
+// third cluster is up, unreachable or expired (its members kept where no
+// other is left) depending on the seed.
 func TestPartialBuildEqualsFull(t *testing.T) {
-	for seed := range uint64(20) {
+	refusals := 0
+	for seed := range uint64(30) {
 		r := rand.New(rand.NewPCG(seed, 7))
 		var cs []*randomCluster
 		for _, n := range []string{"s1az1", "s1az2", "s2"} {
 			cs = append(cs, newRandomCluster(r, n))
+		}
+		if seed%3 > 0 {
+			cs[2].m.up, cs[2].m.downSince = false, time.Now().Add(-time.Duration(seed%3-1)*time.Hour) // 1: unreachable, 2: expired
 		}
 		older := gdp("older", 0, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
 			s.HealthCheck = &v1alpha1.HealthCheck{Type: v1alpha1.HealthCheckTCP}
@@ -130,7 +138,8 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 			s.EndpointReadiness = v1alpha1.ReadinessAny
 		})
 		hr := &v1alpha1.GSLBHostRule{ObjectMeta: metav1.ObjectMeta{Namespace: "gslb", Name: "h"},
-			Spec: v1alpha1.GSLBHostRuleSpec{FQDN: "f03.avi.iberia.local", ThirdPartyMembers: []v1alpha1.ThirdPartyMember{{Address: "192.0.2.1", Weight: 1}}}}
+			Spec: v1alpha1.GSLBHostRuleSpec{FQDN: "f03.avi.iberia.local", ThirdPartyMembers: []v1alpha1.ThirdPartyMember{{Address: "192.0.2.1", Weight: 1}},
+				HealthCheck: &v1alpha1.HealthCheck{Path: "/x"}}} // refused on top of the older policy's TCP check, when it owns f03
 		full := func(view func(*randomCluster) ClusterView) Result {
 			in := Input{Policies: []*v1alpha1.GlobalDeploymentPolicy{older, newer}, HostRules: []*v1alpha1.GSLBHostRule{hr},
 				Zones: []string{"avi.iberia.local."}}
@@ -139,14 +148,25 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 			}
 			return Build(in)
 		}
-		table := full(func(c *randomCluster) ClusterView { return c.m.view() }).Records
+		res := full(func(c *randomCluster) ClusterView { return c.m.view() })
+		table := res.Records
+		kept, refused := 0, 0
 		for step := range 150 {
 			c := cs[r.IntN(len(cs))]
 			dirty := c.change()
 			slices.Sort(dirty)
 			dirty = slices.Compact(dirty)
-			table = mergeRecords(table, dirty, full(func(c *randomCluster) ClusterView { return c.m.partialView(dirty) }))
-			want := full(func(c *randomCluster) ClusterView { return c.m.view() }).Records
+			var views []ClusterView
+			part := full(func(c *randomCluster) ClusterView { v := c.m.partialView(dirty); views = append(views, v); return v })
+			table = mergeRecords(table, dirty, part)
+			res = mergeResult(res, dirty, part, table, views)
+			fullRes := full(func(c *randomCluster) ClusterView { return c.m.view() })
+			want := fullRes.Records
+			kept += len(fullRes.KeptExpired)
+			refused += b2i(!fullRes.HostRules["gslb/h"].Accepted)
+			for _, d := range statusDiff(res, fullRes) {
+				t.Fatalf("seed %d step %d (dirty %v): status: %s", seed, step, dirty, d)
+			}
 			if !equalTables(table, want) {
 				for i := range max(len(table), len(want)) {
 					var g, w string
@@ -166,5 +186,42 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 		if len(table) == 0 {
 			t.Errorf("seed %d: empty table: the test exercises nothing", seed)
 		}
+		refusals += refused
+		if seed%3 == 2 && kept == 0 {
+			t.Errorf("seed %d: no FQDN kept on an expired cluster: the test exercises less than it says", seed)
+		}
 	}
+	if refusals == 0 {
+		t.Errorf("the host rule's check was never refused: the test exercises less than it says")
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// statusDiff says where the status parts of two results differ (a nil
+// slice and an empty one are the same: the status writer compares them so).
+func statusDiff(got, want Result) []string {
+	var out []string
+	for _, k := range sortedKeys(want.Policies) {
+		if g, w := fmt.Sprintf("%+v", got.Policies[k]), fmt.Sprintf("%+v", want.Policies[k]); g != w {
+			out = append(out, fmt.Sprintf("policy %s\n got %s\nwant %s", k, g, w))
+		}
+	}
+	for _, k := range sortedKeys(want.HostRules) {
+		if g, w := fmt.Sprintf("%+v", got.HostRules[k]), fmt.Sprintf("%+v", want.HostRules[k]); g != w {
+			out = append(out, fmt.Sprintf("host rule %s\n got %s\nwant %s", k, g, w))
+		}
+	}
+	if len(got.Policies) != len(want.Policies) || len(got.HostRules) != len(want.HostRules) {
+		out = append(out, fmt.Sprintf("%d policies and %d host rules, want %d and %d", len(got.Policies), len(got.HostRules), len(want.Policies), len(want.HostRules)))
+	}
+	if !equality.Semantic.DeepEqual(got.KeptExpired, want.KeptExpired) || !equality.Semantic.DeepEqual(got.OutOfZone, want.OutOfZone) {
+		out = append(out, fmt.Sprintf("kept %v out of zone %v, want %v %v", got.KeptExpired, got.OutOfZone, want.KeptExpired, want.OutOfZone))
+	}
+	return out
 }

@@ -272,62 +272,66 @@ func chooseMembers(live, expired []entry) (members []entry, keptExpired bool) {
 	return live, false
 }
 
-// tally counts, per accepted policy, the members of each cluster and the
-// clusters kept though expired.
-type tally struct {
-	members []map[string]int32
-	kept    []map[string]bool
-}
-
-func newTally(n int) *tally {
-	t := &tally{members: make([]map[string]int32, n), kept: make([]map[string]bool, n)}
-	for i := range n {
-		t.members[i], t.kept[i] = map[string]int32{}, map[string]bool{}
-	}
-	return t
-}
-
-func (t *tally) count(owner int, members []*gslbv1.Member) {
-	if owner < 0 {
-		return
-	}
-	for _, m := range members {
-		if m.Cluster != "" {
-			t.members[owner][m.Cluster]++
+// clusterStatus is a policy's per-cluster state: for each of the
+// clusters it selects (names), in that order, the state the cluster is in
+// and how many members it gives the policy's FQDNs in the table (records,
+// by FQDN); an expired cluster is ExpiredKept when its members stand in
+// one of kept (the FQDNs left with expired members only). It is a fold
+// over the table, so that a status can be made from a partial build's
+// table too (mergeResult): Build and mergeResult share it. A drained
+// cluster's message says by what (drained: cluster → why).
+func clusterStatus(names []string, state func(string) ClusterState, fqdns []string, records map[string]*gslbv1.Record,
+	kept map[string]bool, drained map[string]string) []v1alpha1.ClusterSyncStatus {
+	members, keptIn := map[string]int32{}, map[string]bool{}
+	for _, f := range fqdns {
+		r := records[f]
+		if r == nil {
+			continue
 		}
-	}
-}
-
-// keep records the clusters of expired members kept for owner.
-func (t *tally) keep(owner int, expired []entry) {
-	if owner < 0 {
-		return
-	}
-	for _, e := range expired {
-		t.kept[owner][e.m.Cluster] = true
-	}
-}
-
-// clusterStatus fills in each accepted policy's per-cluster state.
-func clusterStatus(accepted []*policy, clusters []ClusterView, known map[string]int, t *tally) {
-	for i, p := range accepted {
-		for _, cname := range p.clusters {
-			cv := clusters[known[cname]]
-			st := v1alpha1.ClusterSyncStatus{Cluster: cname, Members: t.members[i][cname]}
-			switch {
-			case cv.State == ClusterUp:
-				st.State = v1alpha1.StateSynced
-			case cv.State == ClusterUnreachable:
-				st.State = v1alpha1.StateUnreachable
-				st.Message = "unreachable: last-known members kept for the grace period"
-			case t.kept[i][cname]:
-				st.State = v1alpha1.StateExpiredKept
-				st.Message = "unreachable past the grace period: members kept, dropping them would leave an FQDN empty"
-			default:
-				st.State = v1alpha1.StateExpired
-				st.Message = "unreachable past the grace period: members dropped"
+		for _, m := range r.Members {
+			if m.Cluster != "" {
+				members[m.Cluster]++
+				keptIn[m.Cluster] = keptIn[m.Cluster] || kept[f]
 			}
-			p.res.Clusters = append(p.res.Clusters, st)
 		}
 	}
+	var out []v1alpha1.ClusterSyncStatus
+	for _, name := range names {
+		st := v1alpha1.ClusterSyncStatus{Cluster: name, Members: members[name]}
+		switch {
+		case state(name) == ClusterUp:
+			st.State = v1alpha1.StateSynced
+		case state(name) == ClusterUnreachable:
+			st.State = v1alpha1.StateUnreachable
+			st.Message = "unreachable: last-known members kept for the grace period"
+		case keptIn[name]:
+			st.State = v1alpha1.StateExpiredKept
+			st.Message = "unreachable past the grace period: members kept, dropping them would leave an FQDN empty"
+		default:
+			st.State = v1alpha1.StateExpired
+			st.Message = "unreachable past the grace period: members dropped"
+		}
+		st.Message = withDrain(st.Message, drained[name])
+		out = append(out, st)
+	}
+	return out
+}
+
+// indexRecords maps each record's FQDN to it.
+func indexRecords(recs []health.Record) map[string]*gslbv1.Record {
+	out := make(map[string]*gslbv1.Record, len(recs))
+	for _, r := range recs {
+		out[r.Record.Fqdn] = r.Record
+	}
+	return out
+}
+
+// stateOf returns the state of the clusters by name (ClusterUp for a name
+// not among them).
+func stateOf(clusters []ClusterView) func(string) ClusterState {
+	states := make(map[string]ClusterState, len(clusters))
+	for _, c := range clusters {
+		states[c.Name] = c.State
+	}
+	return func(name string) ClusterState { return states[name] }
 }

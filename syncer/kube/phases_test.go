@@ -192,18 +192,37 @@ func TestChooseMembers(t *testing.T) {
 }
 
 func TestClusterStatus(t *testing.T) {
-	accepted, known, cs := compiled(t, gdp("p", 0))
-	cs[1].State, cs[2].State = ClusterUnreachable, ClusterExpired
-	tl := newTally(1)
-	tl.count(0, []*gslbv1.Member{{Cluster: "s1az1"}, {Cluster: "s1az1"}, {Cluster: "s2"}})
-	tl.keep(0, []entry{{m: &gslbv1.Member{Cluster: "s2"}}})
-	clusterStatus(accepted, cs, known, tl)
-	var got []string
-	for _, c := range accepted[0].res.Clusters {
-		got = append(got, c.Cluster+"="+c.State+"/"+itoa(uint32(c.Members)))
+	states := map[string]ClusterState{"s1az1": ClusterUp, "s1az2": ClusterUnreachable, "s2": ClusterExpired, "s3": ClusterExpired}
+	records := map[string]*gslbv1.Record{
+		"a.": {Fqdn: "a.", Members: []*gslbv1.Member{{Cluster: "s1az1"}, {Cluster: "s1az1"}, {Cluster: ""}}},
+		"b.": {Fqdn: "b.", Members: []*gslbv1.Member{{Cluster: "s2"}}},
+		"c.": {Fqdn: "c.", Members: []*gslbv1.Member{{Cluster: "s1az1"}, {Cluster: "s3"}}}, // not the policy's
 	}
-	want := "s1az1=" + v1alpha1.StateSynced + "/2 s1az2=" + v1alpha1.StateUnreachable + "/0 s2=" + v1alpha1.StateExpiredKept + "/1"
-	if strings.Join(got, " ") != want {
-		t.Errorf("cluster status %v, want %s", got, want)
+	tests := []struct {
+		name  string
+		fqdns []string
+		kept  map[string]bool
+		want  string
+	}{
+		{"members counted in the policy's FQDNs; an expired cluster kept", []string{"a.", "b.", "gone."}, map[string]bool{"b.": true},
+			"s1az1=Synced/2 s1az2=Unreachable/0 s2=ExpiredKept/1 s3=Expired/0"},
+		{"an expired cluster not kept is dropped", []string{"a.", "b."}, nil,
+			"s1az1=Synced/2 s1az2=Unreachable/0 s2=Expired/1 s3=Expired/0"},
+		{"another policy's kept FQDN does not count", []string{"a."}, map[string]bool{"c.": true},
+			"s1az1=Synced/2 s1az2=Unreachable/0 s2=Expired/0 s3=Expired/0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, c := range clusterStatus([]string{"s1az1", "s1az2", "s2", "s3"}, func(n string) ClusterState { return states[n] }, tt.fqdns, records, tt.kept, nil) {
+				got = append(got, c.Cluster+"="+c.State+"/"+itoa(uint32(c.Members)))
+			}
+			if strings.Join(got, " ") != tt.want {
+				t.Errorf("cluster status %v, want %s", got, tt.want)
+			}
+		})
+	}
+	if got := clusterStatus(nil, nil, []string{"a."}, records, nil, nil); got != nil {
+		t.Errorf("no cluster: %v, want nil", got)
 	}
 }

@@ -25,7 +25,7 @@ import (
 // allKey asks for a rebuild of everything (policies, namespaces, cluster state).
 const allKey = "*"
 
-// Source implements source.Source, source.Seeded and source.StatusSink.
+// Source implements source.Source, source.Seeded and source.StatusSink (acks.go).
 type Source struct {
 	opts    Options
 	log     *slog.Logger
@@ -43,17 +43,16 @@ type Source struct {
 	last   []health.Record // the table last reported
 	status *statusWriter
 
-	// The status loop reuses the worker's last full build when no partial
-	// build came after it.
+	// The worker's last result, as a full build gives it (a partial
+	// build's merged in, partial.go): the status writer's input, with the
+	// acks (acks.go). The status writer runs no build of its own.
 	resMu      sync.Mutex
-	lastKept   int    // len(KeptExpired) of the last build, to log changes only
-	builds     uint64 // builds of the work queue, full or partial
-	fullRes    Result
-	fullBuilds uint64 // builds when fullRes was built
+	lastKept   int // len(KeptExpired) of the last build, to log changes only
+	built      Result
 	statusKick chan struct{}
 
-	servedMu sync.Mutex
-	served   []*gslbv1.Record // the table last published, with the members' health
+	acksMu sync.Mutex
+	acks   acks
 
 	// The plugin's table at start-up (see stale.go), and when it was read.
 	seed   []*gslbv1.Record
@@ -93,6 +92,7 @@ func New(opts Options) *Source {
 		opts: opts, log: opts.Logger.With("source", "kubernetes"), metrics: newMetrics(opts.Registerer),
 		queue:   workqueue.NewTypedWithConfig(workqueue.TypedQueueConfig[string]{Name: "gslb-fqdns"}),
 		members: map[string]*member{}, firstEvent: map[string]time.Time{}, statusKick: make(chan struct{}, 1),
+		acks: newAcks(time.Now()),
 	}
 }
 
@@ -125,7 +125,8 @@ func (s *Source) Run(ctx context.Context, onChange func(source.Change), onError 
 	}
 	records, res := s.build()
 	s.last = records
-	s.setFull(res)
+	s.setBuilt(res)
+	s.startAcks()
 	onChange(source.Change{Records: records, Since: time.Now()})
 
 	var wg sync.WaitGroup
@@ -182,20 +183,4 @@ func (s *Source) configSynced() bool {
 
 func (s *Source) configSyncedLocked() bool {
 	return (s.config != nil && s.config.synced()) || s.prevConfig != nil
-}
-
-// Served tells the source the table last published (with the health the
-// prober found): the policies' and host rules' status show it. It returns
-// at once; the records must not be modified afterwards.
-func (s *Source) Served(records []*gslbv1.Record) {
-	s.servedMu.Lock()
-	s.served = records
-	s.servedMu.Unlock()
-	s.kickStatus()
-}
-
-func (s *Source) servedTable() []*gslbv1.Record {
-	s.servedMu.Lock()
-	defer s.servedMu.Unlock()
-	return s.served
 }

@@ -51,9 +51,10 @@ type statusWriter struct {
 }
 
 // PolicyStatus turns a PolicyResult into the status to write, keeping the
-// transition times of conditions that did not change.
-// served holds the members' health as last published (nil: none yet).
-func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states map[string]ClusterState, served servedIndex) v1alpha1.GlobalDeploymentPolicyStatus {
+// transition times of conditions that did not change. served holds the
+// members' health as last published (nil: none yet), push what the name
+// servers acknowledged.
+func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states map[string]ClusterState, served servedIndex, push pushView) v1alpha1.GlobalDeploymentPolicyStatus {
 	st := v1alpha1.GlobalDeploymentPolicyStatus{
 		ObservedGeneration: p.Generation,
 		MatchedFQDNs:       slices.Clone(r.FQDNs[:min(len(r.FQDNs), maxStatusFQDNs)]),
@@ -70,21 +71,7 @@ func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states ma
 		acc.Message = fmt.Sprintf("%d FQDN(s) in conflict with another policy; the oldest policy serves them: %s", len(r.Conflicts), r.Conflicts[0])
 	}
 	meta.SetStatusCondition(&st.Conditions, acc)
-	syn := metav1.Condition{Type: v1alpha1.ConditionSynced, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonPushed,
-		Message: "the table built from every matched cluster was handed to the name servers", ObservedGeneration: p.Generation}
-	var down []string
-	for _, c := range r.Clusters {
-		if states[c.Cluster] != ClusterUp {
-			down = append(down, c.Cluster+" "+strings.ToLower(c.State))
-		}
-	}
-	switch {
-	case !r.Accepted:
-		syn.Status, syn.Reason, syn.Message = metav1.ConditionFalse, "NotAccepted", "the policy is not accepted"
-	case len(down) > 0:
-		syn.Status, syn.Reason, syn.Message = metav1.ConditionFalse, v1alpha1.ReasonClusterUnreachable, "unreachable member clusters: "+strings.Join(down, ", ")
-	}
-	meta.SetStatusCondition(&st.Conditions, syn)
+	meta.SetStatusCondition(&st.Conditions, synced(r, states, push, p.Generation))
 	meta.SetStatusCondition(&st.Conditions, resolvedRefs(r.Unresolved, p.Generation))
 	healthy := map[string]int32{}
 	for _, f := range r.FQDNs {
@@ -109,6 +96,36 @@ func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states ma
 		}
 	}
 	return st
+}
+
+// synced is the Synced condition: True once every name server
+// acknowledged the table last published, built from every matched cluster.
+// It does not name the table's generation: every table (a health change of
+// any FQDN) would then rewrite the status of every policy.
+func synced(r *PolicyResult, states map[string]ClusterState, push pushView, gen int64) metav1.Condition {
+	c := metav1.Condition{Type: v1alpha1.ConditionSynced, Status: metav1.ConditionFalse, ObservedGeneration: gen}
+	var down []string
+	for _, cl := range r.Clusters {
+		if states[cl.Cluster] != ClusterUp {
+			down = append(down, cl.Cluster+" "+strings.ToLower(cl.State))
+		}
+	}
+	switch {
+	case !r.Accepted:
+		c.Reason, c.Message = "NotAccepted", "the policy is not accepted"
+	case len(down) > 0:
+		c.Reason, c.Message = v1alpha1.ReasonClusterUnreachable, "unreachable member clusters: "+strings.Join(down, ", ")
+	case push.records == nil:
+		c.Reason, c.Message = v1alpha1.ReasonNotAcknowledged, "no table published to the name servers yet"
+	case len(push.pending) > 0:
+		c.Reason = v1alpha1.ReasonNotAcknowledged
+		c.Message = fmt.Sprintf("the table last published is acknowledged by %d of %d name servers; not by %s",
+			push.acknowledged(), push.targets, strings.Join(push.pending, ", "))
+	default:
+		c.Status, c.Reason = metav1.ConditionTrue, v1alpha1.ReasonAcknowledged
+		c.Message = fmt.Sprintf("the table built from every matched cluster is acknowledged by %d of %d name servers", push.acknowledged(), push.targets)
+	}
+	return c
 }
 
 func resolvedRefs(unresolved string, gen int64) metav1.Condition {
@@ -145,13 +162,15 @@ func (w *statusWriter) writing() bool {
 	return w != nil && w.cc != nil && w.cc.writer.writing()
 }
 
-func (w *statusWriter) write(ctx context.Context, res Result, states map[string]ClusterState, served []*gslbv1.Record) error {
+// write writes the status of every policy and host rule that res has a
+// result for, with the health and acknowledgements of push.
+func (w *statusWriter) write(ctx context.Context, res Result, states map[string]ClusterState, push pushView) error {
 	if !w.writing() {
 		return nil
 	}
 	var idx servedIndex
-	if served != nil {
-		idx = indexServed(served)
+	if push.records != nil {
+		idx = indexServed(push.records)
 	}
 	ps, rs := w.cc.list()
 	var errs []error
@@ -160,7 +179,7 @@ func (w *statusWriter) write(ctx context.Context, res Result, states map[string]
 		if r == nil {
 			continue
 		}
-		st := PolicyStatus(p, r, states, idx)
+		st := PolicyStatus(p, r, states, idx, push)
 		for _, c := range r.Conflicts {
 			if !slices.Contains(p.Status.Conflicts, c) { // new since the status last written
 				w.cc.recorder.Event(p, corev1.EventTypeWarning, "FQDNConflict", c)

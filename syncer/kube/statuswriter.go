@@ -1,9 +1,19 @@
 package kube
 
+// The status writer: its own goroutine, a consumer of what the others
+// produce, never a producer. It reads the worker's last result (lastBuilt:
+// the policies' FQDNs, conflicts and per-cluster counts, from the build
+// the worker ran anyway), the table last published with the members'
+// health, and which name servers acknowledged it (acks.go); it runs no
+// build of its own.
+
 import (
 	"context"
 	"time"
 )
+
+// statusMinInterval spaces the status writes.
+const statusMinInterval = time.Second
 
 // kickStatus asks the status loop to write the status again.
 func (s *Source) kickStatus() {
@@ -13,72 +23,86 @@ func (s *Source) kickStatus() {
 	}
 }
 
-// statusMinInterval spaces the status writes: a status needs a full build
-// (about 200 ms with 10,000 FQDNs per cluster). The status loop waits at
-// least statusBuildFactor times its last full build between two, so that
-// status takes at most a tenth of a core whatever the scale.
-const (
-	statusMinInterval = time.Second
-	statusBuildFactor = 10
-)
-
-// statusLoop writes the policies' and host rules' status when kicked, at
-// most once per statusMinInterval, from a full build (the worker's last
-// one when no partial build followed it), and again after an error; only
-// while this syncer is the status writer (leader.go).
+// statusLoop writes the policies' and host rules' status when kicked (a
+// build, a table published, an acknowledgement, the election won), at
+// most once per statusMinInterval, once every name server acknowledged the
+// table last published or ackWait after it was published; and again after
+// an error, with a doubling backoff. Only while this syncer is the status
+// writer (leader.go).
 func (s *Source) statusLoop(ctx context.Context, onError func(error)) {
 	var last time.Time
-	var spacing time.Duration
-	retry := time.Duration(0)
+	var backoff, wake time.Duration
 	for {
-		var wake <-chan time.Time
-		if retry > 0 {
-			wake = time.After(retry)
-		}
-		select {
-		case <-ctx.Done():
+		if !awaitKick(ctx, s.statusKick, wake) || !sleep(ctx, statusMinInterval-time.Since(last)) {
 			return
-		case <-s.statusKick:
-		case <-wake:
 		}
-		if d := max(statusMinInterval, spacing) - time.Since(last); d > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(d):
-			}
+		wake = 0
+		w := s.writer()
+		if !w.writing() { // another syncer holds the Lease: kicked again on gaining it
+			backoff = 0
+			continue
 		}
-		s.mu.Lock()
-		status := s.status // reload replaces it when the config cluster's credentials change
-		s.mu.Unlock()
-		if !status.writing() { // another syncer holds the Lease: kicked again on gaining it
-			retry = 0
+		push := s.pushed()
+		if d := push.settling(time.Now()); d > 0 {
+			wake = d
 			continue
 		}
 		last = time.Now()
-		s.resMu.Lock()
-		res, fresh := s.fullRes, s.fullBuilds == s.builds
-		s.resMu.Unlock()
-		if !fresh {
-			start := time.Now()
-			_, res = s.build()
-			spacing = statusBuildFactor * time.Since(start)
-		}
-		if err := status.write(ctx, res, s.clusterStates(), s.servedTable()); err != nil && ctx.Err() == nil {
+		if err := w.write(ctx, s.lastBuilt(), s.clusterStates(), push); err != nil && ctx.Err() == nil {
 			onError(err)
-			retry = min(max(2*retry, time.Second), time.Minute)
+			backoff = min(max(2*backoff, time.Second), time.Minute)
+			wake = backoff
 		} else {
-			retry = 0
+			backoff = 0
 		}
 	}
+}
+
+// awaitKick waits for a kick, or for wake to pass (0: no timeout); false
+// when ctx ended.
+func awaitKick(ctx context.Context, kick <-chan struct{}, wake time.Duration) bool {
+	var timer <-chan time.Time
+	if wake > 0 {
+		t := time.NewTimer(wake)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-kick:
+	case <-timer:
+	}
+	return true
+}
+
+// sleep waits d (nothing when d <= 0); false when ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// writer is the status writer of the config cluster now (reload replaces
+// it when the config cluster's credentials change).
+func (s *Source) writer() *statusWriter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
 }
 
 // writerChanged follows the election of the status writer: the gauge, and
 // a status written as soon as this syncer leads.
 func (s *Source) writerChanged() {
-	s.mu.Lock()
-	writing := s.status.writing()
-	s.mu.Unlock()
+	writing := s.writer().writing()
 	s.metrics.statusWriter.Set(b2f(writing))
 	if writing {
 		s.kickStatus()

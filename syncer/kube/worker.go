@@ -2,14 +2,21 @@ package kube
 
 // The worker: the informers' handlers only enqueue keys (an FQDN, or allKey
 // for everything); work takes every queued key at once, builds the records
-// of those FQDNs (buildPartial) or the whole table (build) from the caches,
-// and reports the table when it changed. A build reads the caches and
-// cannot fail, so nothing is retried and the queue is not rate-limited
-// (the status writer, whose writes can fail, retries with its own backoff).
+// of those FQDNs (buildPartial, partial.go) or the whole table (build) from
+// the caches, reports the table when it changed, and hands the result (the
+// policies' status part) to the status writer.
+//
+// A build cannot fail, so nothing is retried and the queue is a plain one,
+// not rate-limited (client-go's AddRateLimited is for work that can fail):
+// it reads the informers' in-memory caches, with no call to an apiserver;
+// Build is a pure function with no error; what is wrong in an object or a
+// policy is a result (a member down with the reason, a policy not
+// Accepted), not an error; and the table goes to onChange, which takes it
+// whole and returns nothing. What can fail downstream retries on its own:
+// the pushers (push/backoff.go) and the status writes (statuswriter.go).
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
@@ -19,78 +26,19 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-func (s *Source) setFull(res Result) {
+// setBuilt hands res, the result of a full build or one merged from a
+// partial build, to the status writer.
+func (s *Source) setBuilt(res Result) {
 	s.resMu.Lock()
-	s.builds++
-	s.fullRes, s.fullBuilds = res, s.builds
+	s.built = res
 	s.resMu.Unlock()
 }
 
-// buildPartial rebuilds the records of fqdns only, from the objects that
-// ask for them, and returns the last table with those records replaced.
-// Build's record for an FQDN depends only on the objects that ask for it
-// (and on policies, host rules, namespaces and cluster states, whose
-// changes ask for a full build), so the result is what a full build gives.
-func (s *Source) buildPartial(fqdns []string) []health.Record {
-	if !s.configSynced() {
-		return s.build0()
-	}
-	ms := s.orderedMembers()
-	in := Input{Clusters: make([]ClusterView, len(ms)), Zones: s.opts.Zones}
-	for i, m := range ms {
-		in.Clusters[i] = m.partialView(fqdns)
-	}
-	in.Policies, in.HostRules = s.policies()
-	in.Drains = s.drains()
-	res := Build(in)
+// lastBuilt is the result last handed to the status writer.
+func (s *Source) lastBuilt() Result {
 	s.resMu.Lock()
-	s.builds++
-	s.resMu.Unlock()
-	s.metrics.partialBuilds.Inc()
-
-	out := mergeRecords(s.last, fqdns, res)
-	s.metrics.records.Set(float64(len(out)))
-	return out
-}
-
-// mergeRecords returns last (sorted by FQDN) with the records of fqdns
-// replaced by those res has for them (removed when it has none); the other
-// records of res are ignored. last is not modified.
-func mergeRecords(last []health.Record, fqdns []string, res Result) []health.Record {
-	dirty := make(map[string]bool, len(fqdns))
-	for _, f := range fqdns {
-		dirty[f] = true
-	}
-	fresh := map[string]health.Record{}
-	for _, r := range res.Records {
-		if dirty[r.Record.Fqdn] {
-			fresh[r.Record.Fqdn] = r
-		}
-	}
-	out := make([]health.Record, 0, len(last)+len(fresh))
-	for _, r := range last {
-		f := r.Record.Fqdn
-		if !dirty[f] {
-			out = append(out, r)
-			continue
-		}
-		if nr, ok := fresh[f]; ok {
-			out = append(out, nr)
-			delete(fresh, f)
-		}
-	}
-	if len(fresh) > 0 {
-		for _, r := range fresh {
-			out = append(out, r)
-		}
-		slices.SortFunc(out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
-	}
-	return out
-}
-
-func (s *Source) build0() []health.Record {
-	recs, _ := s.build()
-	return recs
+	defer s.resMu.Unlock()
+	return s.built
 }
 
 // build runs Build on the caches as they are now; before the config
@@ -156,19 +104,21 @@ func (s *Source) work(onChange func(source.Change)) {
 		first := s.firstEnqueued(keys)
 		s.retireConfig()
 		var records []health.Record
+		result := s.lastBuilt
 		switch fqdns, full := splitKeys(keys); {
 		case full:
 			var res Result
 			records, res = s.build()
-			s.setFull(res)
+			result = func() Result { return res }
 		case len(fqdns) > 0:
-			records = s.buildPartial(fqdns)
+			records, result = s.buildPartial(fqdns)
 		}
 		if records != nil && !equalTables(records, s.last) {
 			s.last = records
 			onChange(source.Change{Records: records, Since: first})
 			s.metrics.latency.Observe(time.Since(first).Seconds())
 		}
+		s.setBuilt(result())
 		s.kickStatus()
 		for _, k := range keys {
 			s.queue.Done(k)

@@ -40,12 +40,23 @@ type Seeded interface {
 	Seed(served []*gslbv1.Record)
 }
 
-// StatusSink is a Source that reports what was served (the Kubernetes
-// source writes it into its resources' status). Served is called with each
-// table the prober publishes, with the members' health filled in; it must
-// return at once and not modify the records.
+// StatusSink is a Source that reports what the name servers hold (the
+// Kubernetes source writes it into its resources' status, so that "Synced"
+// means acknowledged). Published is called with each table the prober
+// publishes, with the members' health filled in, and the generation each
+// name server's pusher gave it; Acked with each generation a name server
+// acknowledges (it covers every earlier one). Both return at once; the
+// records must not be modified.
 type StatusSink interface {
-	Served(records []*gslbv1.Record)
+	Published(records []*gslbv1.Record, gens []TargetGeneration)
+	Acked(target string, gen uint64)
+}
+
+// TargetGeneration is the generation a name server's pusher (target, as
+// given to --push) gave a table.
+type TargetGeneration struct {
+	Target     string
+	Generation uint64
 }
 
 // Leadership is what a site's election of its probe leader says.

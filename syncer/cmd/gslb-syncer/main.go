@@ -101,22 +101,31 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 
 // runPushers runs the pushers and the prober until ctx ends: each table
 // the prober publishes goes to every pusher, then to the status sink (nil:
-// none); each acknowledgement to the latency metric.
+// none) with the generation each pusher gave it; each acknowledgement to
+// the latency metric and to the status sink, whose "Synced" means acked.
 func runPushers(ctx context.Context, wg *sync.WaitGroup, pushers []*push.Pusher, prober *health.Prober, latency *ackLatency,
 	sink source.StatusSink, log *slog.Logger) {
 	for i, p := range pushers {
 		log.Info("pushing", "target", p.Target())
 		wg.Go(func() { p.Run(ctx) })
-		wg.Go(func() { followAcks(ctx, p, func(gen uint64, at time.Time) { latency.acked(i, gen, at) }) })
+		wg.Go(func() {
+			followAcks(ctx, p, func(gen uint64, at time.Time) {
+				latency.acked(i, gen, at)
+				if sink != nil {
+					sink.Acked(p.Target(), gen)
+				}
+			})
+		})
 	}
 	wg.Go(func() {
 		prober.Run(ctx, func(tab health.Table) {
+			gens := make([]source.TargetGeneration, len(pushers))
 			for i, p := range pushers {
-				gen := p.Update(tab.Records)
-				latency.published(i, tab, gen)
+				gens[i] = source.TargetGeneration{Target: p.Target(), Generation: p.Update(tab.Records)}
+				latency.published(i, tab, gens[i].Generation)
 			}
 			if sink != nil {
-				sink.Served(tab.Records)
+				sink.Published(tab.Records, gens)
 			}
 		})
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/miekg/dns"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // hasUnhealthy waits until the policy's status lists target of fqdn as
@@ -174,6 +175,12 @@ func (s *siteServers) stop(addr string) {
 	}
 }
 
+// builds returns the syncer's counts of full and partial builds.
+func (l *lab) builds(t *testing.T) [2]string {
+	t.Helper()
+	return [2]string{metricValue(t, l.s.Process, "gslb_syncer_kube_builds_total"), metricValue(t, l.s.Process, "gslb_syncer_kube_partial_builds_total")}
+}
+
 func (s *siteServers) stopAll() {
 	for a := range s.srv {
 		s.stop(a)
@@ -182,9 +189,11 @@ func (s *siteServers) stopAll() {
 
 // TestKubeHealthCheck: the policy's healthCheck probes every member; a
 // stopped site leaves the answers with its reason in the status, and comes
-// back; a GSLBHostRule with type None turns probing off for its FQDN.
+// back, with no build of the table for either status (the status writer
+// runs none: the health comes from the published table); a GSLBHostRule
+// with type None turns probing off for its FQDN.
 func TestKubeHealthCheck(t *testing.T) {
-	l := startLab(t, "")
+	l := startLab(t, "&metrics=127.0.0.1:0")
 	sites := startSites(t)
 	all3 := "127.0.0.11,127.0.0.12,127.0.0.13"
 	l.waitSet(t, hello, dns.TypeA, 12, all3)
@@ -197,6 +206,20 @@ func TestKubeHealthCheck(t *testing.T) {
 	// The probes pass: hello keeps its three members and its exact split.
 	l.waitProbedUp(t, 3)
 	l.expectSplit(t, [3]int32{6, 4, 2})
+	// A change of hello's Ingress rebuilds hello alone (a partial build):
+	// the status must come from it too, not from a full build of its own.
+	partial := l.builds(t)[1]
+	_, err := l.cs["s2"].NetworkingV1().Ingresses("default").Patch(l.ctx, "hello", types.MergePatchType,
+		[]byte(`{"metadata":{"annotations":{"example.com/touched":"1"}}}`), metav1.PatchOptions{})
+	must(t, err)
+	harness.Eventually(t, wait, func() error {
+		if l.builds(t)[1] == partial {
+			return fmt.Errorf("no partial build after hello's Ingress changed")
+		}
+		return nil
+	})
+	l.settled(t)
+	builds := l.builds(t)
 
 	sites.stop("127.0.0.13")
 	l.waitSet(t, hello, dns.TypeA, 12, "127.0.0.11,127.0.0.12")
@@ -207,6 +230,9 @@ func TestKubeHealthCheck(t *testing.T) {
 	}
 	l.waitSet(t, hello, dns.TypeA, 12, all3)
 	l.waitUnhealthy(t, hello, "127.0.0.13", "")
+	if after := l.builds(t); after != builds {
+		t.Errorf("builds (full, partial) %v before a site's down/up cycle, %v after, with two status writes: want none", builds, after)
+	}
 
 	// Per-FQDN override: type None stops probing hello; a stopped site is
 	// then served again.
@@ -223,7 +249,7 @@ func TestKubeHealthCheck(t *testing.T) {
 	// The schema refuses a timeout not shorter than the interval.
 	bad := kubescenario.Policy("badcheck", 2, [3]int32{1, 1, 1})
 	bad.Spec.HealthCheck = &v1alpha1.HealthCheck{Interval: &metav1.Duration{Duration: time.Second}, Timeout: &metav1.Duration{Duration: 2 * time.Second}}
-	err := kubescenario.Apply(l.ctx, l.dyn, bad)
+	err = kubescenario.Apply(l.ctx, l.dyn, bad)
 	if err == nil || !strings.Contains(err.Error(), "timeout must be shorter than interval") {
 		t.Errorf("policy with timeout >= interval: %v, want refused by the schema", err)
 	}

@@ -472,13 +472,16 @@ const (
 
 	ReasonResolvedRefs = "ResolvedRefs"
 
-	ReasonValid              = "Valid"
-	ReasonUnknownCluster     = "UnknownCluster"
-	ReasonInvalidSelector    = "InvalidSelector"
-	ReasonInvalidAddress     = "InvalidAddress"
-	ReasonInvalidFQDN        = "InvalidFQDN"
-	ReasonConflict           = "Conflict"
-	ReasonPushed             = "Pushed"
+	ReasonValid           = "Valid"
+	ReasonUnknownCluster  = "UnknownCluster"
+	ReasonInvalidSelector = "InvalidSelector"
+	ReasonInvalidAddress  = "InvalidAddress"
+	ReasonInvalidFQDN     = "InvalidFQDN"
+	ReasonConflict        = "Conflict"
+	// ReasonAcknowledged: Synced, every name server acknowledged the table
+	// last published; ReasonNotAcknowledged: not Synced, one has not (yet).
+	ReasonAcknowledged       = "Acknowledged"
+	ReasonNotAcknowledged    = "NotAcknowledged"
 	ReasonClusterUnreachable = "ClusterUnreachable"
 	ReasonInvalidHealthCheck = "InvalidHealthCheck"
 	ReasonInvalidSplit       = "InvalidTrafficSplit"
