@@ -7,6 +7,7 @@ import (
 
 	"github.com/gslbdns/gslb/syncer/delegation"
 	"github.com/gslbdns/gslb/syncer/push"
+	"github.com/gslbdns/gslb/syncer/source"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/codes"
@@ -16,7 +17,7 @@ import (
 // startDelegation keeps the delegation of the file at path ("" for none)
 // until ctx ends: this site's NS in the parent while a plugin it pushes to
 // serves a table. A bad file is an error naming the file and field.
-func startDelegation(ctx context.Context, wg *sync.WaitGroup, path string, pushers []*push.Pusher,
+func startDelegation(ctx context.Context, wg *sync.WaitGroup, path string, src source.Source, pushers []*push.Pusher,
 	reg prometheus.Registerer, log *slog.Logger) error {
 	if path == "" {
 		return nil
@@ -27,7 +28,7 @@ func startDelegation(ctx context.Context, wg *sync.WaitGroup, path string, pushe
 	}
 	r, err := delegation.NewRunner(f, delegation.RunnerOptions{
 		Ready:      func() bool { return pluginsServe(pushers) },
-		Leading:    siteLeader,
+		Leading:    siteLeader(src),
 		Logger:     log,
 		Registerer: reg,
 	})
@@ -40,10 +41,16 @@ func startDelegation(ctx context.Context, wg *sync.WaitGroup, path string, pushe
 	return nil
 }
 
-// siteLeader gates the delegation: only the site's leader keeps it. Until
-// the site has a leader election, every syncer given --delegation is its
-// site's leader: give it to one syncer per site.
-func siteLeader() bool { return true }
+// siteLeader gates the delegation: only the site's leader keeps it. The
+// Kubernetes source with the probe-lease option elects it (SiteLeader);
+// without an election every syncer given --delegation leads its site, so
+// give it to one syncer per site.
+func siteLeader(src source.Source) func() bool {
+	if e, ok := src.(interface{ SiteLeader() bool }); ok {
+		return e.SiteLeader
+	}
+	return func() bool { return true }
+}
 
 // pluginsServe reports whether this site's DNS is ready for the
 // delegation: a plugin acknowledged a table with records and answered the

@@ -75,7 +75,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return fail(code, err)
 	}
 
-	if err := startDelegation(ctx, &wg, cfg.delegation, pushers, reg, log); err != nil {
+	if err := startDelegation(ctx, &wg, cfg.delegation, src, pushers, reg, log); err != nil {
 		return fail(exitUsage, err)
 	}
 	prober := health.New(health.Options{Logger: log, Registerer: reg})
