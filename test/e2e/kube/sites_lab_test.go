@@ -145,8 +145,11 @@ func (l *sitesLab) startNode(tb testing.TB, name string) *dnsNode {
 	harness.WaitAuthoritative(tb, l.ns, n.dns, net.JoinHostPort(n.ip, "53"), sitesZone)
 	n.client = l.ns.Dial(tb, net.JoinHostPort(n.ip, "53"), "udp")
 	n.table = harness.TableClient(tb, n.sock)
-	spec := fmt.Sprintf("kubernetes:%s?members=s1az1,s1az2,s2&config=s1az1&grace=10m&startwait=5s&zones=avi.iberia.local%s", l.kcfg, leaseSpec(name))
-	n.args = []string{"--source", spec, "--push", "unix://" + n.sock}
+	// Each site's syncers elect their probe leader on the site's own Lease
+	// (shared probes): one site's probes per member per interval.
+	spec := fmt.Sprintf("kubernetes:%s?members=s1az1,s1az2,s2&config=s1az1&grace=10m&startwait=5s&zones=avi.iberia.local%s&probe-lease=%s/gslb-probes-%s",
+		l.kcfg, leaseSpec(name), kubescenario.PolicyNS, n.site)
+	n.args = []string{"--source", spec, "--push", "unix://" + n.sock, "--health-listen", "127.0.0.1:0"}
 	n.syncer = harness.StartSyncer(tb, n.args...)
 	harness.Eventually(tb, wait, func() error {
 		if v, err := n.version(); err != nil || v == 0 {
@@ -281,10 +284,16 @@ func (p *probedSites) probesPerInterval(intervals int) float64 {
 }
 
 // wantProbesPerInterval is how many probes a member gets per health-check
-// period with these DNS nodes: today every syncer probes every member.
-// Issue 12's part 3 makes it one probe per site (each site probes from its
-// own vantage point): then this returns the number of distinct n.site.
-func wantProbesPerInterval(nodes map[string]*dnsNode) float64 { return float64(len(nodes)) }
+// period with these DNS nodes: one per site, whatever the number of nodes
+// in it (each site's probe leader probes from the site's vantage point and
+// shares the decisions with the site's other syncers).
+func wantProbesPerInterval(nodes map[string]*dnsNode) float64 {
+	sites := map[string]bool{}
+	for _, n := range nodes {
+		sites[n.site] = true
+	}
+	return float64(len(sites))
+}
 
 // resolves asks BIND for hello until n answers in a row resolve it (one
 // A, a member's address); the queries are 100 ms apart, so that n > 20
