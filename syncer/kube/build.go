@@ -43,6 +43,9 @@ type ClusterView struct {
 	// members the plugin served for it (the start-up seed), by FQDN: they
 	// stand for its objects until it syncs (see keptEntries).
 	Kept map[string][]*gslbv1.Member
+	// Missing are the optional kinds (Gateway API, OpenShift Route) the
+	// cluster does not serve: not watched until their CRDs appear.
+	Missing []string
 }
 
 // Input is everything the table is built from.
@@ -66,6 +69,9 @@ type PolicyResult struct {
 	// Unresolved says which references to clusters that are not members
 	// were ignored ("" when all resolve).
 	Unresolved string
+	// Invalid are the values of matched objects that were ignored, each
+	// "cluster: Kind namespace/name: what" (sorted, unique).
+	Invalid []string
 }
 
 // HostRuleResult is what Build found for one host rule.

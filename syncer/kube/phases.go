@@ -58,6 +58,7 @@ func matchObjects(accepted []*policy, in Input, known map[string]int) (map[strin
 				if !p.app.Matches(labels.Set(o.Labels)) || !p.ns.Matches(labels.Set(cv.NamespaceLabels[o.Namespace])) {
 					continue
 				}
+				noteInvalid(p.res, cv.Name, o.Invalid)
 				for _, f := range o.FQDNs {
 					if !inZones(f, in.Zones) {
 						outOfZone[f] = true
@@ -73,7 +74,19 @@ func matchObjects(accepted []*policy, in Input, known map[string]int) (map[strin
 			}
 		}
 	}
+	for _, p := range accepted {
+		slices.Sort(p.res.Invalid)
+		p.res.Invalid = slices.Compact(p.res.Invalid)
+	}
 	return matches, sortedKeys(outOfZone)
+}
+
+// noteInvalid records in a policy's result the ignored values of an object
+// it selects in cluster.
+func noteInvalid(res *PolicyResult, cluster string, invalid []string) {
+	for _, s := range invalid {
+		res.Invalid = append(res.Invalid, cluster+": "+s)
+	}
 }
 
 // fqdnList is every FQDN of the table, sorted: those objects ask for,
@@ -243,14 +256,17 @@ func objectEntries(f string, cv *ClusterView, o *Object, set settings) []entry {
 	}
 	ready, why := readiness(set.mode, cv.Endpoints, o, f)
 	out := make([]entry, 0, len(o.Addresses)+len(o.Hostnames))
-	for _, a := range o.Addresses {
-		e := entry{m: &gslbv1.Member{Address: a, Weight: w, Priority: prio, Cluster: cv.Name}}
+	for _, a := range answerTargets(o) {
+		e := entry{m: &gslbv1.Member{Address: a.answer, Weight: w, Priority: prio, Cluster: cv.Name}}
 		if set.probed {
 			e.check = memberCheck(set.check, o.Port, f)
+			if a.probe != a.answer {
+				e.check.Address = a.probe
+			}
 		}
 		out = append(out, e)
 	}
-	for _, h := range o.Hostnames {
+	for _, h := range answeredHostnames(o) {
 		out = append(out, entry{m: &gslbv1.Member{Hostname: h, Weight: w, Priority: prio, Cluster: cv.Name}})
 	}
 	for _, e := range out {
@@ -317,6 +333,7 @@ func clusterStatus(accepted []*policy, clusters []ClusterView, known map[string]
 			switch {
 			case cv.State == ClusterUp:
 				st.State = v1alpha1.StateSynced
+				st.Message = notWatched(cv.Missing)
 			case cv.State == ClusterUnreachable:
 				st.State = v1alpha1.StateUnreachable
 				st.Message = "unreachable: last-known members kept for the grace period"
