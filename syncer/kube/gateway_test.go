@@ -11,7 +11,6 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
-
 // testGateway has listeners "web" (hello.example.net, port 80), "wild"
 // (*.example.org, 8080) and "any" (no hostname, 9090).
 func testGateway(addrs ...gwv1.GatewayStatusAddress) *gwv1.Gateway {
