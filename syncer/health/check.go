@@ -80,6 +80,9 @@ type Check struct {
 	SNI                string // default: Host
 	InsecureSkipVerify bool
 	// All types.
+	// Address, when set, is probed instead of the member's address: the
+	// member is a public address (NAT, proxy) of the load balancer probed.
+	Address  string
 	Port     uint16
 	Interval time.Duration
 	Timeout  time.Duration

@@ -250,7 +250,10 @@ func (p *Prober) Update(records []Record) uint64 {
 			if j >= len(r.Checks) || r.Checks[j] == nil || r.Checks[j].Type == TypeNone || m.GetAddress() == "" {
 				continue
 			}
-			key := Target{Address: m.GetAddress(), Check: *r.Checks[j]}
+			key := Target{Address: r.Checks[j].Address, Check: *r.Checks[j]}
+			if key.Address == "" {
+				key.Address = m.GetAddress()
+			}
 			t := targets[key]
 			if t == nil {
 				if t = old[key]; t == nil {

@@ -43,6 +43,9 @@ type ClusterView struct {
 	// members the plugin served for it (the start-up seed), by FQDN: they
 	// stand for its objects until it syncs (see keptEntries).
 	Kept map[string][]*gslbv1.Member
+	// Missing are the optional kinds (Gateway API, OpenShift Route) the
+	// cluster does not serve: not watched until their CRDs appear.
+	Missing []string
 }
 
 // Input is everything the table is built from.
@@ -68,6 +71,9 @@ type PolicyResult struct {
 	// Unresolved says which references to clusters that are not members
 	// were ignored ("" when all resolve).
 	Unresolved string
+	// Invalid are the values of matched objects that were ignored, each
+	// "cluster: Kind namespace/name: what" (sorted, unique).
+	Invalid []string
 }
 
 // HostRuleResult is what Build found for one host rule.
@@ -91,9 +97,10 @@ type Result struct {
 	KeptExpired []string
 	// OutOfZone are matched FQDNs outside every zone: not served.
 	OutOfZone []string
-	// drained says why each drained cluster is drained (drain.go), for
-	// the per-cluster status of a merged result (partial.go).
-	drained map[string]string
+	// notes is what the per-cluster status adds about each cluster: the
+	// kinds it does not serve (optional.go), why it is drained (drain.go);
+	// kept for the status of a merged result (partial.go).
+	notes map[string]string
 }
 
 // Key is "namespace/name" of an object.
@@ -153,7 +160,7 @@ type match struct {
 //     chooseMembers (the grace rule of expired clusters), then routeRecord
 //     (sites, algorithm) and drainRecord (the drained members down);
 //  5. clusterStatus: each policy's per-cluster state, counted in the table,
-//     with the drains of its clusters.
+//     with the notes of its clusters (kinds not served, drains).
 func Build(in Input) Result {
 	res := Result{Policies: map[string]*PolicyResult{}, HostRules: map[string]*HostRuleResult{}}
 	known := clusterIndex(in.Clusters)
@@ -179,7 +186,7 @@ func Build(in Input) Result {
 			res.Records = append(res.Records, health.Record{Record: rec, Checks: checks})
 		}
 	}
-	res.drained = drains.cluster
+	res.notes = clusterNotes(in.Clusters, drains)
 	policyClusters(accepted, in.Clusters, res)
 	return res
 }
@@ -188,7 +195,7 @@ func Build(in Input) Result {
 func policyClusters(accepted []*policy, clusters []ClusterView, res Result) {
 	records, state, kept := indexRecords(res.Records), stateOf(clusters), fqdnSet(res.KeptExpired)
 	for _, p := range accepted {
-		p.res.Clusters = clusterStatus(p.clusters, state, p.res.FQDNs, records, kept, res.drained)
+		p.res.Clusters = clusterStatus(p.clusters, state, p.res.FQDNs, records, kept, res.notes)
 	}
 }
 

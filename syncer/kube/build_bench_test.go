@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gslbdns/gslb/syncer/health"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -75,62 +74,67 @@ func BenchmarkChange(b *testing.B) {
 				_ = st.ns.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}})
 				members = append(members, &member{name: fmt.Sprintf("c%d", c), served: st, up: true, m: newMetrics(nil), opts: &Options{Grace: time.Minute}})
 			}
-			pol := scaleInput(1).Policies
-			s := &Source{metrics: newMetrics(nil), opts: Options{Zones: []string{"avi.iberia.local."}}, log: slog.New(slog.DiscardHandler)}
-			last, lastRes := func() ([]health.Record, Result) {
-				vs := make([]ClusterView, len(members))
-				for i, m := range members {
-					vs[i] = m.view()
-				}
-				res := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
-				return res.Records, res
-			}()
-			b.Run("partial", func(b *testing.B) {
-				b.ReportAllocs()
-				dirty := []string{"p00042.avi.iberia.local."}
-				for b.Loop() {
-					vs := make([]ClusterView, len(members))
-					for i, m := range members {
-						vs[i] = m.partialView(dirty)
-					}
-					res := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
-					if !equalTables(mergeRecords(last, dirty, res), last) {
-						b.Fatal("changed")
-					}
-				}
-			})
-			// The status part of a partial build merged into the last
-			// result (mergeResult): done after the table is handed on.
-			b.Run("partial-status", func(b *testing.B) {
-				b.ReportAllocs()
-				dirty := []string{"p00042.avi.iberia.local."}
-				vs := make([]ClusterView, len(members))
-				for i, m := range members {
-					vs[i] = m.partialView(dirty)
-				}
-				part := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
-				table := mergeRecords(last, dirty, part)
-				for b.Loop() {
-					if r := mergeResult(lastRes, dirty, part, table, vs); len(r.Policies) != len(lastRes.Policies) {
-						b.Fatal("policies lost")
-					}
-				}
-			})
-			b.Run("full", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					vs := make([]ClusterView, len(members))
-					for i, m := range members {
-						vs[i] = m.view()
-					}
-					res := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
-					if !equalTables(res.Records, last) {
-						b.Fatal("changed")
-					}
-				}
-			})
+			benchViews(b, members, "p00042.avi.iberia.local.")
 		})
 	}
+}
+
+// benchViews measures view and Build of members, after a change of one
+// FQDN (partial) and of everything (full).
+func benchViews(b *testing.B, members []*member, dirtyFQDN string) {
+	pol := scaleInput(1).Policies
+	s := &Source{metrics: newMetrics(nil), opts: Options{Zones: []string{"avi.iberia.local."}}, log: slog.New(slog.DiscardHandler)}
+	full := func() Result {
+		vs := make([]ClusterView, len(members))
+		for i, m := range members {
+			vs[i] = m.view()
+		}
+		return Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
+	}
+	lastRes := full()
+	last := lastRes.Records
+	if len(last) == 0 {
+		b.Fatal("no records")
+	}
+	b.Run("partial", func(b *testing.B) {
+		b.ReportAllocs()
+		dirty := []string{dirtyFQDN}
+		for b.Loop() {
+			vs := make([]ClusterView, len(members))
+			for i, m := range members {
+				vs[i] = m.partialView(dirty)
+			}
+			res := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
+			if !equalTables(mergeRecords(last, dirty, res), last) {
+				b.Fatal("changed")
+			}
+		}
+	})
+	// The status part of a partial build merged into the last result
+	// (mergeResult): done after the table is handed on.
+	b.Run("partial-status", func(b *testing.B) {
+		b.ReportAllocs()
+		dirty := []string{dirtyFQDN}
+		vs := make([]ClusterView, len(members))
+		for i, m := range members {
+			vs[i] = m.partialView(dirty)
+		}
+		part := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
+		table := mergeRecords(last, dirty, part)
+		for b.Loop() {
+			if r := mergeResult(lastRes, dirty, part, table, vs); len(r.Policies) != len(lastRes.Policies) {
+				b.Fatal("policies lost")
+			}
+		}
+	})
+	b.Run("full", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if res := full(); !equalTables(res.Records, last) {
+				b.Fatal("changed")
+			}
+		}
+	})
 }
 
 func benchIngress(name, ip string) *networkingv1.Ingress {

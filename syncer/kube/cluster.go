@@ -12,6 +12,7 @@ import (
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -22,6 +23,7 @@ import (
 type stores struct {
 	svc, ing, eps cache.Indexer // indexed by FQDN and backend Service; slices by Service
 	ns            cache.Store
+	opt           *optionals // Gateways and routes (optional.go)
 }
 
 // member is one member cluster: informers on its Services, Ingresses,
@@ -30,6 +32,7 @@ type member struct {
 	name   string
 	hash   string // of the rest config: a change means new credentials or server
 	cs     kubernetes.Interface
+	dyn    dynamic.Interface // the optional kinds (optional.go)
 	log    *slog.Logger
 	opts   *Options
 	notify func(keys ...string) // enqueues work
@@ -52,6 +55,8 @@ type member struct {
 	// the objects that changed since the last.
 	convMu sync.Mutex
 	conv   map[any]converted
+
+	watched map[string]bool // optional kinds: whether watched, as last said (under mu)
 }
 
 // converted is an object's Object, and false when it is not a source.
@@ -104,7 +109,11 @@ func newMember(name string, cfg *rest.Config, s *Source) (*member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &member{name: name, hash: configHash(cfg), cs: cs, log: s.log.With("cluster", name), opts: &s.opts, notify: s.enqueue, m: s.metrics,
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &member{name: name, hash: configHash(cfg), cs: cs, dyn: dyn, log: s.log.With("cluster", name), opts: &s.opts, notify: s.enqueue, m: s.metrics,
 		downSince: time.Now()}, nil
 }
 
@@ -222,6 +231,7 @@ func (c *member) startGeneration(ctx context.Context) {
 	svc := fs.Core().V1().Services().Informer()
 	ing := fs.Networking().V1().Ingresses().Informer()
 	ns := f.Core().V1().Namespaces().Informer()
+	opt, optSynced, optMissing, optFactories := c.startOptional(genCtx)
 	fe := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithTransform(stripSlice),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = sliceServiceSelector }))
 	eps := fe.Discovery().V1().EndpointSlices().Informer()
@@ -236,6 +246,10 @@ func (c *member) startGeneration(ctx context.Context) {
 		}
 		key, ok := SliceService(o)
 		if !ok {
+			return
+		}
+		if opt.usesService(key) {
+			c.notify(allKey)
 			return
 		}
 		var fqdns []string
@@ -282,7 +296,7 @@ func (c *member) startGeneration(ctx context.Context) {
 	fs.Start(genCtx.Done())
 	fe.Start(genCtx.Done())
 	syncCtx, cancel := context.WithTimeout(genCtx, 30*time.Second)
-	ok := cache.WaitForCacheSync(syncCtx.Done(), svc.HasSynced, ing.HasSynced, ns.HasSynced, eps.HasSynced)
+	ok := cache.WaitForCacheSync(syncCtx.Done(), append([]cache.InformerSynced{svc.HasSynced, ing.HasSynced, ns.HasSynced, eps.HasSynced}, optSynced...)...)
 	cancel()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -302,7 +316,8 @@ func (c *member) startGeneration(ctx context.Context) {
 		c.stopGen()
 	}
 	c.stopGen = stopGen
-	c.served = &stores{svc: svc.GetIndexer(), ing: ing.GetIndexer(), ns: ns.GetStore(), eps: eps.GetIndexer()}
+	c.served = &stores{svc: svc.GetIndexer(), ing: ing.GetIndexer(), ns: ns.GetStore(), eps: eps.GetIndexer(), opt: opt}
+	go c.awaitCRDs(genCtx, opt, optMissing, optFactories)
 	c.up, c.replacing, c.kept = true, false, nil
 	c.m.clusterUp.WithLabelValues(c.name).Set(1)
 	c.log.Info("member cluster synced", "services", len(c.served.svc.ListKeys()), "ingresses", len(c.served.ing.ListKeys()),

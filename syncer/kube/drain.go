@@ -107,16 +107,31 @@ func drainRecord(rec *gslbv1.Record, ds drainSet) {
 	}
 }
 
-// withDrain adds why (a cluster's drain, "" for none) to a cluster's
-// status message.
-func withDrain(msg, why string) string {
+// clusterNotes is what the status says about each cluster besides its
+// state: the kinds an up cluster does not serve (no CRD), and why it is
+// drained.
+func clusterNotes(clusters []ClusterView, ds drainSet) map[string]string {
+	notes := map[string]string{}
+	for _, c := range clusters {
+		if c.State == ClusterUp && len(c.Missing) > 0 {
+			notes[c.Name] = notWatched(c.Missing)
+		}
+	}
+	for name, why := range ds.cluster {
+		notes[name] = withNote(notes[name], why)
+	}
+	return notes
+}
+
+// withNote adds note ("" for none) to a status message.
+func withNote(msg, note string) string {
 	switch {
-	case why == "":
+	case note == "":
 		return msg
 	case msg == "":
-		return why
+		return note
 	}
-	return msg + "; " + why
+	return msg + "; " + note
 }
 
 // undrainedHealth is the health a member kept from the plugin's table

@@ -17,6 +17,7 @@ type metrics struct {
 	stale         *prometheus.GaugeVec
 	staleSince    *prometheus.GaugeVec
 	statusWriter  prometheus.Gauge
+	kindWatched   *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -49,8 +50,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "When the owner of what is kept stale was last seen (Unix time)."}, []string{"owner"}),
 		statusWriter: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_status_writer",
 			Help: "1 when this syncer writes the policies' status and Events on the config cluster (it holds the Lease, or no lease= is configured), 0 when another syncer does."}),
+		kindWatched: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_kind_watched",
+			Help: "Optional kinds of a member cluster (Gateway, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, Route): 1 watched, 0 not served by the cluster (CRD not installed), looked for again at every probe."}, []string{"cluster", "kind"}),
 	}
-	reg.MustRegister(m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.partialBuilds, m.records, m.unready,
+	reg.MustRegister(m.kindWatched, m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.partialBuilds, m.records, m.unready,
 		m.stale, m.staleSince, m.statusWriter)
 	return m
 }

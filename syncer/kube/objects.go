@@ -30,8 +30,15 @@ type Object struct {
 	// paths). Sorted, unique. No backend: nothing to wait for.
 	Backends map[string][]string
 	// Port is what a health check probes when it names no port: a
-	// Service's first TCP port; 0 for an Ingress (80, or 443 for HTTPS).
+	// Service's first TCP port; 0 for an Ingress (80, or 443 for HTTPS); a
+	// route's first listener's port.
 	Port uint16
+	// Public are the addresses answered instead of Addresses and
+	// Hostnames, which are still probed (publicaddr.go).
+	Public []string
+	// Invalid notes the values of the object that were ignored (an invalid
+	// public address, a wildcard hostname), naming the object and value.
+	Invalid []string
 }
 
 // ServiceObject returns the Object of a Service, and false when the Service
@@ -53,6 +60,7 @@ func ServiceObject(s *corev1.Service) (Object, bool) {
 		return Object{}, false
 	}
 	o.Addresses, o.Hostnames = lbTargets(s.Status.LoadBalancer.Ingress)
+	o.Public, o.Invalid = PublicAddresses(o.Kind, s.Namespace, s.Name, s.Annotations)
 	o.Backends = make(map[string][]string, len(o.FQDNs))
 	self := []string{s.Name}
 	for _, f := range o.FQDNs {
@@ -85,6 +93,7 @@ func IngressObject(in *networkingv1.Ingress) (Object, bool) {
 		ing = append(ing, corev1.LoadBalancerIngress{IP: i.IP, Hostname: i.Hostname})
 	}
 	o.Addresses, o.Hostnames = lbTargets(ing)
+	o.Public, o.Invalid = PublicAddresses(o.Kind, in.Namespace, in.Name, in.Annotations)
 	o.Backends = ingressBackends(in, o.FQDNs)
 	return o, true
 }
@@ -175,6 +184,14 @@ func lbTargets(ing []corev1.LoadBalancerIngress) (addrs, hosts []string) {
 	return slices.Compact(addrs), slices.Compact(hosts)
 }
 
+// publicAnnotation keeps of annotations the public addresses, if any.
+func publicAnnotation(annotations map[string]string) map[string]string {
+	if v, ok := annotations[v1alpha1.AnnotationPublicAddresses]; ok {
+		return map[string]string{v1alpha1.AnnotationPublicAddresses: v}
+	}
+	return nil
+}
+
 func canonicalNames(names []string) []string {
 	var out []string
 	for _, n := range names {
@@ -200,7 +217,7 @@ func stripManaged(obj any) (any, error) {
 	switch o := obj.(type) {
 	case *corev1.Service:
 		var ann map[string]string
-		for _, k := range []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS} {
+		for _, k := range []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS, v1alpha1.AnnotationPublicAddresses} {
 			if v, ok := o.Annotations[k]; ok {
 				if ann == nil {
 					ann = map[string]string{}
@@ -214,7 +231,7 @@ func stripManaged(obj any) (any, error) {
 		}
 		return out, nil
 	case *networkingv1.Ingress:
-		out := &networkingv1.Ingress{ObjectMeta: meta(o.ObjectMeta, nil), Status: o.Status}
+		out := &networkingv1.Ingress{ObjectMeta: meta(o.ObjectMeta, publicAnnotation(o.Annotations)), Status: o.Status}
 		backend := func(b *networkingv1.IngressBackend) *networkingv1.IngressBackend {
 			if b == nil || b.Service == nil {
 				return nil

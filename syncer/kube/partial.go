@@ -84,7 +84,7 @@ func mergeRecords(last []health.Record, fqdns []string, res Result) []health.Rec
 // prev is not modified.
 func mergeResult(prev Result, fqdns []string, part Result, records []health.Record, clusters []ClusterView) Result {
 	dirty := fqdnSet(fqdns)
-	out := Result{Records: records, Policies: make(map[string]*PolicyResult, len(part.Policies)), drained: part.drained,
+	out := Result{Records: records, Policies: make(map[string]*PolicyResult, len(part.Policies)), notes: part.notes,
 		HostRules:   make(map[string]*HostRuleResult, len(part.HostRules)),
 		KeptExpired: mergeFQDNs(prev.KeptExpired, part.KeptExpired, dirty, identity),
 		OutOfZone:   mergeFQDNs(prev.OutOfZone, part.OutOfZone, dirty, identity)}
@@ -101,7 +101,7 @@ func mergeResult(prev Result, fqdns []string, part Result, records []health.Reco
 		for i, c := range pr.Clusters {
 			names[i] = c.Cluster
 		}
-		r.Clusters = clusterStatus(names, state, r.FQDNs, byFQDN, kept, part.drained)
+		r.Clusters = clusterStatus(names, state, r.FQDNs, byFQDN, kept, part.notes)
 		out.Policies[key] = &r
 	}
 	for key, hr := range part.HostRules {

@@ -58,6 +58,7 @@ func matchObjects(accepted []*policy, in Input, known map[string]int) (map[strin
 				if !p.app.Matches(labels.Set(o.Labels)) || !p.ns.Matches(labels.Set(cv.NamespaceLabels[o.Namespace])) {
 					continue
 				}
+				noteInvalid(p.res, cv.Name, o.Invalid)
 				for _, f := range o.FQDNs {
 					if !inZones(f, in.Zones) {
 						outOfZone[f] = true
@@ -73,7 +74,19 @@ func matchObjects(accepted []*policy, in Input, known map[string]int) (map[strin
 			}
 		}
 	}
+	for _, p := range accepted {
+		slices.Sort(p.res.Invalid)
+		p.res.Invalid = slices.Compact(p.res.Invalid)
+	}
 	return matches, sortedKeys(outOfZone)
+}
+
+// noteInvalid records in a policy's result the ignored values of an object
+// it selects in cluster.
+func noteInvalid(res *PolicyResult, cluster string, invalid []string) {
+	for _, s := range invalid {
+		res.Invalid = append(res.Invalid, cluster+": "+s)
+	}
 }
 
 // fqdnList is every FQDN of the table, sorted: those objects ask for,
@@ -243,14 +256,17 @@ func objectEntries(f string, cv *ClusterView, o *Object, set settings) []entry {
 	}
 	ready, why := readiness(set.mode, cv.Endpoints, o, f)
 	out := make([]entry, 0, len(o.Addresses)+len(o.Hostnames))
-	for _, a := range o.Addresses {
-		e := entry{m: &gslbv1.Member{Address: a, Weight: w, Priority: prio, Cluster: cv.Name}}
+	for _, a := range answerTargets(o) {
+		e := entry{m: &gslbv1.Member{Address: a.answer, Weight: w, Priority: prio, Cluster: cv.Name}}
 		if set.probed {
 			e.check = memberCheck(set.check, o.Port, f)
+			if a.probe != a.answer {
+				e.check.Address = a.probe
+			}
 		}
 		out = append(out, e)
 	}
-	for _, h := range o.Hostnames {
+	for _, h := range answeredHostnames(o) {
 		out = append(out, entry{m: &gslbv1.Member{Hostname: h, Weight: w, Priority: prio, Cluster: cv.Name}})
 	}
 	for _, e := range out {
@@ -278,10 +294,10 @@ func chooseMembers(live, expired []entry) (members []entry, keptExpired bool) {
 // by FQDN); an expired cluster is ExpiredKept when its members stand in
 // one of kept (the FQDNs left with expired members only). It is a fold
 // over the table, so that a status can be made from a partial build's
-// table too (mergeResult): Build and mergeResult share it. A drained
-// cluster's message says by what (drained: cluster → why).
+// table too (mergeResult): Build and mergeResult share it. notes (by
+// cluster, clusterNotes) end a cluster's message.
 func clusterStatus(names []string, state func(string) ClusterState, fqdns []string, records map[string]*gslbv1.Record,
-	kept map[string]bool, drained map[string]string) []v1alpha1.ClusterSyncStatus {
+	kept map[string]bool, notes map[string]string) []v1alpha1.ClusterSyncStatus {
 	members, keptIn := map[string]int32{}, map[string]bool{}
 	for _, f := range fqdns {
 		r := records[f]
@@ -311,7 +327,7 @@ func clusterStatus(names []string, state func(string) ClusterState, fqdns []stri
 			st.State = v1alpha1.StateExpired
 			st.Message = "unreachable past the grace period: members dropped"
 		}
-		st.Message = withDrain(st.Message, drained[name])
+		st.Message = withNote(st.Message, notes[name])
 		out = append(out, st)
 	}
 	return out

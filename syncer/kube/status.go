@@ -73,6 +73,7 @@ func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states ma
 	meta.SetStatusCondition(&st.Conditions, acc)
 	meta.SetStatusCondition(&st.Conditions, synced(r, states, push, p.Generation))
 	meta.SetStatusCondition(&st.Conditions, resolvedRefs(r.Unresolved, p.Generation))
+	meta.SetStatusCondition(&st.Conditions, objectsValid(r.Invalid, p.Generation))
 	healthy := map[string]int32{}
 	for _, f := range r.FQDNs {
 		rec := served[f]

@@ -3,6 +3,8 @@ package kube
 // A member's caches as Build's input: the whole cluster, or only what some FQDNs need.
 
 import (
+	"slices"
+
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 
 	corev1 "k8s.io/api/core/v1"
@@ -37,38 +39,49 @@ func (c *member) partialView(fqdns []string) ClusterView {
 					continue
 				}
 				seen[o] = true
-				ob, ok := ObjectOf(o)
-				if !ok {
-					continue
-				}
-				v.Objects = append(v.Objects, ob)
-				if _, done := v.NamespaceLabels[ob.Namespace]; !done {
-					var lbls map[string]string
-					if n, exists, _ := st.ns.GetByKey(ob.Namespace); exists {
-						lbls = n.(*corev1.Namespace).Labels
-					}
-					v.NamespaceLabels[ob.Namespace] = lbls
-				}
-				for _, bs := range ob.Backends {
-					for _, b := range bs {
-						k := ob.Namespace + "/" + b
-						if _, done := v.Endpoints[k]; done {
-							continue
-						}
-						sl, _ := st.eps.ByIndex(serviceIndex, k)
-						es := make([]*discoveryv1.EndpointSlice, 0, len(sl))
-						for _, e := range sl {
-							es = append(es, e.(*discoveryv1.EndpointSlice))
-						}
-						if cnt, ok := CountEndpoints(es)[k]; ok {
-							v.Endpoints[k] = cnt
-						}
-					}
+				if ob, ok := ObjectOf(o); ok {
+					addPartial(&v, st, ob)
 				}
 			}
 		}
 	}
+	opt, missing := st.opt.snapshot()
+	v.Missing = missing
+	for _, ob := range optionalObjects(opt) {
+		if slices.ContainsFunc(ob.FQDNs, func(f string) bool { return slices.Contains(fqdns, f) }) {
+			addPartial(&v, st, ob)
+		}
+	}
 	return v
+}
+
+// addPartial adds ob to a partial view, with its namespace's labels and
+// its backends' endpoints.
+func addPartial(v *ClusterView, st *stores, ob Object) {
+	v.Objects = append(v.Objects, ob)
+	if _, done := v.NamespaceLabels[ob.Namespace]; !done {
+		var lbls map[string]string
+		if n, exists, _ := st.ns.GetByKey(ob.Namespace); exists {
+			lbls = n.(*corev1.Namespace).Labels
+		}
+		v.NamespaceLabels[ob.Namespace] = lbls
+	}
+	for _, bs := range ob.Backends {
+		for _, b := range bs {
+			k := ob.Namespace + "/" + b
+			if _, done := v.Endpoints[k]; done {
+				continue
+			}
+			sl, _ := st.eps.ByIndex(serviceIndex, k)
+			es := make([]*discoveryv1.EndpointSlice, 0, len(sl))
+			for _, e := range sl {
+				es = append(es, e.(*discoveryv1.EndpointSlice))
+			}
+			if cnt, ok := CountEndpoints(es)[k]; ok {
+				v.Endpoints[k] = cnt
+			}
+		}
+	}
 }
 
 // view returns the cluster's objects as last seen and its state.
@@ -93,6 +106,12 @@ func (c *member) view() ClusterView {
 	}
 	c.conv = conv
 	c.convMu.Unlock()
+	opt, missing := st.opt.snapshot()
+	v.Missing = missing
+	v.Objects = append(v.Objects, optionalObjects(opt)...)
+	for kind, idx := range opt {
+		c.m.objects.WithLabelValues(c.name, kind).Set(float64(len(idx.ListKeys())))
+	}
 	for _, o := range st.ns.List() {
 		n := o.(*corev1.Namespace)
 		v.NamespaceLabels[n.Name] = n.Labels

@@ -504,3 +504,17 @@ const (
 	// AnnotationExternalDNS is external-dns's, read as well.
 	AnnotationExternalDNS = "external-dns.alpha.kubernetes.io/hostname"
 )
+
+// AnnotationPublicAddresses, on a Service, Ingress, Gateway or route, lists
+// the addresses the DNS answers for the object (comma-separated IPv4 and
+// IPv6 literals) instead of its load balancer's, which the health checks
+// still probe: for load balancers behind NAT or a proxy.
+const AnnotationPublicAddresses = "gslb.gslbdns.io/public-addresses"
+
+// ConditionObjectsValid is False when values of the matched objects were
+// ignored (an invalid public address, a wildcard hostname): the message
+// names the cluster, the object and the value; the rest serves.
+const (
+	ConditionObjectsValid = "ObjectsValid"
+	ReasonInvalidValues   = "InvalidValues"
+)
