@@ -125,6 +125,9 @@ func (e *Endpoints) change(ctx context.Context, create bool, edit func([]any) ([
 		}
 		if obj.GetResourceVersion() == "" {
 			_, err = e.client.Create(ctx, obj, metav1.CreateOptions{})
+			if apierrors.IsAlreadyExists(err) { // another site created it since the Get: read it again
+				err = apierrors.NewConflict(DNSEndpoints.GroupResource(), e.cfg.Name, err)
+			}
 		} else {
 			_, err = e.client.Update(ctx, obj, metav1.UpdateOptions{})
 		}
