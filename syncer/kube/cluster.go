@@ -173,10 +173,13 @@ func (c *member) loop(ctx context.Context) {
 	fails, failingSince := 0, time.Time{} // consecutive failed probes, since the first of them
 	for {
 		err := c.probe(ctx)
-		if fails++; err == nil {
+		switch {
+		case err == nil:
 			fails = 0
-		} else if fails == 1 {
-			failingSince = time.Now()
+		case fails == 0:
+			fails, failingSince = 1, time.Now()
+		default:
+			fails++
 		}
 		c.mu.Lock()
 		switch {

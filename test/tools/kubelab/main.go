@@ -1,4 +1,6 @@
-// Command kubelab runs the Kubernetes scenario on loopback, for `make lab`:
+// Command kubelab runs the Kubernetes scenario on loopback, for `make lab`
+// (this file is its command line and the lab's start-up, slightly over 400
+// lines because `up` prints every command the lab offers):
 //
 //	go run ./test/tools/kubelab up   [-dir DIR] [-bin BIN]          # make lab
 //	go run ./test/tools/kubelab down [-dir DIR]                     # make lab-down
