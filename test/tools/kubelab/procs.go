@@ -36,16 +36,33 @@ func startProc(dir, name, path string, args ...string) error {
 		return err
 	}
 	if err := recordPid(dir, name, p.Pid()); err != nil {
+		if exitsSoon(p) { // a process that exits at once can be gone before it is recorded
+			return exitedAtStart(dir, name, p)
+		}
 		_ = p.Kill()
 		return err
 	}
 	select {
 	case <-p.Done():
-		_ = os.Remove(pidFile(dir, name))
-		return fmt.Errorf("%s exited at start (%s):\n%s", name, p.ExitText(), p.RunLog())
+		return exitedAtStart(dir, name, p)
 	case <-time.After(startWatch):
 		return nil
 	}
+}
+
+// exitsSoon says whether p ends on its own within startWatch.
+func exitsSoon(p *testhost.Proc) bool {
+	select {
+	case <-p.Done():
+		return true
+	case <-time.After(startWatch):
+		return false
+	}
+}
+
+func exitedAtStart(dir, name string, p *testhost.Proc) error {
+	_ = os.Remove(pidFile(dir, name))
+	return fmt.Errorf("%s exited at start (%s):\n%s", name, p.ExitText(), p.RunLog())
 }
 
 func recordPid(dir, name string, pid int) error {
