@@ -76,6 +76,23 @@ func TestGSLBMetricsEndpoint(t *testing.T) {
 		{"coredns_gslb_requests_total", map[string]string{"type": "A", "result": "nxdomain"}, nNX},
 		{"coredns_gslb_answers_total", map[string]string{"fqdn": hello}, nA},
 	})
+	expectStackStart(t, c, url, 8192)
+}
+
+// expectStackStart polls /metrics, sending queries that make the server
+// allocate (the start size changes at a GC), until new goroutines start
+// with want bytes of stack: coredns-gslb's -stack-start default.
+func expectStackStart(t *testing.T, c *harness.CoreDNS, url string, want float64) {
+	t.Helper()
+	var got float64
+	harness.Eventually(t, 30*time.Second, func() error {
+		sendQueries(t, c.Addr, 200, 0, 0)
+		got = scrape(t, url).sum("go_gc_stack_starting_size_bytes", nil)
+		if got != want {
+			return fmt.Errorf("go_gc_stack_starting_size_bytes %v, want %v", got, want)
+		}
+		return nil
+	})
 }
 
 // move is how much the series of name matching labels must have grown.

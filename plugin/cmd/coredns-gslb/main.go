@@ -6,6 +6,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -99,6 +100,12 @@ func directives(stock []string, registered func(string) bool) []string {
 }
 
 func main() {
+	stackStart := stackStartFlag()
+	flag.Parse() // CoreDNS's flags too: coremain.Run parses them again
+	if err := holdStackStart(*stackStart); err != nil {
+		fmt.Fprintln(os.Stderr, "coredns-gslb: -stack-start:", err)
+		os.Exit(2)
+	}
 	// Caddy lists this binary's plugins as "dns.<name>".
 	var names []string
 	for _, n := range caddy.ListPlugins()["others"] {
