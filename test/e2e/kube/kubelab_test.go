@@ -21,7 +21,6 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // The addresses `make lab` serves on (test/tools/kubelab): coredns-gslb's
@@ -152,9 +151,7 @@ func labOf(t *testing.T, dir string) (*lab, map[string]*rest.Config) {
 	l := &lab{ctx: ctx, cs: map[string]kubernetes.Interface{}, t: t, dns: harness.Dial(t, labDNS, "udp")}
 	cfgs := map[string]*rest.Config{}
 	for _, n := range kubescenario.Members {
-		cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-			&clientcmd.ClientConfigLoadingRules{ExplicitPath: k8senv.LabKubeconfig(dir, k8senv.Admin)},
-			&clientcmd.ConfigOverrides{CurrentContext: n}).ClientConfig()
+		cfg, err := k8senv.LabConfig(dir, k8senv.Admin, n)
 		must(t, err)
 		cfgs[n] = cfg
 		l.cs[n], err = kubernetes.NewForConfig(cfg)

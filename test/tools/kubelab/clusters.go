@@ -6,9 +6,6 @@ import (
 	"strings"
 
 	"github.com/gslbdns/gslb/test/k8senv"
-
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // clusters starts only etcd and one kube-apiserver per name (see package
@@ -33,11 +30,4 @@ func clusters(dir string, names []string) error {
 	fmt.Fprintf(os.Stderr, "stop with: go run ./test/tools/kubelab down -dir %s\n", env.Dir)
 	fmt.Println(k8senv.LabKubeconfig(env.Dir, k8senv.Admin))
 	return nil
-}
-
-// adminConfig is the admin's config for cluster name of the lab in dir.
-func adminConfig(dir, name string) (*rest.Config, error) {
-	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		&clientcmd.ClientConfigLoadingRules{ExplicitPath: k8senv.LabKubeconfig(dir, k8senv.Admin)},
-		&clientcmd.ConfigOverrides{CurrentContext: name}).ClientConfig()
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gslbdns/gslb/test/k8senv"
 	"github.com/gslbdns/gslb/test/kubescenario"
 
 	"k8s.io/client-go/dynamic"
@@ -54,7 +55,7 @@ func route(dir, m, action string) error {
 	if !isLab(dir) {
 		return fmt.Errorf("no lab in %s (make lab)", dir)
 	}
-	cfg, err := adminConfig(dir, m)
+	cfg, err := k8senv.LabConfig(dir, k8senv.Admin, m)
 	if err != nil {
 		return err
 	}

@@ -345,7 +345,7 @@ func endpoints(dir, m string, ready, notReady int) error {
 	if !isLab(dir) {
 		return fmt.Errorf("no lab in %s (make lab)", dir)
 	}
-	cfg, err := adminConfig(dir, m)
+	cfg, err := k8senv.LabConfig(dir, k8senv.Admin, m)
 	if err != nil {
 		return err
 	}
