@@ -29,6 +29,15 @@ func publishedBy(m string) string {
 	return "LoadBalancer Service hello + Ingress hello"
 }
 
+// backendNote says, for the endpoints command, whose backend hello's
+// Service is in cluster m.
+func backendNote(m string) string {
+	if m == gatewayCluster {
+		return ", of the HTTPRoute's backend"
+	}
+	return ""
+}
+
 // printGatewayHelp prints the banner's lines on the Gateway cluster.
 func printGatewayHelp(dir string) {
 	fmt.Printf(`hello in %[3]s is published by the Gateway API: the Gateway %[4]s (status address %[5]s) and the HTTPRoute hello

@@ -362,8 +362,8 @@ func endpoints(dir, m string, ready, notReady int) error {
 	if ready == 0 {
 		what = kubescenario.LBAddress[m] + " leaves the answers"
 	}
-	fmt.Printf("kubelab: hello in %s has %d ready and %d not-ready endpoints (EndpointSlice %s/%s): %s\n",
-		m, ready, notReady, kubescenario.AppNS, kubescenario.EndpointSliceName("hello"), what)
+	fmt.Printf("kubelab: hello in %s has %d ready and %d not-ready endpoints (EndpointSlice %s/%s%s): %s\n",
+		m, ready, notReady, kubescenario.AppNS, kubescenario.EndpointSliceName("hello"), backendNote(m), what)
 	return nil
 }
 
