@@ -106,7 +106,8 @@ fuzz:
 # The scenario on one machine: three real kube-apiservers (s1az1, s1az2, s2),
 # the demo sites (demosite on 127.0.0.11/.12/.13:8000, probed by the policy),
 # coredns-gslb on 127.0.0.1:1053, the syncer watching them. See README.md;
-# `go run ./test/tools/kubelab` lists the commands (site stop|start, endpoints).
+# `go run ./test/tools/kubelab` lists the commands (site stop|start, endpoints,
+# route s2 detach|attach: hello in s2 is published by a Gateway and an HTTPRoute).
 LAB_DIR ?= /tmp/gslb-lab
 lab: build k8s-bins
 	$(GO) run ./test/tools/kubelab up -dir $(LAB_DIR) -bin $(BIN)

@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // labMarker marks a directory as made by StartLab, so that a later
@@ -20,6 +23,15 @@ func LabKubeconfig(dir string, u User) string {
 		return filepath.Join(dir, "kubeconfig")
 	}
 	return filepath.Join(dir, "kubeconfig-nonadmin")
+}
+
+// LabConfig is the config of u for the cluster name of the lab in dir,
+// read from its kubeconfig (LabKubeconfig: a context per cluster), as
+// kubectl --context name would use it.
+func LabConfig(dir string, u User, name string) (*rest.Config, error) {
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: LabKubeconfig(dir, u)},
+		&clientcmd.ConfigOverrides{CurrentContext: name}).ClientConfig()
 }
 
 // StartLab starts an Env whose processes outlive the calling process: a

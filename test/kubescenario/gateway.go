@@ -13,11 +13,13 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 )
@@ -195,4 +197,38 @@ func Route(ctx context.Context, dyn dynamic.Interface, ns, name string, labels, 
 	}}}
 	_, err = dyn.Resource(OpenShiftRoutes).Namespace(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{})
 	return err
+}
+
+// GatewayName is the Gateway that publishes hello in the clusters of
+// InstallOptions.Gateway; the HTTPRoute and its backend Service are "hello".
+const GatewayName = "hello"
+
+// PublishWithGateway publishes hello in a member by the Gateway API, as in
+// the clusters of InstallOptions.Gateway: the Gateway GatewayName (status
+// address addr), the HTTPRoute "hello" labelled app: gslb attached to it,
+// and its backend, the ClusterIP Service "hello" with ReadyEndpoints ready
+// endpoints (EndpointSlice, written even when the objects exist). Objects
+// that exist already are left as they are.
+func PublishWithGateway(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface, ns, addr string) error {
+	if err := EndpointSlice(ctx, cs, ns, "hello", ReadyEndpoints, 0); err != nil {
+		return err
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hello"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "hello"},
+			Ports: []corev1.ServicePort{{Name: "http", Port: 80}}},
+	}
+	steps := []func() error{
+		func() error { _, err := cs.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); return err },
+		func() error { return Gateway(ctx, dyn, ns, GatewayName, Hello, nil, addr) },
+		func() error {
+			return HTTPRoute(ctx, dyn, ns, "hello", map[string]string{"app": "gslb"}, Hello, GatewayName, "hello")
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -310,6 +311,12 @@ type InstallOptions struct {
 	// HealthCheck, when set, is the policy's spec.healthCheck (absent by
 	// default: the members are not probed).
 	HealthCheck *v1alpha1.HealthCheck
+	// Gateway names the members in which hello is published by the Gateway
+	// API (PublishWithGateway: a Gateway and an HTTPRoute labelled app:
+	// gslb, whose backend is the ClusterIP Service hello) instead of a
+	// LoadBalancer Service and an Ingress. When set, the Gateway API CRDs
+	// are installed in every member.
+	Gateway []string
 }
 
 // Install sets up the whole scenario: CRDs and the config role in the
@@ -347,12 +354,8 @@ func InstallWith(ctx context.Context, root, syncerUser string, configCfg *rest.C
 		if err := BindRoles(ctx, cs, root, syncerUser, "member-readonly"); err != nil {
 			return err
 		}
-		app := map[string]string{"app": "gslb"}
-		if _, err := Service(ctx, cs, AppNS, "hello", app, Hello, LBAddress[name]); err != nil && !apierrors.IsAlreadyExists(err) {
-			return err
-		}
-		if err := Ingress(ctx, cs, AppNS, "hello", app, Hello, LBAddress[name]); err != nil && !apierrors.IsAlreadyExists(err) {
-			return err
+		if err := publishHello(ctx, root, members[name], cs, name, opts); err != nil {
+			return fmt.Errorf("%s: %v", name, err)
 		}
 	}
 	dyn, err := dynamic.NewForConfig(configCfg)
@@ -362,6 +365,32 @@ func InstallWith(ctx context.Context, root, syncerUser string, configCfg *rest.C
 	p := Policy(GDPName, 2, [3]int32{6, 4, 2})
 	p.Spec.HealthCheck = opts.HealthCheck
 	if err := Apply(ctx, dyn, p); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	return nil
+}
+
+// publishHello publishes hello in the member name (admin config cfg): by
+// a Gateway and an HTTPRoute when opts.Gateway names it, else by a
+// LoadBalancer Service and an Ingress.
+func publishHello(ctx context.Context, root string, cfg *rest.Config, cs kubernetes.Interface, name string, opts InstallOptions) error {
+	if len(opts.Gateway) > 0 {
+		if err := InstallGatewayCRDs(ctx, cfg, root); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(opts.Gateway, name) {
+		dyn, err := dynamic.NewForConfig(cfg)
+		if err != nil {
+			return err
+		}
+		return PublishWithGateway(ctx, cs, dyn, AppNS, LBAddress[name])
+	}
+	app := map[string]string{"app": "gslb"}
+	if _, err := Service(ctx, cs, AppNS, "hello", app, Hello, LBAddress[name]); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	if err := Ingress(ctx, cs, AppNS, "hello", app, Hello, LBAddress[name]); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
 	return nil

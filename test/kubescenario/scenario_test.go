@@ -9,9 +9,11 @@ import (
 	"github.com/gslbdns/gslb/test/internal/testhost"
 	"github.com/gslbdns/gslb/test/k8senv"
 
+	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -86,8 +88,16 @@ func TestScenario(t *testing.T) {
 		// s1az1 holds the lab's policy (with a health check), s1az2 Install's.
 		hc := &v1alpha1.HealthCheck{Type: v1alpha1.HealthCheckHTTP, Port: SitePort, Path: "/",
 			Interval: &metav1.Duration{Duration: time.Second}, Timeout: &metav1.Duration{Duration: 500 * time.Millisecond}, Rise: 2, Fall: 3}
-		if err := InstallWith(ctx, root, k8senv.NonAdmin.Name(), cfgs["s1az1"], cfgs, InstallOptions{HealthCheck: hc}); err != nil {
+		// As in the lab, hello in s2 is published by a Gateway and an HTTPRoute.
+		if err := InstallWith(ctx, root, k8senv.NonAdmin.Name(), cfgs["s1az1"], cfgs, InstallOptions{HealthCheck: hc, Gateway: []string{"s2"}}); err != nil {
 			t.Fatal(err)
+		}
+		for _, n := range Members {
+			if n == "s2" {
+				checkGatewayPublished(t, ctx, env.Cluster(n).Client(), cfgs[n])
+			} else {
+				checkLBPublished(t, ctx, env.Cluster(n).Client(), n)
+			}
 		}
 		if err := Install(ctx, root, k8senv.NonAdmin.Name(), cfgs["s1az2"], cfgs); err != nil {
 			t.Fatalf("a second Install: %v", err)
@@ -99,19 +109,10 @@ func TestScenario(t *testing.T) {
 		if p := policy(t, ctx, cfgs["s1az2"]); p.Spec.HealthCheck != nil || len(p.Spec.TrafficSplit) != 3 {
 			t.Errorf("Install's policy: healthCheck %+v, trafficSplit %v; want none, 6:4:2", p.Spec.HealthCheck, p.Spec.TrafficSplit)
 		}
+		// The second Install keeps s2's Service (AlreadyExists) and adds an Ingress.
 		for _, n := range Members {
-			c := env.Cluster(n).Client()
-			if _, err := c.CoreV1().Services(AppNS).Get(ctx, "hello", metav1.GetOptions{}); err != nil {
-				t.Errorf("%s: %v", n, err)
-			}
-			in, err := c.NetworkingV1().Ingresses(AppNS).Get(ctx, "hello", metav1.GetOptions{})
-			if err != nil || len(in.Status.LoadBalancer.Ingress) != 1 || in.Status.LoadBalancer.Ingress[0].IP != LBAddress[n] {
-				t.Errorf("%s: Ingress hello %v (%v)", n, in, err)
-			}
-			_, eps := slice(t, ctx, c, AppNS, "hello")
-			if len(eps) != ReadyEndpoints || !eps["192.0.2.1"] || !eps["192.0.2.2"] || !eps["192.0.2.3"] {
-				t.Errorf("%s: hello's endpoints %v, want %d ready", n, eps, ReadyEndpoints)
-			}
+			checkIngress(t, ctx, env.Cluster(n).Client(), n)
+			checkReady(t, ctx, env.Cluster(n).Client(), n)
 		}
 	})
 
@@ -189,5 +190,66 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkLBPublished checks hello in cluster n: a LoadBalancer Service and an
+// Ingress labelled app: gslb with n's address, 3 ready endpoints.
+func checkLBPublished(t *testing.T, ctx context.Context, c kubernetes.Interface, n string) {
+	t.Helper()
+	svc, err := c.CoreV1().Services(AppNS).Get(ctx, "hello", metav1.GetOptions{})
+	if err != nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer || svc.Labels["app"] != "gslb" ||
+		len(svc.Status.LoadBalancer.Ingress) != 1 || svc.Status.LoadBalancer.Ingress[0].IP != LBAddress[n] {
+		t.Errorf("%s: Service hello %v (%v), want a LoadBalancer labelled app: gslb at %s", n, svc, err, LBAddress[n])
+	}
+	checkIngress(t, ctx, c, n)
+	checkReady(t, ctx, c, n)
+}
+
+func checkIngress(t *testing.T, ctx context.Context, c kubernetes.Interface, n string) {
+	t.Helper()
+	in, err := c.NetworkingV1().Ingresses(AppNS).Get(ctx, "hello", metav1.GetOptions{})
+	if err != nil || len(in.Status.LoadBalancer.Ingress) != 1 || in.Status.LoadBalancer.Ingress[0].IP != LBAddress[n] {
+		t.Errorf("%s: Ingress hello %v (%v)", n, in, err)
+	}
+}
+
+func checkReady(t *testing.T, ctx context.Context, c kubernetes.Interface, n string) {
+	t.Helper()
+	_, eps := slice(t, ctx, c, AppNS, "hello")
+	if len(eps) != ReadyEndpoints || !eps["192.0.2.1"] || !eps["192.0.2.2"] || !eps["192.0.2.3"] {
+		t.Errorf("%s: hello's endpoints %v, want %d ready", n, eps, ReadyEndpoints)
+	}
+}
+
+// checkGatewayPublished checks hello in s2: no Ingress; the ClusterIP
+// Service hello, unlabelled, with 3 ready endpoints; the Gateway with
+// status address 127.0.0.13; the HTTPRoute labelled app: gslb, attached to
+// it and accepted, whose backend is hello.
+func checkGatewayPublished(t *testing.T, ctx context.Context, c kubernetes.Interface, cfg *rest.Config) {
+	t.Helper()
+	if _, err := c.NetworkingV1().Ingresses(AppNS).Get(ctx, "hello", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("s2: Ingress hello: %v, want NotFound", err)
+	}
+	svc, err := c.CoreV1().Services(AppNS).Get(ctx, "hello", metav1.GetOptions{})
+	if err != nil || svc.Spec.Type != corev1.ServiceTypeClusterIP || len(svc.Labels) != 0 {
+		t.Errorf("s2: Service hello %v (%v), want an unlabelled ClusterIP Service", svc, err)
+	}
+	checkReady(t, ctx, c, "s2")
+	dyn, err := dynamic.NewForConfig(cfg)
+	must(t, err)
+	gw, err := dyn.Resource(Gateways).Namespace(AppNS).Get(ctx, GatewayName, metav1.GetOptions{})
+	must(t, err)
+	addrs, _, _ := unstructured.NestedSlice(gw.Object, "status", "addresses")
+	if len(addrs) != 1 || addrs[0].(map[string]any)["value"] != LBAddress["s2"] {
+		t.Errorf("s2: Gateway %s status addresses %v, want %s", GatewayName, addrs, LBAddress["s2"])
+	}
+	r, err := dyn.Resource(HTTPRoutes).Namespace(AppNS).Get(ctx, "hello", metav1.GetOptions{})
+	must(t, err)
+	parents, _, _ := unstructured.NestedSlice(r.Object, "spec", "parentRefs")
+	accepted, _, _ := unstructured.NestedSlice(r.Object, "status", "parents")
+	rules, _, _ := unstructured.NestedSlice(r.Object, "spec", "rules")
+	if r.GetLabels()["app"] != "gslb" || len(parents) != 1 || parents[0].(map[string]any)["name"] != GatewayName || len(accepted) != 1 || len(rules) != 1 {
+		t.Errorf("s2: HTTPRoute hello labels %v parentRefs %v status parents %v rules %v", r.GetLabels(), parents, accepted, rules)
 	}
 }

@@ -140,7 +140,13 @@ func metricValue(t testing.TB, p *harness.Process, series string) string {
 	if m == nil {
 		t.Fatalf("no metrics address logged:\n%s", p.Log())
 	}
-	_, body, err := harness.HTTPGet(m[1])
+	return seriesAt(t, m[1], series)
+}
+
+// seriesAt reads one series of the metrics page at url ("" when absent).
+func seriesAt(t testing.TB, url, series string) string {
+	t.Helper()
+	_, body, err := harness.HTTPGet(url)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,8 +84,15 @@ func (l *lab) waitStaleMember(t *testing.T, cluster string) *gslbv1.Stale {
 // expectSplit counts.
 func (l *lab) waitProbedUp(t *testing.T, n int) {
 	t.Helper()
+	waitMembersUp(t, func() []*gslbv1.Record { return l.table(t) }, n)
+}
+
+// waitMembersUp waits until the table dump returns has n members for
+// hello, every one probed up.
+func waitMembersUp(t *testing.T, dump func() []*gslbv1.Record, n int) {
+	t.Helper()
 	harness.Eventually(t, wait, func() error {
-		ms := gslbctl.FindRecord(l.table(t), hello).GetMembers()
+		ms := gslbctl.FindRecord(dump(), hello).GetMembers()
 		if len(ms) != n {
 			return fmt.Errorf("hello has %d members, want %d", len(ms), n)
 		}

@@ -80,6 +80,10 @@ func (p *Proc) command(logf *os.File) *exec.Cmd {
 	cmd.Stderr = io.MultiWriter(logf, &p.stderr)
 	cmd.WaitDelay = 5 * time.Second
 	if p.spec.Detached {
+		// The log file itself, not a pipe to this process: a pipe breaks
+		// when this process exits, and the child's next write to stderr
+		// would kill it (SIGPIPE). Stderr stays empty.
+		cmd.Stderr = logf
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	} else {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -170,7 +174,8 @@ func (p *Proc) UnexpectedExit() error {
 		p.spec.Label, p.ExitText(), p.spec.LogPath, Tail(p.RunLog(), 20))
 }
 
-// Stderr is what this run has written to stderr so far.
+// Stderr is what this run has written to stderr so far; empty for a
+// Detached run (its stderr goes to the log only: see RunLog).
 func (p *Proc) Stderr() string { return p.stderr.String() }
 
 // RunLog is what this run has written to the log so far.

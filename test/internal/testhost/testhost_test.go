@@ -76,3 +76,22 @@ func TestProcLogAndExits(t *testing.T) {
 		}
 	}
 }
+
+// A detached child writes its stderr to the log file itself, not to a
+// pipe to this process: a lab's server outlives the command that started
+// it, and a write to a broken pipe would kill it (SIGPIPE).
+func TestDetachedStderrIsTheLog(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "d.log")
+	p, err := Start(Spec{Label: "test: detached", Path: "/bin/sh", Args: []string{"-c", "readlink /proc/$$/fd/1 /proc/$$/fd/2 >&2"}, LogPath: log, Detached: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(time.Minute):
+		t.Fatal("sh did not exit")
+	}
+	if strings.Count(string(p.RunLog()), log) != 2 {
+		t.Errorf("the detached child's stdout and stderr are %q, want the log %s for both", p.RunLog(), log)
+	}
+}

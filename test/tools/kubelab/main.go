@@ -1,22 +1,26 @@
 // Command kubelab runs the Kubernetes scenario on loopback, for `make lab`
-// (this file is its command line and the lab's start-up, slightly over 400
-// lines because `up` prints every command the lab offers):
+// (this file is its command line and the lab's start-up; banner.go prints
+// the commands the lab offers, gateway.go is s2's Gateway API):
 //
 //	go run ./test/tools/kubelab up   [-dir DIR] [-bin BIN]          # make lab
 //	go run ./test/tools/kubelab down [-dir DIR]                     # make lab-down
 //	go run ./test/tools/kubelab site stop|start NAME [-dir DIR]     # one demo site
 //	go run ./test/tools/kubelab endpoints NAME READY [NOTREADY] [-dir DIR]
+//	go run ./test/tools/kubelab route s2 detach|attach [-dir DIR]   # s2's HTTPRoute
 //	go run ./test/tools/kubelab clusters [-dir DIR] NAME...         # apiservers only
 //
 // up starts one etcd and three kube-apiservers (s1az1, s1az2, s2; see
 // test/k8senv) and the three demo sites (BIN/demosite on 127.0.0.11, .12 and
 // .13 port 8000, each page saying which site served it), installs the CRDs
 // and the syncer's ClusterRoles (bound to the lab's non-admin user), creates
-// the scenario (hello Service and Ingress labelled app: gslb in each cluster,
-// with the load balancer status a cloud controller would write:
-// 127.0.0.11/.12/.13, and the EndpointSlice the endpoint controller would:
-// 3 ready endpoints; the 6:4:2 policy, whose health check probes the demo
-// sites: HTTP GET / on port 8000 every second), then starts
+// the scenario (hello Service and Ingress labelled app: gslb in s1az1 and
+// s1az2, with the load balancer status a cloud controller would write:
+// 127.0.0.11/.12; in s2 a Gateway with status address 127.0.0.13 and an
+// HTTPRoute labelled app: gslb, the Gateway API CRDs being installed in
+// every cluster; the EndpointSlice of each hello Service, as the endpoint
+// controller would write it: 3 ready endpoints; the 6:4:2 policy, whose
+// health check probes the demo sites: HTTP GET / on port 8000 every
+// second), then starts
 // BIN/coredns-gslb on 127.0.0.1:1053 and BIN/gslb-syncer with the non-admin
 // kubeconfig. Everything keeps running after up returns.
 //
@@ -24,7 +28,9 @@
 // leaves the answers once the probes fail; site start NAME starts it again.
 // endpoints NAME READY [NOTREADY] sets hello's EndpointSlice in cluster NAME
 // to READY ready (and NOTREADY not-ready) endpoints: with 0 ready, the
-// cluster's member leaves the answers.
+// cluster's member leaves the answers. In s2 it is the HTTPRoute's backend.
+// route s2 detach empties the HTTPRoute's parentRefs, so that s2's member
+// leaves the answers; route s2 attach attaches it to its Gateway again.
 //
 // clusters NAME... starts only etcd and one kube-apiserver per NAME (any
 // names), without the scenario or any gslb process, and prints the admin
@@ -57,7 +63,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 const corefile = `avi.iberia.local:1053 {
@@ -78,6 +83,7 @@ const usage = `usage:
   kubelab down [-dir DIR]                               stop it (make lab-down)
   kubelab site stop|start NAME [-dir DIR] [-bin BIN]    stop or start the demo site of cluster NAME
   kubelab endpoints NAME READY [NOTREADY] [-dir DIR]    set hello's EndpointSlice in cluster NAME
+  kubelab route s2 detach|attach [-dir DIR]             detach s2's HTTPRoute hello from its Gateway, or attach it again
   kubelab clusters [-dir DIR] NAME...                   start bare kube-apiservers only (any names); stop with down
 NAME is s1az1, s1az2 or s2 (but for clusters); DIR is /tmp/gslb-lab by default`
 
@@ -120,7 +126,7 @@ func main() {
 }
 
 func run(args []string) error {
-	if len(args) == 0 || !slices.Contains([]string{"up", "down", "site", "endpoints", "clusters"}, args[0]) {
+	if len(args) == 0 || !slices.Contains([]string{"up", "down", "site", "endpoints", "route", "clusters"}, args[0]) {
 		return errors.New(usage)
 	}
 	cmd := args[0]
@@ -163,6 +169,11 @@ func run(args []string) error {
 			return errors.New(usage)
 		}
 		return clusters(abs, pos)
+	case "route":
+		if err := routeArgs(pos); err != nil {
+			return err
+		}
+		return route(abs, pos[0], pos[1])
 	case "site":
 		if len(pos) != 2 || (pos[0] != "stop" && pos[0] != "start") || !slices.Contains(kubescenario.Members, pos[1]) {
 			return errors.New(usage)
@@ -243,7 +254,7 @@ func up(dir, bin string) error {
 		return fail(err)
 	}
 	hc := healthCheck
-	opts := kubescenario.InstallOptions{HealthCheck: &hc}
+	opts := kubescenario.InstallOptions{HealthCheck: &hc, Gateway: []string{gatewayCluster}}
 	if err := kubescenario.InstallWith(ctx, root, k8senv.NonAdmin.Name(), cfgs["s1az1"], cfgs, opts); err != nil {
 		return fail(fmt.Errorf("installing the scenario: %v", err))
 	}
@@ -266,45 +277,7 @@ func up(dir, bin string) error {
 	if err := startProc(dir, "syncer", filepath.Join(bin, "gslb-syncer"), "--source", spec, "--push", "unix://"+sock, "--metrics", "127.0.0.1:9154"); err != nil {
 		return fail(err)
 	}
-	admin := k8senv.LabKubeconfig(dir, k8senv.Admin)
-	kl := "go run ./test/tools/kubelab"
-	fmt.Printf(`gslb lab running (files in %[1]s)
-  kube-apiservers: s1az1, s1az2, s2 (one etcd); coredns-gslb on 127.0.0.1:1053; gslb-syncer (non-admin, metrics on 127.0.0.1:9154)
-  logs: %[1]s/coredns.log  %[1]s/syncer.log  %[1]s/site-*.log  %[1]s/clusters/*/kube-apiserver.log
-
-Demo sites, hello's members (each cluster's hello has 3 ready endpoints). The policy probes them:
-GET / on port %[4]d every 1s, timeout 500ms; a member leaves the answers after 3 failed probes, returns after 2 good ones.
-`, dir, admin, kcfg, kubescenario.SitePort)
-	for _, m := range kubescenario.Members {
-		d, _ := readPid(dir, siteProc(m))
-		fmt.Printf("  %-6s http://%s:%d/  pid %-7d %q\n", m, kubescenario.LBAddress[m], kubescenario.SitePort, d.Pid, kubescenario.SiteMessage[m])
-	}
-	fmt.Printf(`
-Try:
-  export KUBECONFIG=%[2]s          # admin; the syncer uses %[3]s
-  kubectl get gdp -A                                   # the 6:4:2 policy, its status
-  for i in $(seq 12); do dig +short @127.0.0.1 -p 1053 hello.avi.iberia.local; done | sort | uniq -c
-  while sleep 1; do echo $(for i in $(seq 12); do dig +short @127.0.0.1 -p 1053 hello.avi.iberia.local; done | sort | uniq -c); done
-                                                       # watch the split in another terminal
-Take a member out and back (from the repository's root):
-  %[4]s site stop s2 -dir %[1]s        # s2's site stops: 127.0.0.13 leaves the answers within about 3 s
-  %[4]s site start s2 -dir %[1]s       # started again: 127.0.0.13 is back after 2 good probes
-  %[4]s endpoints s2 0 -dir %[1]s      # hello in s2 has no ready endpoint: 127.0.0.13 leaves
-  %[4]s endpoints s2 3 -dir %[1]s      # 3 ready endpoints again: it returns
-  kubectl get gdp -n gslb gslb-policy -o jsonpath='{.status.unhealthyMembers}'; echo
-  kubectl --context s2 get endpointslices -l kubernetes.io/service-name=hello -o yaml
-  grep -i health %[1]s/syncer.log
-More:
-  kubectl patch gdp -n gslb gslb-policy --type merge -p '{"spec":{"trafficSplit":[{"cluster":"s1az1","weight":6},{"cluster":"s1az2","weight":3},{"cluster":"s2","weight":1}]}}'
-  kubectl --context s2 patch svc hello --subresource=status --type merge -p '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.23"}]}}}'
-  kubectl --context s2 delete ingress hello
-  curl -s 127.0.0.1:9154/metrics | grep gslb
-Drain a cluster for maintenance, without editing the policy (the admin may; the syncer's user may not):
-  bin/gslbctl drain --cluster s1az1 --reason "kernel upgrade"   # 127.0.0.11 leaves at once
-  bin/gslbctl drain --list; kubectl get gslbdrains
-  bin/gslbctl undrain --cluster s1az1                           # and is back
-Stop everything with: make lab-down
-`, dir, admin, kcfg, kl)
+	printBanner(dir, kcfg)
 	return nil
 }
 
@@ -372,9 +345,7 @@ func endpoints(dir, m string, ready, notReady int) error {
 	if !isLab(dir) {
 		return fmt.Errorf("no lab in %s (make lab)", dir)
 	}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		&clientcmd.ClientConfigLoadingRules{ExplicitPath: k8senv.LabKubeconfig(dir, k8senv.Admin)},
-		&clientcmd.ConfigOverrides{CurrentContext: m}).ClientConfig()
+	cfg, err := k8senv.LabConfig(dir, k8senv.Admin, m)
 	if err != nil {
 		return err
 	}
@@ -391,8 +362,8 @@ func endpoints(dir, m string, ready, notReady int) error {
 	if ready == 0 {
 		what = kubescenario.LBAddress[m] + " leaves the answers"
 	}
-	fmt.Printf("kubelab: hello in %s has %d ready and %d not-ready endpoints (EndpointSlice %s/%s): %s\n",
-		m, ready, notReady, kubescenario.AppNS, kubescenario.EndpointSliceName("hello"), what)
+	fmt.Printf("kubelab: hello in %s has %d ready and %d not-ready endpoints (EndpointSlice %s/%s%s): %s\n",
+		m, ready, notReady, kubescenario.AppNS, kubescenario.EndpointSliceName("hello"), backendNote(m), what)
 	return nil
 }
 

@@ -46,6 +46,10 @@ func TestRunUsage(t *testing.T) {
 		{"endpoints", "s2", "x", "-dir", dir},
 		{"endpoints", "s2", "1", "2", "3", "-dir", dir},
 		{"clusters", "-dir", dir},
+		{"route", "s2"},
+		{"route", "s2", "cut", "-dir", dir},
+		{"route", "s1az1", "detach", "-dir", dir}, // published by a Service and an Ingress
+		{"route", "s2", "detach", "extra", "-dir", dir},
 	} {
 		if err := run(args); err == nil || !strings.Contains(err.Error(), "usage:") {
 			t.Errorf("%q: %v, want the usage", args, err)
@@ -59,6 +63,9 @@ func TestRunUsage(t *testing.T) {
 	}
 	if err := run([]string{"endpoints", "s2", "0", "-dir", dir}); err == nil || !strings.Contains(err.Error(), "no lab") {
 		t.Errorf("endpoints without a lab: %v", err)
+	}
+	if err := run([]string{"route", "s2", "detach", "-dir", dir}); err == nil || !strings.Contains(err.Error(), "no lab") {
+		t.Errorf("route without a lab: %v", err)
 	}
 }
 
