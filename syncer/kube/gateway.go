@@ -1,6 +1,6 @@
 package kube
 
-// Gateway API routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute) and the
+// Gateway API routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) and the
 // Gateways they attach to, turned into Build's Objects.
 
 import (
@@ -16,8 +16,8 @@ import (
 )
 
 // GatewayRoute is what the source reads of a route of any Gateway API kind:
-// HTTPRoute, GRPCRoute, TLSRoute and TCPRoute keep these fields in the same
-// places (TCPRoute has no hostnames).
+// HTTPRoute, GRPCRoute, TLSRoute, TCPRoute and UDPRoute keep these fields
+// in the same places (TCPRoute and UDPRoute have no hostnames).
 type GatewayRoute struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -35,7 +35,7 @@ var (
 
 // gatewayCRDs are the standard-channel files installed: the kinds the
 // syncer reads.
-var gatewayCRDs = []string{"gatewayclasses", "gateways", "httproutes", "grpcroutes", "tlsroutes", "tcproutes"}
+var gatewayCRDs = []string{"gatewayclasses", "gateways", "httproutes", "grpcroutes", "tlsroutes", "tcproutes", "udproutes"}
 
 // GatewayCRDDir is the standard-channel CRD directory of the gateway-api
 // module in the module cache, found with `go list` from root.
