@@ -51,7 +51,12 @@ func (k OptionalKinds) filter(ks []optionalKind) []optionalKind {
 	if k.Listed == nil {
 		return ks
 	}
-	return slices.DeleteFunc(ks, func(o optionalKind) bool { return !slices.Contains(k.Listed, o.kind) })
+	return slices.DeleteFunc(ks, func(o optionalKind) bool { return !k.looksFor(o.kind) })
+}
+
+// looksFor tells whether kind is looked for.
+func (k OptionalKinds) looksFor(kind string) bool {
+	return k.Listed == nil || slices.Contains(k.Listed, kind)
 }
 
 // optionalKindNames are the names of every optional kind, sorted.

@@ -39,6 +39,9 @@ type Object struct {
 	// Invalid notes the values of the object that were ignored (an invalid
 	// public address, a wildcard hostname), naming the object and value.
 	Invalid []string
+	// Routers are the names of the routers that admitted an OpenShift
+	// Route: their Services' addresses are its own (routers.go).
+	Routers []string
 }
 
 // ServiceObject returns the Object of a Service, and false when the Service
