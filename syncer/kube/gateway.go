@@ -44,7 +44,8 @@ type GatewayLookup func(namespace, name string) *gwv1.Gateway
 // RouteObjects returns the Objects of a route of kind: one per Gateway it
 // is attached to (a parentRef its status accepts), whose FQDNs are the
 // route's hostnames intersected with those of the listeners it attaches to
-// (a route without hostnames takes the listeners'), whose addresses are
+// (a route without hostnames takes the listeners'; with none there either,
+// as a TCPRoute or UDPRoute, its hostname annotations), whose addresses are
 // the Gateway's status addresses, and whose backends are the Services of
 // its backendRefs. Wildcards and references the source does not follow
 // are reported in the first Object's Invalid.
@@ -63,6 +64,9 @@ func RouteObjects(kind string, r *GatewayRoute, gateways GatewayLookup) []Object
 			continue
 		}
 		fqdns, fnotes := routeFQDNs(kind, r, ls)
+		if len(fqdns) == 0 && len(r.Spec.Hostnames) == 0 {
+			fqdns = annotatedNames(r.Annotations) // TCPRoute, UDPRoute: listeners without hostname
+		}
 		notes = append(notes, fnotes...)
 		if len(fqdns) == 0 {
 			continue

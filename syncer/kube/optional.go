@@ -316,5 +316,5 @@ func toOpenShiftRoute(u *unstructured.Unstructured) (any, error) {
 // stripMeta keeps what the source reads of an object's metadata.
 func stripMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Namespace: m.Namespace, Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion,
-		Labels: m.Labels, Annotations: publicAnnotation(m.Annotations)}
+		Labels: m.Labels, Annotations: keptAnnotations(m.Annotations, sourceAnnotations...)}
 }

@@ -150,15 +150,15 @@ func GatewayWith(ctx context.Context, dyn dynamic.Interface, ns, name string, l 
 // Gateway gateway's listener "web", whose backend is the Service backend,
 // and writes the status its Gateway's controller would: accepted.
 func HTTPRoute(ctx context.Context, dyn dynamic.Interface, ns, name string, labels map[string]string, host, gateway, backend string) error {
-	return GatewayRoute(ctx, dyn, HTTPRoutes, ns, name, labels, []string{host}, gateway, "web", backend)
+	return GatewayRoute(ctx, dyn, HTTPRoutes, ns, name, labels, nil, []string{host}, gateway, "web", backend)
 }
 
 // GatewayRoute creates a route of resource gvr (HTTPRoute, UDPRoute…) with
-// labels and hostnames (none for TCPRoute and UDPRoute), attached to the
+// labels, annotations and hostnames (none for TCPRoute and UDPRoute), attached to the
 // Gateway gateway's listener section, whose backend is the Service
 // backend (port 80), and writes the status its Gateway's controller would:
 // accepted.
-func GatewayRoute(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, ns, name string, labels map[string]string,
+func GatewayRoute(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, ns, name string, labels, annotations map[string]string,
 	hostnames []string, gateway, section, backend string) error {
 	ref := map[string]any{"name": gateway, "sectionName": section}
 	spec := map[string]any{"parentRefs": []any{ref},
@@ -177,6 +177,7 @@ func GatewayRoute(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVe
 		"spec":     spec,
 	}}
 	u.SetLabels(labels)
+	u.SetAnnotations(annotations)
 	created, err := dyn.Resource(gvr).Namespace(ns).Create(ctx, u, metav1.CreateOptions{})
 	if err != nil {
 		return err

@@ -22,7 +22,8 @@ import (
 // TestKubeHostRulePublicRouterUDPRoute, on the lab with probes at the demo
 // sites and the default kinds=auto:
 //   - no cluster's status names the optional kinds it does not serve;
-//   - hello published in s2 by a UDPRoute joins the 6:4:2 split exactly;
+//   - hello published in s2 by a UDPRoute (its FQDN in the hostname
+//     annotation: a UDP listener has no hostname) joins the 6:4:2 split;
 //   - a GSLBHostRule's publicAddresses for s2 are answered over the route's
 //     public-addresses annotation, while the probes still hit the demo site
 //     at 127.0.0.13 (counted there); its invalid value and unknown cluster
@@ -66,9 +67,10 @@ func TestKubeHostRulePublicRouterUDPRoute(t *testing.T) {
 		waitMetric(t, l.s.Process, `gslb_syncer_kube_kind_watched{cluster="s2",kind="UDPRoute"}`, "1")
 		unpublish(t, ctx, l.cs["s2"])
 		l.waitSet(t, hello, dns.TypeA, 12, "127.0.0.11,127.0.0.12")
-		must(t, kubescenario.GatewayWith(ctx, dyn2, kubescenario.AppNS, "udp", kubescenario.Listener{Name: "dns", Hostname: kubescenario.Hello, Protocol: "UDP", Port: 5353},
+		must(t, kubescenario.GatewayWith(ctx, dyn2, kubescenario.AppNS, "udp", kubescenario.Listener{Name: "dns", Protocol: "UDP", Port: 5353},
 			nil, kubescenario.LBAddress["s2"]))
-		must(t, kubescenario.GatewayRoute(ctx, dyn2, kubescenario.UDPRoutes, kubescenario.AppNS, "hello", map[string]string{"app": "gslb"}, nil, "udp", "dns", "hello"))
+		must(t, kubescenario.GatewayRoute(ctx, dyn2, kubescenario.UDPRoutes, kubescenario.AppNS, "hello", map[string]string{"app": "gslb"},
+			map[string]string{v1alpha1.AnnotationHostname: kubescenario.Hello}, nil, "udp", "dns", "hello"))
 		l.expectSplit(t, [3]int32{6, 4, 2})
 	})
 
