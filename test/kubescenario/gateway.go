@@ -115,7 +115,8 @@ func Gateway(ctx context.Context, dyn dynamic.Interface, ns, name, host string, 
 	return GatewayWith(ctx, dyn, ns, name, Listener{Name: "web", Hostname: host, Port: 80, Protocol: "HTTP"}, annotations, addrs...)
 }
 
-// Listener is a Gateway's listener.
+// Listener is a Gateway's listener (Hostname "": none, as TCP and UDP
+// listeners must be).
 type Listener struct {
 	Name, Hostname, Protocol string
 	Port                     int64
@@ -124,11 +125,14 @@ type Listener struct {
 // GatewayWith creates a Gateway with listener l, and writes its status
 // addresses as its controller would.
 func GatewayWith(ctx context.Context, dyn dynamic.Interface, ns, name string, l Listener, annotations map[string]string, addrs ...string) error {
+	listener := map[string]any{"name": l.Name, "port": l.Port, "protocol": l.Protocol}
+	if l.Hostname != "" {
+		listener["hostname"] = l.Hostname
+	}
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
 		"metadata": map[string]any{"namespace": ns, "name": name},
-		"spec": map[string]any{"gatewayClassName": "demo", "listeners": []any{
-			map[string]any{"name": l.Name, "hostname": l.Hostname, "port": l.Port, "protocol": l.Protocol}}},
+		"spec": map[string]any{"gatewayClassName": "demo", "listeners": []any{listener}},
 	}}
 	if annotations != nil {
 		u.SetAnnotations(annotations)
