@@ -132,7 +132,7 @@ func GatewayWith(ctx context.Context, dyn dynamic.Interface, ns, name string, l 
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
 		"metadata": map[string]any{"namespace": ns, "name": name},
-		"spec": map[string]any{"gatewayClassName": "demo", "listeners": []any{listener}},
+		"spec":     map[string]any{"gatewayClassName": "demo", "listeners": []any{listener}},
 	}}
 	if annotations != nil {
 		u.SetAnnotations(annotations)
