@@ -20,7 +20,7 @@ var amkoUnmapped = map[string][]string{
 	"gdp-full.yaml":              {"spec.matchClusters[1].syncVipOnly", "spec.poolAlgorithmSettings.geoFallback", "spec.poolAlgorithmSettings.lbAlgorithm", "spec.sitePersistenceRef", "spec.healthMonitorRefs"},
 	"gdp-topology.yaml":          {"spec.poolAlgorithmSettings.lbAlgorithm", "spec.healthMonitorTemplate"},
 	"gdp-geo.yaml":               {"spec.poolAlgorithmSettings.lbAlgorithm"},
-	"hostrule-full.yaml":         {"spec.poolAlgorithmSettings.hashMask", "spec.sitePersistence", "spec.publicIP[1]", "spec.healthMonitorRefs"},
+	"hostrule-full.yaml":         {"spec.poolAlgorithmSettings.hashMask", "spec.sitePersistence", "spec.healthMonitorRefs"},
 	"gslbconfig-customfqdn.yaml": {"spec.useCustomGlobalFqdn"},
 }
 

@@ -7,6 +7,7 @@ package gslbctl
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -137,23 +138,23 @@ func (c *AMKOConversion) hostRule(o *AMKOObject) *v1.GSLBHostRule {
 	return h
 }
 
-// publicIPs serve a cluster's public address in place of the address it
-// publishes: the public address is a third-party member with the cluster's
-// weight and priority, and the cluster's own member gets weight 0 — when the
-// rule has its own trafficSplit to say so.
+// publicIPs are the rule's publicAddresses: a cluster's public address is
+// answered in place of its member's address, which the health checks
+// still probe (AMKO's publicIP). A value that is not an IP address is
+// noted and left out.
 func (c *AMKOConversion) publicIPs(o *AMKOObject, h *v1.GSLBHostRule) {
 	for i, p := range o.HostRule.PublicIP {
-		m := thirdParty(p.IP, p.Cluster, 1)
-		j := sort.Search(len(h.Spec.TrafficSplit), func(k int) bool { return h.Spec.TrafficSplit[k].Cluster >= p.Cluster })
-		if j < len(h.Spec.TrafficSplit) && h.Spec.TrafficSplit[j].Cluster == p.Cluster {
-			m.Weight, m.Priority = h.Spec.TrafficSplit[j].Weight, h.Spec.TrafficSplit[j].Priority
-			h.Spec.TrafficSplit[j].Weight = 0
-		} else {
-			c.note(o, fmt.Sprintf("spec.publicIP[%d]", i),
-				"the cluster's own member cannot be replaced without this rule's trafficSplit (weight 0 for "+p.Cluster+")",
-				"a third-party member "+p.IP+" (site "+p.Cluster+", weight 1) next to the cluster's own", "spec.thirdPartyMembers")
+		if _, err := netip.ParseAddr(p.IP); err != nil {
+			c.note(o, fmt.Sprintf("spec.publicIP[%d]", i), fmt.Sprintf("%q is not an IP address", p.IP),
+				"the cluster's own address answered", "spec.publicAddresses")
+			continue
 		}
-		h.Spec.ThirdPartyMembers = append(h.Spec.ThirdPartyMembers, m)
+		j := slices.IndexFunc(h.Spec.PublicAddresses, func(a v1.ClusterAddresses) bool { return a.Cluster == p.Cluster })
+		if j < 0 {
+			h.Spec.PublicAddresses = append(h.Spec.PublicAddresses, v1.ClusterAddresses{Cluster: p.Cluster})
+			j = len(h.Spec.PublicAddresses) - 1
+		}
+		h.Spec.PublicAddresses[j].Addresses = append(h.Spec.PublicAddresses[j].Addresses, p.IP)
 	}
 }
 

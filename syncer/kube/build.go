@@ -81,7 +81,10 @@ type HostRuleResult struct {
 	Accepted        bool
 	Reason, Message string
 	Unresolved      string // as in PolicyResult
-	fqdn            string // canonical; "" when not valid
+	// Invalid are the values of the rule's spec that were ignored, each
+	// naming the field and the value (ValuesValid).
+	Invalid []string
+	fqdn    string // canonical; "" when not valid
 }
 
 // Result is the table and the status of every policy and host rule, keyed
@@ -132,6 +135,9 @@ type hostRule struct {
 	fqdn  string
 	split map[string]v1alpha1.TrafficSplit
 	extra []*gslbv1.Member
+	// public are the addresses answered for a cluster's members (valid,
+	// canonical, sorted), by cluster (hostpublic.go).
+	public map[string][]string
 }
 
 // entry is one member of a record being built, with its check.

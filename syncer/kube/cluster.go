@@ -23,7 +23,8 @@ import (
 type stores struct {
 	svc, ing, eps cache.Indexer // indexed by FQDN and backend Service; slices by Service
 	ns            cache.Store
-	opt           *optionals // Gateways and routes (optional.go)
+	opt           *optionals   // Gateways and routes (optional.go)
+	routers       RouterLookup // the OpenShift routers' Services (routers.go); nil: not read
 }
 
 // member is one member cluster: informers on its Services, Ingresses,
@@ -235,6 +236,8 @@ func (c *member) startGeneration(ctx context.Context) {
 	ing := fs.Networking().V1().Ingresses().Informer()
 	ns := f.Core().V1().Namespaces().Informer()
 	opt, optSynced, optMissing, optFactories := c.startOptional(genCtx)
+	routers, routersSynced := c.startRouters(genCtx)
+	optSynced = append(optSynced, routersSynced...)
 	fe := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithTransform(stripSlice),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = sliceServiceSelector }))
 	eps := fe.Discovery().V1().EndpointSlices().Informer()
@@ -319,7 +322,7 @@ func (c *member) startGeneration(ctx context.Context) {
 		c.stopGen()
 	}
 	c.stopGen = stopGen
-	c.served = &stores{svc: svc.GetIndexer(), ing: ing.GetIndexer(), ns: ns.GetStore(), eps: eps.GetIndexer(), opt: opt}
+	c.served = &stores{svc: svc.GetIndexer(), ing: ing.GetIndexer(), ns: ns.GetStore(), eps: eps.GetIndexer(), opt: opt, routers: routers}
 	go c.awaitCRDs(genCtx, opt, optMissing, optFactories)
 	c.up, c.replacing, c.kept = true, false, nil
 	c.m.clusterUp.WithLabelValues(c.name).Set(1)

@@ -49,7 +49,7 @@ func compilePolicy(p *v1alpha1.GlobalDeploymentPolicy, known map[string]int, clu
 	if pp.split, unknownSplit, err = compileSplit(p.Spec.TrafficSplit, known); err != nil {
 		return reject(v1alpha1.ReasonInvalidSplit, "%v", err)
 	}
-	pp.res.Unresolved = unresolved(unknownMatch, unknownSplit, clusters)
+	pp.res.Unresolved = unresolved(clusters, clusterRefs{"matchClusters", unknownMatch}, clusterRefs{"trafficSplit", unknownSplit})
 	if err := checkDown(p.Spec.DownResponse); err != nil {
 		return reject(v1alpha1.ReasonInvalidAddress, "%v", err)
 	}
@@ -97,15 +97,20 @@ func compileSplit(ts []v1alpha1.TrafficSplit, known map[string]int) (map[string]
 	return split, unknown, nil
 }
 
+// clusterRefs are the clusters a field names that are not members.
+type clusterRefs struct {
+	field   string
+	unknown []string
+}
+
 // unresolved describes the ignored references to clusters that are not
 // members.
-func unresolved(match, split []string, clusters []ClusterView) string {
+func unresolved(clusters []ClusterView, refs ...clusterRefs) string {
 	var parts []string
-	if len(match) > 0 {
-		parts = append(parts, fmt.Sprintf("matchClusters %s", quoteAll(match)))
-	}
-	if len(split) > 0 {
-		parts = append(parts, fmt.Sprintf("trafficSplit %s", quoteAll(split)))
+	for _, r := range refs {
+		if len(r.unknown) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s", r.field, quoteAll(r.unknown)))
+		}
 	}
 	if len(parts) == 0 {
 		return ""
@@ -168,7 +173,9 @@ func compileHostRules(in []*v1alpha1.GSLBHostRule, known map[string]int, zones [
 			reject(v1alpha1.ReasonInvalidSplit, "%v", err)
 			continue
 		}
-		res.Unresolved = unresolved(nil, unknown, nil)
+		var unknownPublic []string
+		hr.public, unknownPublic, res.Invalid = compilePublic(r.Spec.PublicAddresses, known) // hostpublic.go
+		res.Unresolved = unresolved(nil, clusterRefs{"trafficSplit", unknown}, clusterRefs{"publicAddresses", unknownPublic})
 		if err := checkDown(r.Spec.DownResponse); err != nil {
 			reject(v1alpha1.ReasonInvalidAddress, "%v", err)
 			continue

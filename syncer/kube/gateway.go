@@ -1,6 +1,6 @@
 package kube
 
-// Gateway API routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute) and the
+// Gateway API routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) and the
 // Gateways they attach to, turned into Build's Objects.
 
 import (
@@ -16,8 +16,8 @@ import (
 )
 
 // GatewayRoute is what the source reads of a route of any Gateway API kind:
-// HTTPRoute, GRPCRoute, TLSRoute and TCPRoute keep these fields in the same
-// places (TCPRoute has no hostnames).
+// HTTPRoute, GRPCRoute, TLSRoute, TCPRoute and UDPRoute keep these fields
+// in the same places (TCPRoute and UDPRoute have no hostnames).
 type GatewayRoute struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -44,7 +44,8 @@ type GatewayLookup func(namespace, name string) *gwv1.Gateway
 // RouteObjects returns the Objects of a route of kind: one per Gateway it
 // is attached to (a parentRef its status accepts), whose FQDNs are the
 // route's hostnames intersected with those of the listeners it attaches to
-// (a route without hostnames takes the listeners'), whose addresses are
+// (a route without hostnames takes the listeners'; with none there either,
+// as a TCPRoute or UDPRoute, its hostname annotations), whose addresses are
 // the Gateway's status addresses, and whose backends are the Services of
 // its backendRefs. Wildcards and references the source does not follow
 // are reported in the first Object's Invalid.
@@ -63,6 +64,9 @@ func RouteObjects(kind string, r *GatewayRoute, gateways GatewayLookup) []Object
 			continue
 		}
 		fqdns, fnotes := routeFQDNs(kind, r, ls)
+		if len(fqdns) == 0 && len(r.Spec.Hostnames) == 0 {
+			fqdns = annotatedNames(r.Annotations) // TCPRoute, UDPRoute: listeners without hostname
+		}
 		notes = append(notes, fnotes...)
 		if len(fqdns) == 0 {
 			continue

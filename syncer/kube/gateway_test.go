@@ -165,7 +165,7 @@ func TestOpenShiftRouteObject(t *testing.T) {
 		public []string
 	}{
 		{"router's canonical hostname", route("Hello.example.net", nil, adm), true, nil, []string{"router-default.apps.s1az2.example.net."}, nil},
-		{"router address annotated", route("hello.example.net", map[string]string{v1alpha1.AnnotationPublicAddresses: "127.0.0.12"}, adm), true, []string{"127.0.0.12"}, nil, nil},
+		{"router address annotated", route("hello.example.net", map[string]string{v1alpha1.AnnotationPublicAddresses: "127.0.0.12"}, adm), true, nil, []string{"router-default.apps.s1az2.example.net."}, []string{"127.0.0.12"}},
 		{"not admitted", route("hello.example.net", nil, OpenShiftRouteStatus{}), false, nil, nil, nil},
 		{"wildcard host", route("*.example.net", nil, adm), false, nil, nil, nil},
 		{"no host", route("", nil, adm), false, nil, nil, nil},
@@ -178,7 +178,8 @@ func TestOpenShiftRouteObject(t *testing.T) {
 			if !ok {
 				return
 			}
-			if !reflect.DeepEqual(o.FQDNs, []string{"hello.example.net."}) || !reflect.DeepEqual(o.Addresses, tc.addrs) || !reflect.DeepEqual(o.Hostnames, tc.hosts) {
+			if !reflect.DeepEqual(o.FQDNs, []string{"hello.example.net."}) || !reflect.DeepEqual(o.Addresses, tc.addrs) || !reflect.DeepEqual(o.Hostnames, tc.hosts) ||
+				!reflect.DeepEqual(o.Public, tc.public) || !reflect.DeepEqual(o.Routers, []string{"default"}) {
 				t.Errorf("object %+v", o)
 			}
 			if want := map[string][]string{"hello.example.net.": {"canary", "hello"}}; !reflect.DeepEqual(o.Backends, want) {

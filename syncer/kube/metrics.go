@@ -51,7 +51,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		statusWriter: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gslb_syncer_kube_status_writer",
 			Help: "1 when this syncer writes the policies' status and Events on the config cluster (it holds the Lease, or no lease= is configured), 0 when another syncer does."}),
 		kindWatched: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gslb_syncer_kube_kind_watched",
-			Help: "Optional kinds of a member cluster (Gateway, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, Route): 1 watched, 0 not served by the cluster (CRD not installed), looked for again at every probe."}, []string{"cluster", "kind"}),
+			Help: "Optional kinds of a member cluster (Gateway, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute, Route): 1 watched, 0 not served by the cluster (CRD not installed), looked for again at every probe."}, []string{"cluster", "kind"}),
 	}
 	reg.MustRegister(m.kindWatched, m.clusterUp, m.objects, m.queueDepth, m.latency, m.keptExpired, m.builds, m.partialBuilds, m.records, m.unready,
 		m.stale, m.staleSince, m.statusWriter)

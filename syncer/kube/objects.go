@@ -39,6 +39,9 @@ type Object struct {
 	// Invalid notes the values of the object that were ignored (an invalid
 	// public address, a wildcard hostname), naming the object and value.
 	Invalid []string
+	// Routers are the names of the routers that admitted an OpenShift
+	// Route: their Services' addresses are its own (routers.go).
+	Routers []string
 }
 
 // ServiceObject returns the Object of a Service, and false when the Service
@@ -49,13 +52,7 @@ func ServiceObject(s *corev1.Service) (Object, bool) {
 	if s.Spec.Type != corev1.ServiceTypeLoadBalancer {
 		return Object{}, false
 	}
-	var names []string
-	for _, a := range []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS} {
-		for n := range strings.SplitSeq(s.Annotations[a], ",") {
-			names = append(names, n)
-		}
-	}
-	o := Object{Kind: "Service", Namespace: s.Namespace, Name: s.Name, Labels: s.Labels, FQDNs: canonicalNames(names)}
+	o := Object{Kind: "Service", Namespace: s.Namespace, Name: s.Name, Labels: s.Labels, FQDNs: annotatedNames(s.Annotations)}
 	if len(o.FQDNs) == 0 {
 		return Object{}, false
 	}
@@ -184,12 +181,34 @@ func lbTargets(ing []corev1.LoadBalancerIngress) (addrs, hosts []string) {
 	return slices.Compact(addrs), slices.Compact(hosts)
 }
 
-// publicAnnotation keeps of annotations the public addresses, if any.
-func publicAnnotation(annotations map[string]string) map[string]string {
-	if v, ok := annotations[v1alpha1.AnnotationPublicAddresses]; ok {
-		return map[string]string{v1alpha1.AnnotationPublicAddresses: v}
+// keptAnnotations keeps of annotations those of keys (nil: none).
+func keptAnnotations(annotations map[string]string, keys ...string) map[string]string {
+	var out map[string]string
+	for _, k := range keys {
+		if v, ok := annotations[k]; ok {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
 	}
-	return nil
+	return out
+}
+
+// sourceAnnotations are the annotations the source reads: FQDNs and public
+// addresses.
+var sourceAnnotations = []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS, v1alpha1.AnnotationPublicAddresses}
+
+// annotatedNames are the FQDNs of the hostname annotations (ours and
+// external-dns's, comma-separated lists), canonical, sorted, unique.
+func annotatedNames(annotations map[string]string) []string {
+	var names []string
+	for _, a := range []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS} {
+		for n := range strings.SplitSeq(annotations[a], ",") {
+			names = append(names, n)
+		}
+	}
+	return canonicalNames(names)
 }
 
 func canonicalNames(names []string) []string {
@@ -216,22 +235,13 @@ func stripManaged(obj any) (any, error) {
 	}
 	switch o := obj.(type) {
 	case *corev1.Service:
-		var ann map[string]string
-		for _, k := range []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS, v1alpha1.AnnotationPublicAddresses} {
-			if v, ok := o.Annotations[k]; ok {
-				if ann == nil {
-					ann = map[string]string{}
-				}
-				ann[k] = v
-			}
-		}
-		out := &corev1.Service{ObjectMeta: meta(o.ObjectMeta, ann), Spec: corev1.ServiceSpec{Type: o.Spec.Type}, Status: o.Status}
+		out := &corev1.Service{ObjectMeta: meta(o.ObjectMeta, keptAnnotations(o.Annotations, sourceAnnotations...)), Spec: corev1.ServiceSpec{Type: o.Spec.Type}, Status: o.Status}
 		for _, p := range o.Spec.Ports {
 			out.Spec.Ports = append(out.Spec.Ports, corev1.ServicePort{Port: p.Port, Protocol: p.Protocol})
 		}
 		return out, nil
 	case *networkingv1.Ingress:
-		out := &networkingv1.Ingress{ObjectMeta: meta(o.ObjectMeta, publicAnnotation(o.Annotations)), Status: o.Status}
+		out := &networkingv1.Ingress{ObjectMeta: meta(o.ObjectMeta, keptAnnotations(o.Annotations, v1alpha1.AnnotationPublicAddresses)), Status: o.Status}
 		backend := func(b *networkingv1.IngressBackend) *networkingv1.IngressBackend {
 			if b == nil || b.Service == nil {
 				return nil

@@ -41,6 +41,7 @@ func optionalKinds() []optionalKind {
 		{"GRPCRoute", gw("grpcroutes"), true, toGatewayRoute},
 		{"TLSRoute", gw("tlsroutes"), true, toGatewayRoute},
 		{"TCPRoute", gw("tcproutes"), true, toGatewayRoute},
+		{"UDPRoute", gw("udproutes"), true, toGatewayRoute},
 		{"Route", schema.GroupVersionResource{Group: "route.openshift.io", Version: "v1", Resource: "routes"}, true, toOpenShiftRoute},
 	}
 }
@@ -106,11 +107,14 @@ func (c *member) startOptional(ctx context.Context) (*optionals, []cache.Informe
 	o := &optionals{idx: map[string]cache.Indexer{}}
 	var synced []cache.InformerSynced
 	var missing []optionalKind
-	served := c.servedResources(optionalKinds())
-	for _, k := range optionalKinds() {
+	kinds := c.opts.Kinds.filter(optionalKinds()) // kinds.go
+	served := c.servedResources(kinds)
+	for _, k := range kinds {
 		if !served[k.gvr] {
 			missing = append(missing, k)
-			o.missing = append(o.missing, k.kind)
+			if c.opts.Kinds.Noted {
+				o.missing = append(o.missing, k.kind)
+			}
 			c.sayWatched(k.kind, false)
 			continue
 		}
@@ -312,5 +316,5 @@ func toOpenShiftRoute(u *unstructured.Unstructured) (any, error) {
 // stripMeta keeps what the source reads of an object's metadata.
 func stripMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Namespace: m.Namespace, Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion,
-		Labels: m.Labels, Annotations: publicAnnotation(m.Annotations)}
+		Labels: m.Labels, Annotations: keptAnnotations(m.Annotations, sourceAnnotations...)}
 }

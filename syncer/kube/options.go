@@ -36,6 +36,12 @@ type Options struct {
 	Zones []string
 	// LabelSelector restricts the Services and Ingresses listed and watched.
 	LabelSelector string
+	// Kinds are the optional kinds (Gateway API, OpenShift Route) looked
+	// for, and whether a missing one is named in the status (kinds.go).
+	Kinds OptionalKinds
+	// RouterNamespace is where the OpenShift routers' Services are
+	// (router-NAME, routers.go); "none": not read. Default openshift-ingress.
+	RouterNamespace string
 	// MetricsAddr is the metrics= option: gslb-syncer serves its metrics
 	// (the source's among them) there when --metrics is not given.
 	MetricsAddr string
@@ -65,6 +71,9 @@ const (
 	DefaultProbe     = time.Second
 	DefaultReload    = 2 * time.Second
 	DefaultStartWait = 30 * time.Second
+	// DefaultRouterNamespace is OpenShift's namespace of the routers'
+	// Services.
+	DefaultRouterNamespace = "openshift-ingress"
 
 	DefaultLeaseDuration = 15 * time.Second
 	DefaultLeaseRenew    = 10 * time.Second
@@ -88,10 +97,10 @@ func (l LeaseOptions) enabled() bool { return l.Name != "" }
 
 // ParseSpec parses the argument of "--source kubernetes:ARG":
 //
-//	KUBECONFIG[?members=a,b,c|members-file=PATH&config=CTX&grace=60s&probe=1s&startwait=30s&zones=z1,z2&selector=SEL&metrics=HOST:PORT
+//	KUBECONFIG[?members=a,b,c|members-file=PATH&config=CTX&grace=60s&probe=1s&startwait=30s&zones=z1,z2&selector=SEL&kinds=auto|all|K1,K2&router-namespace=NS&metrics=HOST:PORT
 //	  &lease=NAMESPACE/NAME&identity=ID&lease-duration=15s&lease-renew=10s&lease-retry=2s&probe-lease=NAMESPACE/NAME]
 func ParseSpec(arg string) (Options, error) {
-	o := Options{Grace: DefaultGrace, Probe: DefaultProbe, Reload: DefaultReload, StartWait: DefaultStartWait,
+	o := Options{Grace: DefaultGrace, Probe: DefaultProbe, Reload: DefaultReload, StartWait: DefaultStartWait, RouterNamespace: DefaultRouterNamespace,
 		Lease: LeaseOptions{Duration: DefaultLeaseDuration, Renew: DefaultLeaseRenew, Retry: DefaultLeaseRetry}}
 	path, query, _ := strings.Cut(arg, "?")
 	if path == "" {
@@ -148,10 +157,16 @@ func ParseSpec(arg string) (Options, error) {
 			}
 		case "selector":
 			o.LabelSelector = v
+		case "kinds":
+			if o.Kinds, err = ParseOptionalKinds(v); err != nil {
+				return o, err
+			}
+		case "router-namespace":
+			o.RouterNamespace = v
 		case "metrics":
 			o.MetricsAddr = v
 		default:
-			return o, fmt.Errorf("unknown option %q (known: members, members-file, config, grace, probe, reload, startwait, zones, selector, metrics, lease, identity, lease-duration, lease-renew, lease-retry, probe-lease)", k)
+			return o, fmt.Errorf("unknown option %q (known: members, members-file, config, grace, probe, reload, startwait, zones, selector, kinds, router-namespace, metrics, lease, identity, lease-duration, lease-renew, lease-retry, probe-lease)", k)
 		}
 	}
 	if l := o.Lease; l.Duration <= l.Renew || 5*l.Renew <= 6*l.Retry {

@@ -159,6 +159,7 @@ type settings struct {
 	check  health.Check
 	probed bool
 	mode   v1alpha1.EndpointReadiness
+	public map[string][]string // the host rule's public addresses, by cluster
 }
 
 // recordSettings returns f's record without members and its settings: the
@@ -195,6 +196,7 @@ func recordSettings(f string, owner *policy, hr *hostRule) (*gslbv1.Record, sett
 		if len(hr.split) > 0 {
 			set.split = hr.split
 		}
+		set.public = hr.public
 	}
 	var err error
 	set.check, set.probed, err = compileHealthCheck(hc)
@@ -255,6 +257,7 @@ func objectEntries(f string, cv *ClusterView, o *Object, set settings) []entry {
 		w, prio = uint32(ts.Weight), uint32(ts.Priority)
 	}
 	ready, why := readiness(set.mode, cv.Endpoints, o, f)
+	o = withRulePublic(o, set.public, cv.Name)
 	out := make([]entry, 0, len(o.Addresses)+len(o.Hostnames))
 	for _, a := range answerTargets(o) {
 		e := entry{m: &gslbv1.Member{Address: a.answer, Weight: w, Priority: prio, Cluster: cv.Name}}

@@ -99,9 +99,14 @@ func objectsValid(invalid []string, gen int64) metav1.Condition {
 		Message: "every value of the selected objects is used", ObservedGeneration: gen}
 	if len(invalid) > 0 {
 		c.Status, c.Reason = metav1.ConditionFalse, v1alpha1.ReasonInvalidValues
-		c.Message = fmt.Sprintf("%d value(s) ignored, the rest serves: %s", len(invalid), strings.Join(invalid[:min(len(invalid), maxInvalidShown)], "; "))
+		c.Message = ignoredValues(invalid)
 	}
 	return c
+}
+
+// ignoredValues is the message of a condition naming the values ignored.
+func ignoredValues(invalid []string) string {
+	return fmt.Sprintf("%d value(s) ignored, the rest serves: %s", len(invalid), strings.Join(invalid[:min(len(invalid), maxInvalidShown)], "; "))
 }
 
 // notWatched is the message of a synced cluster that does not serve some

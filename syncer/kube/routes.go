@@ -52,31 +52,34 @@ type OpenShiftRouteCondition struct {
 }
 
 // OpenShiftRouteObject returns the Object of a Route, and false when it is
-// not a source (no host, a wildcard host, no router admitted it, or no
-// address). Its
-// FQDN is spec.host; its members are the router's addresses given by the
-// public-addresses annotation (answered and probed), else the canonical
-// hostnames of the routers that admitted it (answered as CNAMEs). Its
-// backends are spec.to and spec.alternateBackends (Services).
+// not a source (no host, a wildcard host, no router admitted it, or
+// nothing to answer). Its FQDN is spec.host; its members are the
+// addresses of the public-addresses annotation, else those of the
+// routers that admitted it (Routers, filled in by withRouterAddresses),
+// else their canonical hostnames (answered as CNAMEs). Its backends are
+// spec.to and spec.alternateBackends (Services).
 func OpenShiftRouteObject(r *OpenShiftRoute) (Object, bool) {
 	o := Object{Kind: "Route", Namespace: r.Namespace, Name: r.Name, Labels: r.Labels}
 	if strings.HasPrefix(r.Spec.Host, "*") {
 		return Object{}, false
 	}
 	o.FQDNs = canonicalNames([]string{r.Spec.Host})
-	var routers []string
+	var hosts []string
 	adm := false
 	for _, in := range r.Status.Ingress {
 		if admitted(in) {
 			adm = true
-			routers = append(routers, in.RouterCanonicalHostname)
+			hosts = append(hosts, in.RouterCanonicalHostname)
+			if in.RouterName != "" {
+				o.Routers = append(o.Routers, in.RouterName)
+			}
 		}
 	}
-	o.Addresses, o.Invalid = PublicAddresses(o.Kind, r.Namespace, r.Name, r.Annotations)
-	if len(o.Addresses) == 0 {
-		o.Hostnames = canonicalNames(routers)
-	}
-	if len(o.FQDNs) == 0 || !adm || len(o.Addresses)+len(o.Hostnames) == 0 {
+	slices.Sort(o.Routers)
+	o.Routers = slices.Compact(o.Routers)
+	o.Hostnames = canonicalNames(hosts)
+	o.Public, o.Invalid = PublicAddresses(o.Kind, r.Namespace, r.Name, r.Annotations)
+	if len(o.FQDNs) == 0 || !adm || len(o.Public)+len(o.Hostnames)+len(o.Routers) == 0 {
 		return Object{}, false
 	}
 	var backends []string

@@ -147,6 +147,7 @@ func HostRuleStatus(r *v1alpha1.GSLBHostRule, hr *HostRuleResult, served servedI
 	}
 	meta.SetStatusCondition(&st.Conditions, c)
 	meta.SetStatusCondition(&st.Conditions, resolvedRefs(hr.Unresolved, r.Generation))
+	meta.SetStatusCondition(&st.Conditions, valuesValid(hr.Invalid, r.Generation))
 	if f, err := gslbv1.CanonicalName(r.Spec.FQDN); err == nil && hr.Accepted {
 		if rec := served[f]; rec != nil {
 			for _, m := range rec.Members[:min(len(rec.Members), maxRuleMembers)] {

@@ -47,7 +47,7 @@ func (c *member) partialView(fqdns []string) ClusterView {
 	}
 	opt, missing := st.opt.snapshot()
 	v.Missing = missing
-	for _, ob := range optionalObjects(opt) {
+	for _, ob := range withRouterAddresses(optionalObjects(opt), st.routers) { // routers.go
 		if slices.ContainsFunc(ob.FQDNs, func(f string) bool { return slices.Contains(fqdns, f) }) {
 			addPartial(&v, st, ob)
 		}
@@ -108,7 +108,7 @@ func (c *member) view() ClusterView {
 	c.convMu.Unlock()
 	opt, missing := st.opt.snapshot()
 	v.Missing = missing
-	v.Objects = append(v.Objects, optionalObjects(opt)...)
+	v.Objects = append(v.Objects, withRouterAddresses(optionalObjects(opt), st.routers)...) // routers.go
 	for kind, idx := range opt {
 		c.m.objects.WithLabelValues(c.name, kind).Set(float64(len(idx.ListKeys())))
 	}

@@ -216,7 +216,8 @@ func TestDeploy(t *testing.T) {
 				soa:       "ns1.gslb.example.com. hostmaster.example.com. 5",
 				configCtx: "east",
 				selector:  "app=gslb,tier in (web)",
-				gdp:       "edge-gdp", gdpClusters: "[east west]",
+				kinds:     "Gateway,HTTPRoute", routerNS: "none",
+				gdp: "edge-gdp", gdpClusters: "[east west]",
 				roles:      []string{"edge-gslb-syncer-config"},
 				extraLines: []string{"log . {", "member_metrics off"},
 				site:       "s1",
@@ -273,6 +274,7 @@ type expect struct {
 	membersSecret, membersKey string
 	members, zone, configCtx  string
 	selector                  string
+	kinds, routerNS           string // the kinds= and router-namespace= options; "": not given (auto, openshift-ingress)
 	persist                   bool
 	hostPath                  string // the persist volume's hostPath; empty: an emptyDir
 	metricsPort               int32
@@ -414,6 +416,9 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, w expect) {
 	if opts["members"] != w.members || opts["zones"] != w.zone || opts["config"] != w.configCtx || opts["selector"] != w.selector ||
 		opts["metrics"] != fmt.Sprintf(":%d", w.metricsPort) {
 		t.Errorf("gslb-syncer source options %v: want members=%s zones=%s config=%q selector=%q metrics=:%d", opts, w.members, w.zone, w.configCtx, w.selector, w.metricsPort)
+	}
+	if opts["kinds"] != w.kinds || opts["router-namespace"] != w.routerNS {
+		t.Errorf("gslb-syncer source options %v: want kinds=%q router-namespace=%q", opts, w.kinds, w.routerNS)
 	}
 	// One status writer per config cluster: the Lease in the syncer's
 	// namespace, each Pod named in it by its own name.

@@ -32,12 +32,13 @@ const GatewayAPI = "sigs.k8s.io/gateway-api"
 var (
 	Gateways        = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "gateways"}
 	HTTPRoutes      = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "httproutes"}
+	UDPRoutes       = schema.GroupVersionResource{Group: "gateway.networking.k8s.io", Version: "v1", Resource: "udproutes"}
 	OpenShiftRoutes = schema.GroupVersionResource{Group: "route.openshift.io", Version: "v1", Resource: "routes"}
 )
 
 // gatewayCRDs are the standard-channel files installed: the kinds the
 // syncer reads.
-var gatewayCRDs = []string{"gatewayclasses", "gateways", "httproutes", "grpcroutes", "tlsroutes", "tcproutes"}
+var gatewayCRDs = []string{"gatewayclasses", "gateways", "httproutes", "grpcroutes", "tlsroutes", "tcproutes", "udproutes"}
 
 // GatewayCRDDir is the standard-channel CRD directory of the gateway-api
 // module in the module cache, found with `go list` from root.
@@ -111,11 +112,27 @@ func installCRDFiles(ctx context.Context, cfg *rest.Config, files []string, gvr 
 // Gateway creates a Gateway with one HTTP listener "web" on port 80 for
 // host, and writes its status addresses as its controller would.
 func Gateway(ctx context.Context, dyn dynamic.Interface, ns, name, host string, annotations map[string]string, addrs ...string) error {
+	return GatewayWith(ctx, dyn, ns, name, Listener{Name: "web", Hostname: host, Port: 80, Protocol: "HTTP"}, annotations, addrs...)
+}
+
+// Listener is a Gateway's listener (Hostname "": none, as TCP and UDP
+// listeners must be).
+type Listener struct {
+	Name, Hostname, Protocol string
+	Port                     int64
+}
+
+// GatewayWith creates a Gateway with listener l, and writes its status
+// addresses as its controller would.
+func GatewayWith(ctx context.Context, dyn dynamic.Interface, ns, name string, l Listener, annotations map[string]string, addrs ...string) error {
+	listener := map[string]any{"name": l.Name, "port": l.Port, "protocol": l.Protocol}
+	if l.Hostname != "" {
+		listener["hostname"] = l.Hostname
+	}
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
 		"metadata": map[string]any{"namespace": ns, "name": name},
-		"spec": map[string]any{"gatewayClassName": "demo", "listeners": []any{
-			map[string]any{"name": "web", "hostname": host, "port": int64(80), "protocol": "HTTP"}}},
+		"spec":     map[string]any{"gatewayClassName": "demo", "listeners": []any{listener}},
 	}}
 	if annotations != nil {
 		u.SetAnnotations(annotations)
@@ -137,15 +154,35 @@ func Gateway(ctx context.Context, dyn dynamic.Interface, ns, name, host string, 
 // Gateway gateway's listener "web", whose backend is the Service backend,
 // and writes the status its Gateway's controller would: accepted.
 func HTTPRoute(ctx context.Context, dyn dynamic.Interface, ns, name string, labels map[string]string, host, gateway, backend string) error {
-	ref := map[string]any{"name": gateway, "sectionName": "web"}
+	return GatewayRoute(ctx, dyn, HTTPRoutes, ns, name, labels, nil, []string{host}, gateway, "web", backend)
+}
+
+// GatewayRoute creates a route of resource gvr (HTTPRoute, UDPRoute…) with
+// labels, annotations and hostnames (none for TCPRoute and UDPRoute), attached to the
+// Gateway gateway's listener section, whose backend is the Service
+// backend (port 80), and writes the status its Gateway's controller would:
+// accepted.
+func GatewayRoute(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, ns, name string, labels, annotations map[string]string,
+	hostnames []string, gateway, section, backend string) error {
+	ref := map[string]any{"name": gateway, "sectionName": section}
+	spec := map[string]any{"parentRefs": []any{ref},
+		"rules": []any{map[string]any{"backendRefs": []any{map[string]any{"name": backend, "port": int64(80)}}}}}
+	if len(hostnames) > 0 {
+		hs := make([]any, len(hostnames))
+		for i, h := range hostnames {
+			hs[i] = h
+		}
+		spec["hostnames"] = hs
+	}
+	kind := map[string]string{"httproutes": "HTTPRoute", "grpcroutes": "GRPCRoute", "tlsroutes": "TLSRoute", "tcproutes": "TCPRoute", "udproutes": "UDPRoute"}[gvr.Resource]
 	u := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+		"apiVersion": gvr.GroupVersion().String(), "kind": kind,
 		"metadata": map[string]any{"namespace": ns, "name": name},
-		"spec": map[string]any{"parentRefs": []any{ref}, "hostnames": []any{host},
-			"rules": []any{map[string]any{"backendRefs": []any{map[string]any{"name": backend, "port": int64(80)}}}}},
+		"spec":     spec,
 	}}
 	u.SetLabels(labels)
-	created, err := dyn.Resource(HTTPRoutes).Namespace(ns).Create(ctx, u, metav1.CreateOptions{})
+	u.SetAnnotations(annotations)
+	created, err := dyn.Resource(gvr).Namespace(ns).Create(ctx, u, metav1.CreateOptions{})
 	if err != nil {
 		return err
 	}
@@ -154,7 +191,7 @@ func HTTPRoute(ctx context.Context, dyn dynamic.Interface, ns, name string, labe
 		"conditions": []any{map[string]any{"type": "Accepted", "status": "True", "reason": "Accepted", "message": "accepted",
 			"lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}},
 	}}}
-	_, err = dyn.Resource(HTTPRoutes).Namespace(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{})
+	_, err = dyn.Resource(gvr).Namespace(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{})
 	return err
 }
 
@@ -231,4 +268,28 @@ func PublishWithGateway(ctx context.Context, cs kubernetes.Interface, dyn dynami
 		}
 	}
 	return nil
+}
+
+// RouterNamespace is where OpenShift runs its routers' Services.
+const RouterNamespace = "openshift-ingress"
+
+// RouterService creates router NAME's Service, router-NAME of type
+// LoadBalancer in RouterNamespace, and writes its load balancer status
+// with ips as a cloud controller would.
+func RouterService(ctx context.Context, cs kubernetes.Interface, router string, ips ...string) error {
+	if err := EnsureNamespace(ctx, cs, RouterNamespace, nil); err != nil {
+		return err
+	}
+	s := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: RouterNamespace, Name: "router-" + router},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: map[string]string{"ingresscontroller.operator.openshift.io/deployment-ingresscontroller": router},
+			Ports: []corev1.ServicePort{{Name: "http", Port: 80}}},
+	}
+	created, err := cs.CoreV1().Services(RouterNamespace).Create(ctx, s, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	created.Status.LoadBalancer.Ingress = LB(ips...)
+	_, err = cs.CoreV1().Services(RouterNamespace).UpdateStatus(ctx, created, metav1.UpdateOptions{})
+	return err
 }

@@ -74,18 +74,18 @@ func (l *lab) countLog(re string) int {
 }
 
 // TestKubeGatewayRoute: s2 runs without the Gateway API CRDs (said once, in
-// the log, the metric and the policy's status, no error loop); they are
+// the log, the metric and, with kinds=all, the policy's status, no error loop); they are
 // installed live and the watch starts; hello is then published in s2 by a
 // Gateway (status address 127.0.0.13) and an HTTPRoute labelled app: gslb,
 // and joins the 6:4:2 split exactly; the route detached leaves, attached
 // returns; its backend at 0 ready endpoints leaves, back returns.
 func TestKubeGatewayRoute(t *testing.T) {
-	l := startLab(t, "&metrics=127.0.0.1:0")
+	l := startLab(t, "&metrics=127.0.0.1:0&kinds=all")
 	ctx := l.ctx
 	l.waitSet(t, hello, dns.TypeA, 12, all3)
 	httpRoute := `gslb_syncer_kube_kind_watched{cluster="s2",kind="HTTPRoute"}`
 	waitMetric(t, l.s.Process, httpRoute, "0")
-	l.waitClusterMessage(t, "s2", "not watched until they appear: GRPCRoute, Gateway, HTTPRoute, Route, TCPRoute, TLSRoute")
+	l.waitClusterMessage(t, "s2", "not watched until they appear: GRPCRoute, Gateway, HTTPRoute, Route, TCPRoute, TLSRoute, UDPRoute")
 
 	root := harness.RepoRoot(t)
 	s2 := l.env.Cluster("s2")

@@ -131,6 +131,7 @@ func servers(bin, repo string, names benchNames) []server {
 		out = append(out, shipped(coredns, repo, sc, "", nil, push))
 		if sc.name == "helm" {
 			out = append(out, shipped(coredns, repo, sc, " (stock prometheus)", withStockPrometheus, push))
+			out = append(out, goStackStart(shipped(coredns, repo, sc, "", nil, push)))
 		}
 	}
 	gslb := coreDNS(coredns, "coredns-gslb gslb", gslbBody, func(dir string) error {
@@ -140,6 +141,7 @@ func servers(bin, repo string, names benchNames) []server {
 	gslb.routed = true
 	signed := gslbSigned(coreDNS(coredns, "", dnssecStanza+gslbBody, push))
 	whoami := coreDNS(coredns, "coredns-gslb whoami", "    whoami", nil)
+	whoamiGoStack := goStackStart(coreDNS(coredns, "coredns-gslb whoami", "    whoami", nil))
 	whoamiProm := coreDNS(coredns, "coredns-gslb whoami+prometheus", "    whoami\n    prometheus 127.0.0.1:METRICS", nil)
 	whoamiMet := coreDNS(coredns, "coredns-gslb whoami+gslbmetrics", "    whoami\n    gslbmetrics 127.0.0.1:METRICS", nil)
 	file := coreDNS(coredns, "coredns-gslb file", "    file DIR/db.zone", nil)
@@ -150,7 +152,7 @@ func servers(bin, repo string, names benchNames) []server {
 		}
 		return filePrep(dir, port)
 	}
-	return append(out, gslb, signed, whoami, whoamiProm, whoamiMet, file, gdnsd(names), knot(names))
+	return append(out, gslb, signed, whoami, whoamiGoStack, whoamiProm, whoamiMet, file, gdnsd(names), knot(names))
 }
 
 // gdnsd serves hello with its `weighted` plugin (one address per answer, by
@@ -232,4 +234,17 @@ func command(argv []string, cpu int) *exec.Cmd {
 		argv = append([]string{"taskset", "-c", fmt.Sprint(cpu)}, argv...)
 	}
 	return exec.Command(argv[0], argv[1:]...)
+}
+
+// goStackStart is s with Go's default goroutine stack start (-stack-start 0),
+// as coredns-gslb ran before it held 8 KiB and as stock CoreDNS runs: every
+// query's goroutine grows its stack.
+func goStackStart(s server) server {
+	prepare := s.prepare
+	s.name += " (Go's stack start)"
+	s.prepare = func(dir string, port int) ([]string, error) {
+		args, err := prepare(dir, port)
+		return append(args, "-stack-start", "0"), err
+	}
+	return s
 }

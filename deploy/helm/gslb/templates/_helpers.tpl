@@ -36,6 +36,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $opts := list (printf "members=%s" (join "," $members)) (printf "zones=%s" (.Values.zone | urlquery)) (printf "grace=%s" $c.grace) (printf "metrics=:%v" .Values.syncerMetricsPort) -}}
 {{- with $c.configContext -}}{{- $opts = append $opts (printf "config=%s" (. | urlquery)) -}}{{- end -}}
 {{- with $c.selector -}}{{- $opts = append $opts (printf "selector=%s" (. | urlquery)) -}}{{- end -}}
+{{- if and $c.optionalKinds (ne $c.optionalKinds "auto") -}}{{- $opts = append $opts (printf "kinds=%s" ($c.optionalKinds | urlquery)) -}}{{- end -}}
+{{- if and $c.routerNamespace (ne $c.routerNamespace "openshift-ingress") -}}{{- $opts = append $opts (printf "router-namespace=%s" ($c.routerNamespace | urlquery)) -}}{{- end -}}
 {{- $lease := $c.lease | default (printf "%s/gslb-syncer" .Release.Namespace) -}}
 {{- if ne $lease "none" -}}{{- $opts = append $opts (printf "lease=%s" $lease) -}}{{- end -}}
 {{- if .Values.probeSharing.enabled -}}

@@ -417,6 +417,31 @@ type GSLBHostRuleSpec struct {
 	// EndpointReadiness overrides the policy's for this FQDN.
 	// +optional
 	EndpointReadiness EndpointReadiness `json:"endpointReadiness,omitempty"`
+	// PublicAddresses are, per member cluster, the addresses the DNS
+	// answers for that cluster's members of this FQDN instead of their
+	// load balancers' (which the health checks still probe): load
+	// balancers behind NAT or a proxy. They take precedence over the
+	// objects' gslb.gslbdns.io/public-addresses annotation. A value that
+	// is not an IP address, or a cluster that is not a member, is ignored
+	// and named in the status (ValuesValid, ResolvedRefs).
+	// +optional
+	// +listType=map
+	// +listMapKey=cluster
+	// +kubebuilder:validation:MaxItems=64
+	PublicAddresses []ClusterAddresses `json:"publicAddresses,omitempty"`
+}
+
+// ClusterAddresses are addresses of one member cluster.
+type ClusterAddresses struct {
+	// Cluster is a member cluster's name (its kubeconfig context).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Cluster string `json:"cluster"`
+	// Addresses are IPv4 or IPv6 literals.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=set
+	Addresses []string `json:"addresses"`
 }
 
 // GSLBHostRuleStatus is written by gslb-syncer.
@@ -518,3 +543,8 @@ const (
 	ConditionObjectsValid = "ObjectsValid"
 	ReasonInvalidValues   = "InvalidValues"
 )
+
+// ConditionValuesValid, on a host rule, is False when values of its spec
+// were ignored (reason InvalidValues; an invalid public address): the
+// message names the field and the value; the rest serves.
+const ConditionValuesValid = "ValuesValid"
