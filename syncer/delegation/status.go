@@ -28,6 +28,12 @@ type Status struct {
 	Outputs []OutputStatus `json:"outputs"`
 }
 
+// StatusAt is a Status as served, with when it was read.
+type StatusAt struct {
+	Now time.Time `json:"now"`
+	*Status
+}
+
 // Failing reports whether any output is failing.
 func (s *Status) Failing() bool {
 	return slices.ContainsFunc(s.Outputs, func(o OutputStatus) bool { return o.State == StateFailing })
