@@ -92,14 +92,16 @@ func ago(now, t time.Time) string {
 	return fmt.Sprintf("%s (%s ago)", t.UTC().Format(time.TimeOnly), now.Sub(t).Round(time.Second))
 }
 
-// soon is how long after now t is: "in 20s", or "due" once past.
+// soon is how long after now t is: "in 20s", "in <1s", or "due" once past.
 func soon(now, t time.Time) string {
-	switch d := t.Sub(now).Round(time.Second); {
+	switch d := t.Sub(now); {
 	case t.IsZero():
 		return "-"
 	case d <= 0:
 		return "due"
+	case d < time.Second:
+		return "in <1s"
 	default:
-		return "in " + d.String()
+		return "in " + d.Round(time.Second).String()
 	}
 }
