@@ -74,6 +74,7 @@ type StatusError struct {
 // not count as a change).
 type Transition struct {
 	Output, Where string
+	NS            string      // this site's name server
 	State         OutputState // StateFailing, StateRegistered or StateWithdrawn
 	Reason        string
 	Message       string
@@ -87,15 +88,16 @@ const (
 )
 
 // Event is t as a Kubernetes Event: warning or normal, its reason and
-// message.
+// message (which names the site's NS and the output).
 func (t Transition) Event() (warning bool, reason, message string) {
+	prefix := "NS " + t.NS + ", " + t.Output + " " + t.Where + ": "
 	switch t.State {
 	case StateFailing:
-		return true, EventFailed, t.Output + " " + t.Where + ": " + t.Reason + ": " + t.Message
+		return true, EventFailed, prefix + t.Reason + ": " + t.Message
 	case StateWithdrawn:
-		return false, EventWithdrawn, t.Output + " " + t.Where + ": " + t.Message
+		return false, EventWithdrawn, prefix + t.Message
 	}
-	return false, EventRegistered, t.Output + " " + t.Where + ": " + t.Message
+	return false, EventRegistered, prefix + t.Message
 }
 
 // announced is what a Transition last told.
@@ -159,14 +161,14 @@ func (o *OutputStatus) transition(prev OutputStatus) *Transition {
 		return nil
 	}
 	o.announced = now
-	t := &Transition{Output: o.Output, Where: o.Where, State: o.State, Reason: now.reason}
+	t := &Transition{Output: o.Output, Where: o.Where, NS: o.NS, State: o.State, Reason: now.reason}
 	switch o.State {
 	case StateFailing:
 		t.Message = o.LastError.Message
 	case StateRegistered:
-		t.Message = "this site's NS " + o.NS + " is in the parent for " + o.Zone
+		t.Message = "in the parent for " + o.Zone
 	case StateWithdrawn:
-		t.Message = "this site's NS " + o.NS + " left the parent for " + o.Zone + ": its DNS is not ready"
+		t.Message = "left the parent for " + o.Zone + ": this site's DNS is not ready"
 	}
 	return t
 }

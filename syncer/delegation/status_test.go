@@ -130,3 +130,33 @@ func TestStatusFailing(t *testing.T) {
 		t.Error("no outputs: failing")
 	}
 }
+
+// TestTransitionEvent: the Events' type, reason and message, which names
+// the site's NS and the output.
+func TestTransitionEvent(t *testing.T) {
+	base := Transition{Output: OutputRFC2136, Where: "192.0.2.10:53 zone iberia.local.", NS: "g-dns-a.iberia.local."}
+	cases := []struct {
+		state           OutputState
+		reason, message string
+		want            string
+	}{
+		{StateFailing, ReasonUnreachable, "dial tcp 192.0.2.10:53: connect: connection refused",
+			"Warning DelegationFailed NS g-dns-a.iberia.local., rfc2136 192.0.2.10:53 zone iberia.local.: unreachable: dial tcp 192.0.2.10:53: connect: connection refused"},
+		{StateRegistered, "", "in the parent for avi.iberia.local.",
+			"Normal DelegationRegistered NS g-dns-a.iberia.local., rfc2136 192.0.2.10:53 zone iberia.local.: in the parent for avi.iberia.local."},
+		{StateWithdrawn, "", "left the parent for avi.iberia.local.: this site's DNS is not ready",
+			"Normal DelegationWithdrawn NS g-dns-a.iberia.local., rfc2136 192.0.2.10:53 zone iberia.local.: left the parent for avi.iberia.local.: this site's DNS is not ready"},
+	}
+	for _, tc := range cases {
+		tr := base
+		tr.State, tr.Reason, tr.Message = tc.state, tc.reason, tc.message
+		warning, reason, message := tr.Event()
+		typ := "Normal"
+		if warning {
+			typ = "Warning"
+		}
+		if got := typ + " " + reason + " " + message; got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.state, got, tc.want)
+		}
+	}
+}

@@ -12,11 +12,13 @@ import (
 
 // SiteEvent records an Event about this syncer's site in the config
 // cluster (gslb-syncer records the delegation's transitions so). The
-// object is a stable one of the site: its probe Lease (probe-lease);
-// without one, this syncer's Pod when the downward API names it
-// (POD_NAMESPACE and POD_NAME, POD_UID if given); else the status
-// writer's Lease (lease). With none of them, or before the config cluster
-// is connected, the Event is not recorded (the log has the same).
+// object is a stable one in the config cluster: the site's probe Lease
+// (probe-lease); without one, the status writer's Lease (lease), shared by
+// the sites (the message names the site's NS); without either, this
+// syncer's Pod when the downward API names it (POD_NAMESPACE and
+// POD_NAME, POD_UID if given), right only when the syncer runs in the
+// config cluster. With none of them, or before the config cluster is
+// connected, the Event is not recorded (the log and status say the same).
 func (s *Source) SiteEvent(warning bool, reason, message string) {
 	s.mu.Lock()
 	cc := s.config
@@ -26,7 +28,7 @@ func (s *Source) SiteEvent(warning bool, reason, message string) {
 	}
 	ref := s.siteObject(cc)
 	if ref == nil {
-		s.log.Debug("no object to record the site's Event on (set probe-lease, or POD_NAMESPACE and POD_NAME)", "reason", reason)
+		s.log.Debug("no object to record the site's Event on (set probe-lease or lease)", "reason", reason)
 		return
 	}
 	typ := corev1.EventTypeNormal
@@ -41,11 +43,11 @@ func (s *Source) siteObject(cc *configCluster) *corev1.ObjectReference {
 	switch {
 	case s.opts.ProbeLease.enabled():
 		return leaseRef(cc, s.opts.ProbeLease)
+	case s.opts.Lease.enabled():
+		return leaseRef(cc, s.opts.Lease)
 	case os.Getenv("POD_NAMESPACE") != "" && os.Getenv("POD_NAME") != "":
 		return &corev1.ObjectReference{APIVersion: "v1", Kind: "Pod", Namespace: os.Getenv("POD_NAMESPACE"),
 			Name: os.Getenv("POD_NAME"), UID: types.UID(os.Getenv("POD_UID"))}
-	case s.opts.Lease.enabled():
-		return leaseRef(cc, s.opts.Lease)
 	}
 	return nil
 }

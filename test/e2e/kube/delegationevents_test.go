@@ -58,8 +58,17 @@ rfc2136: {server: %s, parentZone: iberia.local, keyFile: %s, timeout: 1s}
 		return nil
 	})
 	firstErrors := errorCount(t, s.Process, series)
-	if ev.Type != corev1.EventTypeWarning || !strings.Contains(ev.Message, "unreachable") || !strings.Contains(ev.Message, "rfc2136") {
-		t.Errorf("DelegationFailed Event: %s %q, want a Warning naming rfc2136 and unreachable", ev.Type, ev.Message)
+	if ev.Type != corev1.EventTypeWarning || !strings.Contains(ev.Message, "NS g-dns-a.iberia.local., rfc2136 ") ||
+		!strings.Contains(ev.Message, ": unreachable: ") {
+		t.Errorf("DelegationFailed Event: %s %q, want a Warning naming the NS, rfc2136 and unreachable", ev.Type, ev.Message)
+	}
+	// On the Lease itself (its UID), so that kubectl describe lease shows it.
+	lease, err := l.cs["s1az1"].CoordinationV1().Leases(kubescenario.PolicyNS).Get(l.ctx, probeLease, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.InvolvedObject.UID != lease.UID {
+		t.Errorf("the Event's object has UID %q, the probe Lease %q", ev.InvolvedObject.UID, lease.UID)
 	}
 	// Two more retries later, still the one Event, counted once.
 	harness.Eventually(t, wait, func() error {
