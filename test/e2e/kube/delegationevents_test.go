@@ -19,15 +19,19 @@ import (
 )
 
 // TestDelegationEvents: a gslb-syncer on the Kubernetes source, leading
-// its site's probes (probe-lease), keeps a delegation whose parent is a
-// loopback port nobody listens on. The syncer, as the non-admin user of
-// deploy/rbac, records one Warning Event DelegationFailed (reason
-// unreachable) on the site's probe Lease in the config cluster, and no
-// more while it retries (the Event's count stays 1), and its
-// /status/delegation says failing, unreachable.
+// its site's probe Lease, as the non-admin user of deploy/rbac (with
+// delegation-dnsendpoint.yaml), keeps a delegation with two outputs: an
+// RFC 2136 parent on a loopback port nobody listens on, and a DNSEndpoint
+// object whose CRD is not installed yet. On the probe Lease in the config
+// cluster it records one Warning DelegationFailed per output (rfc2136:
+// unreachable; dnsendpoint: kubernetes), counted once however often it
+// retries; /status/delegation says failing for both. The CRD installed,
+// the dnsendpoint output is registered: one Normal DelegationRegistered,
+// while rfc2136 keeps failing with its one Event.
 func TestDelegationEvents(t *testing.T) {
 	l := startClusters(t)
 	must(t, l.env.WriteKubeconfig(l.kcfg, k8senv.NonAdmin))
+	must(t, kubescenario.BindFileRoles(l.ctx, l.cs["s1az1"], harness.RepoRoot(t), "delegation-dnsendpoint", k8senv.NonAdmin.Name()))
 	l.c = harness.StartCoreDNS(t, corefmt, nil)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "delegation.yaml")
@@ -37,30 +41,32 @@ func TestDelegationEvents(t *testing.T) {
 nameServer: {name: g-dns-a.iberia.local, addresses: [192.0.2.53]}
 interval: 200ms
 rfc2136: {server: %s, parentZone: iberia.local, keyFile: %s, timeout: 1s}
-`, closedPort(t), keyFile))
+dnsEndpoint: {kubeconfig: %s, context: s1az1, namespace: %s}
+`, closedPort(t), keyFile, l.kcfg, kubescenario.PolicyNS))
 	spec := fmt.Sprintf("kubernetes:%s?members=s1az1,s1az2,s2&config=s1az1&grace=%s&probe=200ms&zones=avi.iberia.local%s&probe-lease=%s/%s",
 		l.kcfg, grace, leaseSpec("syncer-a"), kubescenario.PolicyNS, probeLease)
 	s := harness.StartSyncer(t, "--source", spec, "--push", "unix://"+l.c.Sock, "--health-listen", "127.0.0.1:0", "--delegation", conf)
 	l.c.WaitLoaded(wait)
 
-	// Failing, and retried: the errors counted, one Event.
+	// Both failing, and retried: the errors counted, one Event each.
 	const series = `gslb_syncer_delegation_errors_total{output="rfc2136",reason="unreachable"}`
-	var ev corev1.Event
 	harness.Eventually(t, wait, func() error {
-		evs := delegationEvents(t, l, "DelegationFailed")
-		if len(evs) == 0 {
-			return fmt.Errorf("no DelegationFailed Event on Lease %s/%s yet", kubescenario.PolicyNS, probeLease)
+		for _, out := range []string{"rfc2136", "dnsendpoint"} {
+			if len(outputEvents(t, l, "DelegationFailed", out)) == 0 {
+				return fmt.Errorf("no DelegationFailed Event for %s on Lease %s/%s yet", out, kubescenario.PolicyNS, probeLease)
+			}
 		}
-		ev = evs[0]
 		if n := errorCount(t, s.Process, series); n < 3 {
 			return fmt.Errorf("%s = %d, want 3 retries at least", series, n)
 		}
 		return nil
 	})
-	firstErrors := errorCount(t, s.Process, series)
-	if ev.Type != corev1.EventTypeWarning || !strings.Contains(ev.Message, "NS g-dns-a.iberia.local., rfc2136 ") ||
-		!strings.Contains(ev.Message, ": unreachable: ") {
-		t.Errorf("DelegationFailed Event: %s %q, want a Warning naming the NS, rfc2136 and unreachable", ev.Type, ev.Message)
+	ev := outputEvents(t, l, "DelegationFailed", "rfc2136")[0]
+	if ev.Type != corev1.EventTypeWarning || !strings.Contains(ev.Message, ": unreachable: ") {
+		t.Errorf("rfc2136's DelegationFailed Event: %s %q, want a Warning naming unreachable", ev.Type, ev.Message)
+	}
+	if ev := outputEvents(t, l, "DelegationFailed", "dnsendpoint")[0]; !strings.Contains(ev.Message, ": kubernetes: ") {
+		t.Errorf("dnsendpoint's DelegationFailed Event: %q, want the reason kubernetes (no DNSEndpoint CRD)", ev.Message)
 	}
 	// On the Lease itself (its UID), so that kubectl describe lease shows it.
 	lease, err := l.cs["s1az1"].CoordinationV1().Leases(kubescenario.PolicyNS).Get(l.ctx, probeLease, metav1.GetOptions{})
@@ -70,14 +76,62 @@ rfc2136: {server: %s, parentZone: iberia.local, keyFile: %s, timeout: 1s}
 	if ev.InvolvedObject.UID != lease.UID {
 		t.Errorf("the Event's object has UID %q, the probe Lease %q", ev.InvolvedObject.UID, lease.UID)
 	}
-	// Two more retries later, still the one Event, counted once.
+	status := httpGetLogged(t, s.Process, "/status/delegation")
+	if strings.Count(status, `"state":"failing"`) != 2 || !strings.Contains(status, `"reason":"unreachable"`) ||
+		!strings.Contains(status, `"reason":"kubernetes"`) {
+		t.Errorf("/status/delegation: %s, want both failing, unreachable and kubernetes", status)
+	}
+
+	// Two more tries later, still one Event per output, counted once.
+	firstErrors := errorCount(t, s.Process, series)
 	harness.Eventually(t, wait, func() error {
 		if n := errorCount(t, s.Process, series); n < firstErrors+2 {
 			return fmt.Errorf("%s = %d, want %d", series, n, firstErrors+2)
 		}
 		return nil
 	})
-	evs := delegationEvents(t, l, "DelegationFailed")
+	expectOnce(t, l, "DelegationFailed", "rfc2136")
+	expectOnce(t, l, "DelegationFailed", "dnsendpoint")
+	if n := len(delegationEvents(t, l, "DelegationRegistered")); n != 0 {
+		t.Errorf("%d DelegationRegistered Events while neither output could register", n)
+	}
+
+	// ExternalDNS's CRD installed: the dnsendpoint output registers (its
+	// backoff is several seconds by now); rfc2136 keeps its one Event.
+	installDNSEndpointCRD(t, l.ctx, l.env.Cluster("s1az1").Config(), filepath.Join(harness.RepoRoot(t), "test/e2e/kube/testdata/dnsendpoint-crd.yaml"))
+	harness.Eventually(t, 2*wait, func() error {
+		if len(outputEvents(t, l, "DelegationRegistered", "dnsendpoint")) == 0 {
+			return fmt.Errorf("no DelegationRegistered Event for dnsendpoint yet")
+		}
+		return nil
+	})
+	expectOnce(t, l, "DelegationRegistered", "dnsendpoint")
+	expectOnce(t, l, "DelegationFailed", "rfc2136")
+	if n := len(outputEvents(t, l, "DelegationRegistered", "rfc2136")); n != 0 {
+		t.Errorf("%d DelegationRegistered Events for the unreachable rfc2136 parent", n)
+	}
+	status = httpGetLogged(t, s.Process, "/status/delegation")
+	if !strings.Contains(status, `"state":"registered"`) || strings.Count(status, `"state":"failing"`) != 1 {
+		t.Errorf("/status/delegation: %s, want dnsendpoint registered, rfc2136 failing", status)
+	}
+}
+
+// outputEvents are the Events of reason on the probe Lease about output.
+func outputEvents(t *testing.T, l *lab, reason, output string) []corev1.Event {
+	t.Helper()
+	var out []corev1.Event
+	for _, e := range delegationEvents(t, l, reason) {
+		if strings.Contains(e.Message, ", "+output+" ") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// expectOnce checks there is one Event of reason about output, counted once.
+func expectOnce(t *testing.T, l *lab, reason, output string) {
+	t.Helper()
+	evs := outputEvents(t, l, reason, output)
 	var counts []int32
 	for _, e := range evs {
 		counts = append(counts, e.Count)
@@ -86,15 +140,7 @@ rfc2136: {server: %s, parentZone: iberia.local, keyFile: %s, timeout: 1s}
 		}
 	}
 	if len(evs) != 1 || evs[0].Count > 1 || evs[0].Series != nil {
-		t.Errorf("after %d errors: %d DelegationFailed Events (counts %v), want one, counted once",
-			errorCount(t, s.Process, series), len(evs), counts)
-	}
-	if n := len(delegationEvents(t, l, "DelegationRegistered")); n != 0 {
-		t.Errorf("%d DelegationRegistered Events while the parent is unreachable", n)
-	}
-	status := httpGetLogged(t, s.Process, "/status/delegation")
-	if !strings.Contains(status, `"state":"failing"`) || !strings.Contains(status, `"reason":"unreachable"`) {
-		t.Errorf("/status/delegation: %s, want failing, unreachable", status)
+		t.Errorf("%d %s Events about %s (counts %v), want one, counted once", len(evs), reason, output, counts)
 	}
 }
 
