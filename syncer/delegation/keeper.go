@@ -20,7 +20,9 @@ type Keeper struct {
 	Interval      time.Duration // between checks; 0 means 10 s
 	MaxBackoff    time.Duration // longest wait after errors; 0 means 5 min
 	Now           func() time.Time
-	Report        func(Event) // each register and withdraw step, done or not, for the log, status and metrics
+	// Report gets each check: every register and withdraw step, done or
+	// not, and each Hold, for the log, status and metrics.
+	Report func(Event)
 }
 
 // Event is one thing the Keeper did or failed to do.
@@ -28,6 +30,12 @@ type Event struct {
 	Action  Action
 	Changed bool  // the parent was updated (false: it already agreed)
 	Err     error // nil on success; ErrLastNS when a withdrawal was held back
+	// Leading is false when this process is not the site's leader: the
+	// parent was left alone (Action is Hold).
+	Leading       bool
+	NotReadySince time.Time     // when the site's DNS stopped being ready; zero while it is
+	At            time.Time     // when the check started
+	Next          time.Duration // the wait before the next check (longer after errors)
 }
 
 // Action is what the Keeper decided.
@@ -76,16 +84,21 @@ func (k *Keeper) Run(ctx context.Context) {
 			return
 		case <-time.After(wait):
 		}
-		notReadySince = k.track(notReadySince, now())
-		action := decide(notReadySince, now(), k.WithdrawAfter)
-		if k.Leading != nil && !k.Leading() {
-			action = Hold
+		e := Event{At: now(), Leading: k.Leading == nil || k.Leading()}
+		notReadySince = k.track(notReadySince, e.At)
+		e.NotReadySince = notReadySince
+		if e.Leading {
+			e.Action = decide(notReadySince, e.At, k.WithdrawAfter)
 		}
-		if err := k.step(ctx, action); err != nil {
+		k.step(ctx, &e)
+		if e.Err != nil && !errors.Is(e.Err, ErrLastNS) {
 			wait = min(max(2*wait, interval), maxBackoff)
-			continue
+		} else {
+			wait = interval
 		}
-		wait = interval
+		if e.Next = wait; k.Report != nil {
+			k.Report(e)
+		}
 	}
 }
 
@@ -100,24 +113,14 @@ func (k *Keeper) track(notReadySince, now time.Time) time.Time {
 	return notReadySince
 }
 
-// step carries out one decision and reports it. A withdrawal held back
-// because ours is the last NS is reported, but is not an error to back off.
-func (k *Keeper) step(ctx context.Context, a Action) error {
-	var changed bool
-	var err error
-	switch a {
+// step carries out e's decision and records in e what came of it. A
+// withdrawal held back because ours is the last NS is ErrLastNS, which
+// Run does not back off for.
+func (k *Keeper) step(ctx context.Context, e *Event) {
+	switch e.Action {
 	case Register:
-		changed, err = k.Registrar.Register(ctx)
+		e.Changed, e.Err = k.Registrar.Register(ctx)
 	case Withdraw:
-		changed, err = k.Registrar.Withdraw(ctx)
-	default:
-		return nil
+		e.Changed, e.Err = k.Registrar.Withdraw(ctx)
 	}
-	if k.Report != nil {
-		k.Report(Event{Action: a, Changed: changed, Err: err})
-	}
-	if errors.Is(err, ErrLastNS) {
-		return nil
-	}
-	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -29,11 +30,15 @@ type RunnerOptions struct {
 	MaxBackoff time.Duration         // longest wait after errors; 0 means 5 min
 	// Dial opens the TCP connections to the parent server; nil means a net.Dialer.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// Transitions gets each output's transitions (for Kubernetes Events);
+	// nil: none. It must not block for long: the output's Keeper waits.
+	Transitions func(Transition)
 }
 
 // Runner keeps a delegation file's outputs: a Keeper for each.
 type Runner struct {
 	keepers []*Keeper
+	status  *statusBoard
 }
 
 // output is one place the delegation is kept, with what its reports need.
@@ -44,6 +49,8 @@ type output struct {
 	m           *runnerMetrics
 	failing     string // the reason of the last error; "" when the last step worked
 	heldBack    bool   // the last withdrawal was held back (last NS)
+	status      *statusBoard
+	index       int // of the output in the status
 }
 
 // NewRunner makes the Parents of f (it reads no network yet) and registers
@@ -57,9 +64,9 @@ func NewRunner(f *File, opts RunnerOptions) (*Runner, error) {
 		return nil, err
 	}
 	m := newRunnerMetrics(opts.Registerer, opts.Ready, outs)
-	r := &Runner{}
-	for _, o := range outs {
-		o.m = m
+	r := &Runner{status: newStatusBoard(initialStatus(f, outs), opts.Transitions)}
+	for i, o := range outs {
+		o.m, o.status, o.index = m, r.status, i
 		o.log = opts.Logger.With("zone", f.Zone, "ns", f.NS, "output", o.name, "where", o.where)
 		r.keepers = append(r.keepers, &Keeper{Registrar: o.parent, Ready: opts.Ready, Leading: opts.Leading,
 			WithdrawAfter: f.WithdrawAfter, Interval: f.Interval, MaxBackoff: opts.MaxBackoff, Report: o.report})
@@ -91,6 +98,33 @@ func outputsOf(f *File, opts RunnerOptions) ([]*output, error) {
 	return outs, nil
 }
 
+// initialStatus is the outputs' status before their first check.
+func initialStatus(f *File, outs []*output) []OutputStatus {
+	var addrs []string
+	switch {
+	case f.RFC2136 != nil:
+		addrs = addrStrings(f.RFC2136.Addrs)
+	case f.DNSEndpoint != nil:
+		addrs = addrStrings(f.DNSEndpoint.Addrs)
+	}
+	st := make([]OutputStatus, len(outs))
+	for i, o := range outs {
+		st[i] = OutputStatus{Output: o.name, Where: o.where, Zone: f.Zone, NS: f.NS, Addresses: addrs, State: StateStarting}
+	}
+	return st
+}
+
+func addrStrings(addrs []netip.Addr) []string {
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = a.String()
+	}
+	return out
+}
+
+// Status is the outputs' state now: a snapshot, never changed.
+func (r *Runner) Status() *Status { return r.status.cur.Load() }
+
 // Run keeps every output until ctx ends.
 func (r *Runner) Run(ctx context.Context) {
 	var wg sync.WaitGroup
@@ -104,6 +138,10 @@ func (r *Runner) Run(ctx context.Context) {
 // called by the output's Keeper only, one step at a time.
 func (o *output) report(e Event) {
 	reason := Reason(e.Err)
+	o.status.update(o.index, e, reason)
+	if e.Action == Hold {
+		return
+	}
 	o.m.step(o.name, e, reason)
 	switch {
 	case reason != "":

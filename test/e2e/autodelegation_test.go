@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
@@ -25,8 +26,10 @@ import (
 // gslb-syncer with --delegation, keep their NS records in the parent (BIND 9,
 // an update-policy granting each site's key its NS and glue). First site A's
 // syncer has a wrong TSIG secret: the error is in its log and metrics and
-// the parent is unchanged. With the
-// right keys both register and hello resolves through BIND; site A's
+// the parent is unchanged; its /status/delegation says failing, badsig,
+// and gslbctl delegation exits 1 naming it. With the
+// right keys both register (the status says registered) and hello
+// resolves through BIND; site A's
 // coredns-gslb stopped, its syncer withdraws its NS after the configured
 // time, not before, and resolution continues through B; A back, its NS is
 // back. Everything runs in a private network namespace, the syncers too
@@ -76,6 +79,11 @@ func TestAutoDelegation(t *testing.T) {
 	if strings.Contains(bad.Log(), wrong) {
 		t.Errorf("the syncer logged the TSIG secret")
 	}
+	// Its status says so too, and gslbctl delegation exits 1 naming it.
+	if body := sites[0].waitStatus(t, ns, delegation.StateFailing, delegation.ReasonBadSig); strings.Contains(body, wrong) {
+		t.Errorf("the syncer's /status/delegation shows the TSIG secret")
+	}
+	sites[0].expectGslbctl(t, ns, dir, 1, "failing", "badsig since", "TSIG BADSIG")
 	bad.Stop()
 
 	// The right keys: both register.
@@ -87,6 +95,8 @@ func TestAutoDelegation(t *testing.T) {
 	autoWaitNS(t, reader, both)
 	t.Logf("both sites' NS in the parent %v after their syncers started", time.Since(started).Round(10*time.Millisecond))
 	autoResolves(t, parent)
+	sites[0].waitStatus(t, ns, delegation.StateRegistered, "")
+	sites[0].expectGslbctl(t, ns, dir, 0, "registered")
 
 	// Site A's DNS stops: its NS leaves after withdrawAfter, not before.
 	stopped := time.Now()
@@ -196,6 +206,51 @@ func (s *autoSite) waitMetric(t *testing.T, ns *harness.NetNS, name string, want
 		}
 		return err
 	})
+}
+
+// waitStatus waits until the syncer's /status/delegation shows its one
+// output (rfc2136) in state, its last error of reason ("": any), and
+// returns the body.
+func (s *autoSite) waitStatus(t *testing.T, ns *harness.NetNS, state delegation.OutputState, reason string) string {
+	t.Helper()
+	var body string
+	harness.Eventually(t, waitTimeout, func() error {
+		code, b, err := ns.HTTPGet("http://" + s.ip + ":9090/status/delegation")
+		if err != nil || code != 200 {
+			return fmt.Errorf("site %s: /status/delegation: %d %q (%v)", s.name, code, b, err)
+		}
+		body = b
+		var st delegation.StatusAt
+		if err := json.Unmarshal([]byte(b), &st); err != nil {
+			return harness.Permanent(fmt.Errorf("site %s: /status/delegation: %v: %s", s.name, err, b))
+		}
+		if len(st.Outputs) != 1 || st.Outputs[0].Output != delegation.OutputRFC2136 {
+			return harness.Permanent(fmt.Errorf("site %s: /status/delegation: want one rfc2136 output: %s", s.name, b))
+		}
+		o := st.Outputs[0]
+		if o.State != state || reason != "" && (o.LastError == nil || o.LastError.Reason != reason) {
+			return fmt.Errorf("site %s: /status/delegation: %s, want state %s (last error %q)", s.name, b, state, reason)
+		}
+		return nil
+	})
+	return body
+}
+
+// expectGslbctl runs gslbctl delegation against the site's syncer (in the
+// namespace) and checks its exit code and that its output has each of want.
+func (s *autoSite) expectGslbctl(t *testing.T, ns *harness.NetNS, dir string, code int, want ...string) {
+	t.Helper()
+	p := harness.StartProcess(t, harness.Cmd{Name: fmt.Sprintf("gslbctl-delegation-%s-%d", s.name, code), Path: harness.Bin(t, "gslbctl"), Dir: dir, NetNS: ns,
+		Args: []string{"delegation", "--syncer", "http://" + s.ip + ":9090"}})
+	if got := p.Wait(waitTimeout); got != code {
+		t.Errorf("gslbctl delegation (site %s): exit %d, want %d\n%s", s.name, got, code, p.Tail(10))
+	}
+	out := delegLastRunOutput(p.Log())
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("gslbctl delegation (site %s) does not say %q:\n%s", s.name, w, out)
+		}
+	}
 }
 
 // autoReader is a Registrar that only reads the parent (in the namespace).

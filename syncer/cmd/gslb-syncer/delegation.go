@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"net/http"
 	"sync"
+	"time"
 
 	"github.com/gslbdns/gslb/syncer/delegation"
 	"github.com/gslbdns/gslb/syncer/push"
@@ -14,31 +17,73 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// startDelegation keeps the delegation of the file at path ("" for none)
-// until ctx ends: this site's NS in the parent while a plugin it pushes to
-// serves a table. A bad file is an error naming the file and field.
-func startDelegation(ctx context.Context, wg *sync.WaitGroup, path string, src source.Source, pushers []*push.Pusher,
-	reg prometheus.Registerer, log *slog.Logger) error {
+// delegationKeeper is the delegation of --delegation FILE: the Runner,
+// and its status served on the metrics listener.
+type delegationKeeper struct {
+	r    *delegation.Runner // nil: no --delegation
+	f    *delegation.File
+	path string
+}
+
+// newDelegation makes the delegation of the file at path ("" for none);
+// nothing runs before start. A bad file is an error naming the file and
+// field. A source that records Events (Kubernetes) gets the outputs'
+// transitions.
+func newDelegation(path string, src source.Source, pushers []*push.Pusher, reg prometheus.Registerer, log *slog.Logger) (*delegationKeeper, error) {
 	if path == "" {
-		return nil
+		return &delegationKeeper{}, nil
 	}
 	f, err := delegation.LoadFile(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r, err := delegation.NewRunner(f, delegation.RunnerOptions{
-		Ready:      func() bool { return pluginsServe(pushers) },
-		Leading:    siteLeader(src),
-		Logger:     log,
-		Registerer: reg,
+		Ready:       func() bool { return pluginsServe(pushers) },
+		Leading:     siteLeader(src),
+		Logger:      log,
+		Registerer:  reg,
+		Transitions: siteEvents(src),
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	log.Info("keeping the delegation", "file", path, "zone", f.Zone, "ns", f.NS,
-		"withdraw_after", f.WithdrawAfter, "rfc2136", f.RFC2136 != nil, "dnsendpoint", f.DNSEndpoint != nil)
-	wg.Go(func() { r.Run(ctx) })
-	return nil
+	return &delegationKeeper{r: r, f: f, path: path}, nil
+}
+
+// start keeps the delegation until ctx ends: this site's NS in the parent
+// while a plugin it pushes to serves a table.
+func (d *delegationKeeper) start(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger) {
+	if d.r == nil {
+		return
+	}
+	log.Info("keeping the delegation", "file", d.path, "zone", d.f.Zone, "ns", d.f.NS,
+		"withdraw_after", d.f.WithdrawAfter, "rfc2136", d.f.RFC2136 != nil, "dnsendpoint", d.f.DNSEndpoint != nil)
+	wg.Go(func() { d.r.Run(ctx) })
+}
+
+// ServeHTTP serves the delegation's status as JSON (GET /status/delegation
+// on the metrics listener), with the time it was read: 404 without
+// --delegation.
+func (d *delegationKeeper) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	if d.r == nil {
+		http.Error(w, "this gslb-syncer keeps no delegation (no --delegation)", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(delegation.StatusAt{Now: time.Now().UTC(), Status: d.r.Status()})
+}
+
+// siteEvents records the delegation's transitions as Kubernetes Events
+// when the source can (the Kubernetes source, in the config cluster); nil
+// otherwise.
+func siteEvents(src source.Source) func(delegation.Transition) {
+	ev, ok := src.(interface {
+		SiteEvent(warning bool, reason, message string)
+	})
+	if !ok {
+		return nil
+	}
+	return func(t delegation.Transition) { ev.SiteEvent(t.Event()) }
 }
 
 // siteLeader gates the delegation: only the site's leader keeps it. The

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -69,15 +70,16 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		cancel()
 		wg.Wait()
 	}()
-	// The metrics are served from before the source has its first table: a
-	// source that takes its time (Kubernetes) shows why.
-	if code, err := serveMetrics(ctx, &wg, cfg, srcMetricsAddr, reg, log); err != nil {
-		return fail(code, err)
-	}
-
-	if err := startDelegation(ctx, &wg, cfg.delegation, src, pushers, reg, log); err != nil {
+	dlg, err := newDelegation(cfg.delegation, src, pushers, reg, log)
+	if err != nil {
 		return fail(exitUsage, err)
 	}
+	// The metrics are served from before the source has its first table: a
+	// source that takes its time (Kubernetes) shows why.
+	if code, err := serveMetrics(ctx, &wg, cfg, srcMetricsAddr, reg, dlg, log); err != nil {
+		return fail(code, err)
+	}
+	dlg.start(ctx, &wg, log)
 	prober := health.New(health.Options{Logger: log, Registerer: reg})
 	if err := startHealthShare(ctx, &wg, cfg, src, prober, reg, log); err != nil {
 		return fail(exitUsage, err)
@@ -165,7 +167,7 @@ func dumpers(pushers []*push.Pusher) []dumper {
 
 // serveMetrics serves the metrics on --metrics, or on the source's metrics=
 // option, until ctx ends; it returns the exit code of a failure.
-func serveMetrics(ctx context.Context, wg *sync.WaitGroup, cfg config, srcAddr string, reg *prometheus.Registry, log *slog.Logger) (int, error) {
+func serveMetrics(ctx context.Context, wg *sync.WaitGroup, cfg config, srcAddr string, reg *prometheus.Registry, status http.Handler, log *slog.Logger) (int, error) {
 	addr, from := cfg.metrics, "--metrics "
 	if addr == "" && srcAddr != "" {
 		addr, from = srcAddr, "--source option metrics="
@@ -176,7 +178,7 @@ func serveMetrics(ctx context.Context, wg *sync.WaitGroup, cfg config, srcAddr s
 	if addr == "" {
 		return exitOK, nil
 	}
-	m, err := listenMetrics(addr, reg, log, cfg.pprof)
+	m, err := listenMetrics(addr, reg, status, log, cfg.pprof)
 	if err != nil {
 		return exitSource, fmt.Errorf("%s%s: cannot serve the metrics: %v", from, addr, err)
 	}

@@ -32,11 +32,12 @@ type metricsServer struct {
 	log *slog.Logger
 }
 
-// listenMetrics listens on addr (HOST:PORT) for the metrics of reg. A
+// listenMetrics listens on addr (HOST:PORT) for the metrics of reg, and
+// the delegation's status (status) on /status/delegation. A
 // failure is for the caller to report: it stops the start-up.
 // With profiling, Go's /debug/pprof is served there too: it exposes the
 // process's memory, so only on a private address.
-func listenMetrics(addr string, reg *prometheus.Registry, log *slog.Logger, profiling bool) (*metricsServer, error) {
+func listenMetrics(addr string, reg *prometheus.Registry, status http.Handler, log *slog.Logger, profiling bool) (*metricsServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -47,6 +48,7 @@ func listenMetrics(addr string, reg *prometheus.Registry, log *slog.Logger, prof
 		ErrorHandling: promhttp.ContinueOnError,
 		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelError),
 	}))
+	mux.Handle("GET /status/delegation", status)
 	if profiling {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)

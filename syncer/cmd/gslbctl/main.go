@@ -7,6 +7,7 @@
 //	gslbctl dnssec-key ZONE [--dir .] [--name csk]
 //	gslbctl convert amko [FILES|DIR|-] [--strict] [-o DIR]
 //	gslbctl drain (--cluster C | --site S) [--reason TEXT] | --list, gslbctl undrain (--cluster C | --site S)
+//	gslbctl delegation --syncer http://HOST:PORT [-o text|json]
 package main
 
 import (
@@ -74,6 +75,12 @@ const usage = `gslbctl: the operator's CLI of gslb.
       shown in gslbctl table and the policies' status ("drained by GSLBDrain NAME"), kept
       across restarts. Needs the ClusterRole deploy/rbac/drain-operator.yaml.
 
+  gslbctl delegation --syncer http://HOST:PORT [-o text|json]
+      The delegation a gslb-syncer with --delegation keeps (read from its metrics address):
+      per output (rfc2136, dnsendpoint) where, the state (registered, withdrawn, failing,
+      waiting-for-ready, not-leader) and since when, the last success, the next check and the
+      last error (reason and message). Exit status 1 when an output is failing.
+
 The --api address takes --tls-cert, --tls-key and --tls-ca for tcp://HOST:PORT.
 `
 
@@ -109,6 +116,8 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 		return drain(ctx, args[1:], out)
 	case "undrain":
 		return undrain(ctx, args[1:], out)
+	case "delegation":
+		return delegationStatus(ctx, args[1:], out)
 	}
 	return 2, fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 }
