@@ -16,8 +16,6 @@ import (
 	"github.com/gslbdns/gslb/syncer/delegation"
 	"github.com/gslbdns/gslb/test/e2e/harness"
 	"github.com/gslbdns/gslb/test/k8senv"
-
-	"github.com/miekg/dns"
 )
 
 // The delegation of the leader gate's test: site A's name server, and the
@@ -36,7 +34,8 @@ const (
 // granting site A's key its NS and glue) already holding the other site's
 // NS. Only the probe leader keeps the delegation: the parent is updated
 // once (its serial goes 1 → 2), the leader counts one registration, the
-// follower, ready all along, none, and no error. The leader's syncer
+// follower, ready for five intervals, has not even checked the parent
+// (registered 0), and no error. The leader's syncer
 // killed (its Lease not released), the follower takes the Lease and checks
 // the parent (registered 1) without updating it; over the hand-over and
 // withdrawAfter + two intervals after it, the parent's NS set never loses
@@ -72,6 +71,9 @@ func TestKubeDelegationLeader(t *testing.T) {
 	waitMetric(t, leader.s.Process, delegSeries("changes_total", "action", "register"), "1")
 	waitMetric(t, leader.s.Process, delegSeries("registered", "", ""), "1")
 	waitMetric(t, follower.s.Process, "gslb_syncer_delegation_ready", "1")
+	// A window, not a synchronisation: ready, an ungated follower would
+	// check the parent (registered 1) at its next interval.
+	<-time.After(5 * delegInterval)
 	expectParent(t, reg, 2, delegNS, delegOtherNS)
 	expectNoUpdates(t, follower, "0")
 
@@ -154,14 +156,7 @@ interval: %s
 rfc2136: {server: "%s", parentZone: iberia.local, keyFile: %s}
 `, delegNS, delegAddr, delegWithdraw, delegInterval, server, keyFile))
 	proc := harness.StartNamed(t, nil, named, "named", dir, filepath.Join(dir, "named.conf"))
-	cl := harness.Dial(t, server, "udp")
-	harness.Eventually(t, harness.StartTimeout, func() error {
-		if proc.Exited() {
-			return harness.Permanent(fmt.Errorf("named exited: %s", proc.ExitText()))
-		}
-		_, err := cl.Exchange("iberia.local.", dns.TypeSOA)
-		return err
-	})
+	harness.WaitAuthoritative(t, nil, proc, server, "iberia.local.")
 	return conf
 }
 
