@@ -31,9 +31,12 @@ func (s *Source) ProbeLeadership(ctx context.Context, seen source.Leadership) (s
 
 // SiteLeader tells whether this syncer leads its site's probes now: what
 // features meant for one syncer per site can gate on. Without a probe
-// Lease (or before ElectProbeLeader) every syncer leads.
+// Lease every syncer leads; with one, none does until the election says so,
+// also before ElectProbeLeader, which it may run concurrently with: it
+// reads the Lease's name (not enabled(), whose copy of the options would
+// read the Identity ElectProbeLeader writes) and the election's state.
 func (s *Source) SiteLeader() bool {
-	if !s.probeElected() {
+	if s.opts.ProbeLease.Name == "" {
 		return true
 	}
 	return s.probeLead.Get().Leading

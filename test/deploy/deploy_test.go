@@ -7,7 +7,9 @@
 // server-side dry-run and strict field validation. The rendered objects are
 // also decoded and checked (the DaemonSet's two containers, shared socket,
 // probes, resources, security contexts, nodeSelector, rolling update,
-// topology spread; the PodDisruptionBudget; the lease Role; the Service), and
+// topology spread; the PodDisruptionBudget; the lease Role; the Service; the
+// automatic delegation's file, parsed by the syncer's own delegation.LoadFile,
+// its TSIG Secret and DNSEndpoint Role: delegation_test.go), and
 // the Corefile of every ConfigMap is run by the real bin/coredns-gslb, fed an
 // empty table by the real bin/gslb-syncer.
 //
@@ -151,10 +153,15 @@ func TestDeploy(t *testing.T) {
 			svcType    corev1.ServiceType
 			nodePorts  int32
 			probeLease string
+			delegation *wantDelegation
 		}{
-			{"base", corev1.ServiceTypeLoadBalancer, 0, ""},
-			{"overlays/nodeport", corev1.ServiceTypeNodePort, 30053, ""},
-			{"overlays/shared-probes", corev1.ServiceTypeLoadBalancer, 0, "gslb/gslb-probes-s1"},
+			{"base", corev1.ServiceTypeLoadBalancer, 0, "", nil},
+			{"overlays/nodeport", corev1.ServiceTypeNodePort, 30053, "", nil},
+			{"overlays/shared-probes", corev1.ServiceTypeLoadBalancer, 0, "gslb/gslb-probes-s1", nil},
+			{"overlays/delegation", corev1.ServiceTypeLoadBalancer, 0, "gslb/gslb-probes-s1", &wantDelegation{
+				ns: "g-dns.iberia.local.", addrs: "[192.0.2.53]", server: "192.0.2.10:53", parentZone: "iberia.local.",
+				tsigSecret: "gslb-tsig", tsigKey: "tsig.key",
+			}},
 		} {
 			t.Run(c.dir, func(t *testing.T) {
 				objs := decodeAll(t, run(t, kustomize, "build", filepath.Join(kdir, c.dir)))
@@ -165,6 +172,7 @@ func TestDeploy(t *testing.T) {
 					svcType: c.svcType, nodePort: c.nodePorts,
 					soa:        "g-dns.iberia.local. johernandez.iberia.local. 30",
 					probeLease: c.probeLease,
+					delegation: c.delegation,
 				}
 				checkObjects(t, objs, want)
 			})
@@ -247,6 +255,40 @@ func TestDeploy(t *testing.T) {
 				site:       "s2",
 				probeLease: "gslb/gslb-probes-s2",
 			}},
+			// Automatic delegation in site 1 (the example values): RFC 2136 with
+			// the TSIG Secret and a DNSEndpoint with its Role, the probe leader
+			// gating it; and an extra volume in coredns-gslb.
+			{"delegation", "gslb", "gslb", []string{"-f", filepath.Join(chart, "ci", "delegation-values.yaml")}, expect{
+				namespace: "gslb", serviceAccount: "gslb-syncer", membersSecret: "gslb-members", membersKey: "kubeconfig",
+				members: "s1az1,s1az2,s2", zone: "avi.iberia.local", persist: true, metricsPort: 9154,
+				svcType: corev1.ServiceTypeLoadBalancer,
+				soa:     "g-dns.iberia.local. johernandez.iberia.local. 30",
+				gdp:     "global-gdp", gdpClusters: "[s1az1 s1az2 s2]",
+				roles: []string{"gslb-syncer-config", "gslb-syncer-member"},
+				site:  "s1", leaseRole: true,
+				probeLease: "gslb/gslb-probes-s1",
+				delegation: &wantDelegation{ns: "g-dns.iberia.local.", addrs: "[192.0.2.53]", server: "192.0.2.10:53", parentZone: "iberia.local.",
+					tsigSecret: "gslb-tsig", tsigKey: "tsig.key", endpointNS: "gslb", role: true},
+				extraMounts: true,
+			}},
+			// Site 2 with unsigned updates (Windows DNS) and the DNSEndpoint
+			// in the config cluster, through the member kubeconfig: its NS
+			// name is its SOA's, and its Role is applied there, not rendered.
+			{"site2-delegation", "gslb", "gslb", []string{"-f", filepath.Join(chart, "sites", "all-sites.yaml"), "-f", filepath.Join(chart, "sites", "site2.yaml"),
+				"--set", "probeSharing.enabled=true", "--set", "delegation.enabled=true", "--set", "delegation.nameServer.addresses={192.0.2.54}",
+				"--set", "delegation.rfc2136.server=192.0.2.10:5353", "--set", "delegation.rfc2136.parentZone=iberia.local",
+				"--set", "delegation.rfc2136.unsigned=true", "--set", "delegation.dnsEndpoint.enabled=true"}, expect{
+				namespace: "gslb", serviceAccount: "gslb-syncer", membersSecret: "gslb-members", membersKey: "kubeconfig",
+				members: "s1az1,s1az2,s2", zone: "avi.iberia.local", persist: true, metricsPort: 9154,
+				svcType:    corev1.ServiceTypeLoadBalancer,
+				soa:        "g-dns-s2.iberia.local. johernandez.iberia.local. 30",
+				configCtx:  "s1az1",
+				roles:      []string{},
+				site:       "s2",
+				probeLease: "gslb/gslb-probes-s2",
+				delegation: &wantDelegation{ns: "g-dns-s2.iberia.local.", addrs: "[192.0.2.54]", server: "192.0.2.10:5353", parentZone: "iberia.local.",
+					endpointNS: "gslb", endpointContext: "s1az1"},
+			}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				run(t, helm, append([]string{"lint", "--strict", chart}, c.args...)...)
@@ -264,6 +306,15 @@ func TestDeploy(t *testing.T) {
 		cmd = exec.Command(helm, "template", "x", chart, "--set", "metricsPlugin=statsd")
 		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "metricsPlugin must be gslbmetrics or prometheus") {
 			t.Errorf("helm template --set metricsPlugin=statsd: want a failure naming metricsPlugin, got %v: %s", err, out)
+		}
+		for _, c := range [][2]string{
+			{"delegation.enabled=true", "delegation.rfc2136.server is required"},
+			{"delegation.enabled=true,delegation.rfc2136.enabled=false", "delegation.enabled needs delegation.rfc2136.enabled or delegation.dnsEndpoint.enabled"},
+		} {
+			cmd = exec.Command(helm, "template", "x", chart, "--set", c[0])
+			if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), c[1]) {
+				t.Errorf("helm template --set %s: want a failure saying %q, got %v: %s", c[0], c[1], err, out)
+			}
 		}
 	})
 }
@@ -284,10 +335,12 @@ type expect struct {
 	gdp, gdpClusters          string
 	roles                     []string
 	extraLines                []string
-	site                      string   // the Pods' gslb.gslbdns.io/site label; "" for none
-	leaseRole                 bool     // the leader-election Role is rendered
-	probeLease                string   // the probe-lease option, with --health-listen and mutual TLS; "": none
-	ns                        []string // the apex NS names answered, sorted; nil: not checked
+	site                      string          // the Pods' gslb.gslbdns.io/site label; "" for none
+	leaseRole                 bool            // the leader-election Role is rendered
+	probeLease                string          // the probe-lease option, with --health-listen and mutual TLS; "": none
+	ns                        []string        // the apex NS names answered, sorted; nil: not checked
+	delegation                *wantDelegation // gslb-syncer --delegation; nil: none
+	extraMounts               bool            // ci/delegation-values.yaml's extraVolumes (delegation_test.go)
 	// benchCorefile, when set, is the repository's copy of this rendering's
 	// Corefile that `make bench` measures; it must be the same.
 	benchCorefile string
@@ -431,6 +484,10 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, w expect) {
 		t.Errorf("gslb-syncer env %+v: want POD_NAME from metadata.name (its identity in the Lease)", syncer.Env)
 	}
 	checkProbeSharing(t, syncer, volumes, opts, args, w.probeLease)
+	checkDelegation(t, objs, ds, args, w.serviceAccount, w.delegation)
+	if w.extraMounts {
+		checkExtraMounts(t, ds)
+	}
 	for _, m := range syncer.VolumeMounts {
 		if m.Name == "persist" || m.Name == "config" {
 			t.Errorf("gslb-syncer mounts %s: the socket is the only thing the containers share", m.Name)
@@ -615,6 +672,9 @@ func checkKustomizationLists(t *testing.T, dir string) {
 		Patches   []struct {
 			Path string `json:"path"`
 		} `json:"patches"`
+		ConfigMapGenerator []struct {
+			Files []string `json:"files"`
+		} `json:"configMapGenerator"`
 	}
 	if err := yaml.Unmarshal(b, &k); err != nil {
 		t.Fatalf("%s/kustomization.yaml: %v", dir, err)
@@ -630,6 +690,15 @@ func checkKustomizationLists(t *testing.T, dir string) {
 	for _, p := range k.Patches {
 		if p.Path != "" {
 			listed = append(listed, filepath.Clean(p.Path))
+		}
+	}
+	for _, g := range k.ConfigMapGenerator {
+		for _, f := range g.Files {
+			_, path, _ := strings.Cut(f, "=") // KEY=PATH or PATH
+			if path == "" {
+				path = f
+			}
+			listed = append(listed, filepath.Clean(path))
 		}
 	}
 	sort.Strings(listed)

@@ -38,14 +38,14 @@ type pair struct {
 
 // startPair starts a syncer named name, sharing the site's probes or
 // not, pushing to c (a new coredns-gslb when nil); spec is the lab's
-// source spec.
-func startPair(t *testing.T, name, spec string, c *harness.CoreDNS, share bool) *pair {
+// source spec, more are further flags.
+func startPair(t *testing.T, name, spec string, c *harness.CoreDNS, share bool, more ...string) *pair {
 	t.Helper()
 	if c == nil {
 		c = harness.StartCoreDNS(t, corefmt, nil)
 	}
 	spec = strings.Replace(spec, "identity=syncer-a", "identity="+name, 1)
-	args := []string{"--push", "unix://" + c.Sock}
+	args := append([]string{"--push", "unix://" + c.Sock}, more...)
 	if share {
 		spec += fmt.Sprintf("&probe-lease=%s/%s", kubescenario.PolicyNS, probeLease)
 		args = append(args, "--health-listen", "127.0.0.1:0")

@@ -55,3 +55,50 @@ matchLabels: {{ toJson .label }}
 {{ toYaml . }}
 {{- end -}}
 {{- end -}}
+
+{{/* Where the syncer finds its delegation file and the TSIG key. */}}
+{{- define "gslb.delegationDir" -}}/etc/gslb/delegation{{- end -}}
+{{- define "gslb.tsigDir" -}}/etc/gslb/tsig{{- end -}}
+
+{{/* The namespace of the DNSEndpoint object: the release's by default. */}}
+{{- define "gslb.delegationNamespace" -}}
+{{- .Values.delegation.dnsEndpoint.namespace | default .Release.Namespace -}}
+{{- end -}}
+
+{{/* The TSIG key Secret is mounted: RFC 2136 with a key. */}}
+{{- define "gslb.tsigMounted" -}}
+{{- $r := .Values.delegation.rfc2136 -}}
+{{- if and .Values.delegation.enabled $r.enabled (not $r.unsigned) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The delegation file (syncer/README.md, "Automatic delegation"). */}}
+{{- define "gslb.delegationFile" -}}
+{{- $d := .Values.delegation -}}
+{{- if not (or $d.rfc2136.enabled $d.dnsEndpoint.enabled) -}}
+{{- fail "delegation.enabled needs delegation.rfc2136.enabled or delegation.dnsEndpoint.enabled" -}}
+{{- end -}}
+{{- $ns := dict "name" ($d.nameServer.name | default .Values.soa.mname) "addresses" ($d.nameServer.addresses | default list) -}}
+{{- $f := dict "zone" .Values.zone "nameServer" $ns "ttl" ($d.ttl | int) "withdrawAfter" $d.withdrawAfter "interval" $d.interval -}}
+{{- with $d.rfc2136 -}}
+{{- if .enabled -}}
+{{- $r := dict "server" (required "delegation.rfc2136.server is required" .server) "parentZone" (required "delegation.rfc2136.parentZone is required" .parentZone) -}}
+{{- if .unsigned -}}
+{{- $_ := set $r "unsigned" true -}}
+{{- else -}}
+{{- $_ := set $r "keyFile" (printf "%s/%s" (include "gslb.tsigDir" $) (required "delegation.rfc2136.tsigSecretKey is required" .tsigSecretKey)) -}}
+{{- end -}}
+{{- with .timeout -}}{{- $_ := set $r "timeout" . -}}{{- end -}}
+{{- $_ := set $f "rfc2136" $r -}}
+{{- end -}}
+{{- end -}}
+{{- if $d.dnsEndpoint.enabled -}}
+{{- $e := dict "namespace" (include "gslb.delegationNamespace" .) -}}
+{{- with $d.dnsEndpoint.name -}}{{- $_ := set $e "name" . -}}{{- end -}}
+{{- with .Values.gslbConfig.configContext -}}
+{{- $_ := set $e "kubeconfig" (printf "/etc/gslb/members/%s" $.Values.gslbConfig.membersSecretKey) -}}
+{{- $_ := set $e "context" . -}}
+{{- end -}}
+{{- $_ := set $f "dnsEndpoint" $e -}}
+{{- end -}}
+{{- toYaml $f -}}
+{{- end -}}
