@@ -24,8 +24,8 @@ func BenchmarkChangeRoutes(b *testing.B) {
 				st := &stores{svc: cache.NewIndexer(cache.MetaNamespaceKeyFunc, objectIndexers()),
 					ing: cache.NewIndexer(cache.MetaNamespaceKeyFunc, objectIndexers()),
 					ns:  cache.NewStore(cache.MetaNamespaceKeyFunc), eps: cache.NewIndexer(cache.MetaNamespaceKeyFunc, sliceIndexers())}
-				gws := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
-				routes := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
+				gws := cache.NewIndexer(cache.MetaNamespaceKeyFunc, optionalIndexers())
+				routes := cache.NewIndexer(cache.MetaNamespaceKeyFunc, optionalIndexers())
 				gw := testGateway(ip(fmt.Sprintf("127.0.%d.1", 20+c)))
 				gw.Namespace = "default"
 				_ = gws.Add(gw)

@@ -33,6 +33,7 @@ func (s *Source) buildPartial(fqdns []string) ([]health.Record, func() Result) {
 	for i, m := range ms {
 		in.Clusters[i] = m.partialView(fqdns)
 	}
+	publishViews(ms, in.Clusters, fqdns)
 	in.Policies, in.HostRules = s.policies()
 	in.Drains = s.drains()
 	part := Build(in)
