@@ -120,12 +120,12 @@ func (c *member) refFQDNs(what, key string) []string {
 }
 
 // publish records which FQDNs the table has from the member's routes,
-// after a build on v, its view: a full one (dirty nil), or a partial one
-// of the FQDNs dirty, which replaced only those.
-func (rc *routeCache) publish(v ClusterView, dirty []string) {
+// after a build on v, its view: a full one, or a partial one of the FQDNs
+// dirty, which replaced only those.
+func (rc *routeCache) publish(v ClusterView, full bool, dirty []string) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if dirty == nil {
+	if full {
 		rc.pub, rc.byFQDN = map[string]map[string]bool{}, map[string]map[string]bool{}
 	}
 	want, routes := fqdnSet(dirty), routeKinds()
@@ -144,7 +144,7 @@ func (rc *routeCache) publish(v ClusterView, dirty []string) {
 		}
 		r := o.Kind + "/" + o.Namespace + "/" + o.Name
 		for _, f := range o.FQDNs {
-			if dirty == nil || want[f] {
+			if full || want[f] {
 				addTo(rc.pub, r, f)
 				addTo(rc.byFQDN, f, r)
 			}
@@ -160,9 +160,9 @@ func addTo(m map[string]map[string]bool, k, v string) {
 }
 
 // publishViews records, for each member, what a build on its view gives
-// (publish).
-func publishViews(ms []*member, vs []ClusterView, dirty []string) {
+// (publish): a full build, or a partial one of dirty.
+func publishViews(ms []*member, vs []ClusterView, full bool, dirty []string) {
 	for i, m := range ms {
-		m.routes.publish(vs[i], dirty)
+		m.routes.publish(vs[i], full, dirty)
 	}
 }

@@ -59,7 +59,7 @@ func (s *Source) build() ([]health.Record, Result) {
 	in.Policies, in.HostRules = s.policies()
 	in.Drains = s.drains()
 	res := Build(in)
-	publishViews(ms, in.Clusters, nil)
+	publishViews(ms, in.Clusters, true, nil)
 	s.observeBuild(in, res)
 	return res.Records, res
 }
