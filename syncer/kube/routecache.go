@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
@@ -81,10 +82,13 @@ func routeParents(obj any) []string {
 // table last built has from each route (what a change of it dirties).
 type routeCache struct {
 	mu     sync.Mutex
-	conv   map[string]routeConv       // by route key (kind/namespace/name)
-	pub    map[string]map[string]bool // route key → FQDNs the table has from it
-	byFQDN map[string]map[string]bool // FQDN → route keys (pub inverted)
+	conv   map[routeID]routeConv
+	pub    map[routeID]map[string]bool // FQDNs the table has from each route
+	byFQDN map[string]map[routeID]bool // pub inverted
 }
+
+// routeID names a route in the cache.
+type routeID struct{ kind, namespace, name string }
 
 // routeConv is a route's Objects, converted from obj (the cache's pointer:
 // an update stores a new one) with the Gateways deps.
@@ -101,10 +105,13 @@ type gatewayDep struct {
 	gw  *gwv1.Gateway
 }
 
-// routeKey is a route's key in the cache: kind/namespace/name.
-func routeKey(kind string, obj any) string {
-	k, _ := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	return kind + "/" + k
+// routeKey is the name of obj, a route of kind, in the cache.
+func routeKey(kind string, obj any) routeID {
+	id := routeID{kind: kind}
+	if m, ok := obj.(metav1.Object); ok {
+		id.namespace, id.name = m.GetNamespace(), m.GetName()
+	}
+	return id
 }
 
 // routeKinds are the optional kinds whose objects are sources: the
@@ -127,7 +134,7 @@ func (rc *routeCache) objects(kind string, obj any, gws cache.Indexer) []Object 
 	}
 	e := convertRoute(kind, obj, gws)
 	if rc.conv == nil {
-		rc.conv = map[string]routeConv{}
+		rc.conv = map[routeID]routeConv{}
 	}
 	rc.conv[key] = e
 	return e.objs
@@ -182,7 +189,7 @@ func (rc *routeCache) all(idx map[string]cache.Indexer) []Object {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	old := rc.conv
-	rc.conv = make(map[string]routeConv, len(old))
+	rc.conv = make(map[routeID]routeConv, len(old))
 	var out []Object
 	routes := routeKinds()
 	for _, kind := range sortedKeys(idx) {

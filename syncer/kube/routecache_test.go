@@ -2,7 +2,6 @@ package kube
 
 import (
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -62,9 +61,9 @@ func (f *routeFixture) converted() map[string]*Object {
 	out := map[string]*Object{}
 	for k, e := range f.m.routes.conv {
 		if len(e.objs) > 0 {
-			out[k] = &e.objs[0]
+			out[k.name] = &e.objs[0]
 		} else {
-			out[k] = nil
+			out[k.name] = nil
 		}
 	}
 	return out
@@ -100,7 +99,7 @@ func TestRouteCacheReuse(t *testing.T) {
 			var again []string
 			for k, o := range after {
 				if o != before[k] {
-					again = append(again, k[strings.LastIndex(k, "/")+1:])
+					again = append(again, k)
 				}
 			}
 			slices.Sort(again)
@@ -116,11 +115,11 @@ func TestRouteCacheReuse(t *testing.T) {
 func TestRouteCacheGatewayLifecycle(t *testing.T) {
 	f := newRouteFixture()
 	_ = f.gws.Delete(f.otherGw)
-	if o := f.converted()["HTTPRoute/default/on-other"]; o != nil {
+	if o := f.converted()["on-other"]; o != nil {
 		t.Fatalf("without its Gateway: %+v, want no Object", *o)
 	}
 	_ = f.gws.Add(f.otherGw)
-	o := f.converted()["HTTPRoute/default/on-other"]
+	o := f.converted()["on-other"]
 	if o == nil || !slices.Equal(o.FQDNs, []string{"other.example.net."}) || !slices.Equal(o.Addresses, []string{"127.0.0.12"}) {
 		t.Fatalf("with its Gateway: %+v, want other.example.net. at 127.0.0.12", o)
 	}

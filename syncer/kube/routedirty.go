@@ -52,7 +52,8 @@ func (c *member) optionalChanged(kind string, obj any) string {
 		k, _ := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
 		return refKey(c.name, refGateway, k)
 	}
-	return refKey(c.name, refRoute, routeKey(kind, obj))
+	k, _ := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	return refKey(c.name, refRoute, kind+"/"+k)
 }
 
 // dirtyFQDNs resolves the references among keys against the members ms:
@@ -94,14 +95,16 @@ func (c *member) refFQDNs(what, key string) []string {
 	switch what {
 	case refRoute:
 		kind, k, _ := strings.Cut(key, "/")
-		out = append(out, sortedKeys(rc.pub[key])...)
+		id := routeID{kind: kind}
+		id.namespace, id.name, _ = cache.SplitMetaNamespaceKey(k)
+		out = append(out, sortedKeys(rc.pub[id])...)
 		if routes := idx[kind]; routes != nil {
 			if o, exists, _ := routes.GetByKey(k); exists {
 				concern(kind, o)
 				return out
 			}
 		}
-		delete(rc.conv, key)
+		delete(rc.conv, id)
 	case refGateway, refBackend:
 		index := map[string]string{refGateway: parentIndex, refBackend: backendIndex}[what]
 		routes := routeKinds()
@@ -126,7 +129,7 @@ func (rc *routeCache) publish(v ClusterView, full bool, dirty []string) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if full {
-		rc.pub, rc.byFQDN = map[string]map[string]bool{}, map[string]map[string]bool{}
+		rc.pub, rc.byFQDN = map[routeID]map[string]bool{}, map[string]map[routeID]bool{}
 	}
 	want, routes := fqdnSet(dirty), routeKinds()
 	for _, f := range dirty {
@@ -142,7 +145,7 @@ func (rc *routeCache) publish(v ClusterView, full bool, dirty []string) {
 		if !routes[o.Kind] {
 			continue
 		}
-		r := o.Kind + "/" + o.Namespace + "/" + o.Name
+		r := routeID{o.Kind, o.Namespace, o.Name}
 		for _, f := range o.FQDNs {
 			if full || want[f] {
 				addTo(rc.pub, r, f)
@@ -152,9 +155,9 @@ func (rc *routeCache) publish(v ClusterView, full bool, dirty []string) {
 	}
 }
 
-func addTo(m map[string]map[string]bool, k, v string) {
+func addTo[K, V comparable](m map[K]map[V]bool, k K, v V) {
 	if m[k] == nil {
-		m[k] = map[string]bool{}
+		m[k] = map[V]bool{}
 	}
 	m[k][v] = true
 }
