@@ -86,37 +86,52 @@ func (c *member) refFQDNs(what, key string) []string {
 	rc := &c.routes
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	var out []string
-	concern := func(kind string, o any) {
-		for _, ob := range rc.objects(kind, o, idx["Gateway"]) {
-			out = append(out, ob.FQDNs...)
-		}
-	}
 	switch what {
 	case refRoute:
 		kind, k, _ := strings.Cut(key, "/")
+		var obj any
+		if routes := idx[kind]; routes != nil {
+			obj, _, _ = routes.GetByKey(k)
+		}
 		id := routeID{kind: kind}
 		id.namespace, id.name, _ = cache.SplitMetaNamespaceKey(k)
-		out = append(out, sortedKeys(rc.pub[id])...)
-		if routes := idx[kind]; routes != nil {
-			if o, exists, _ := routes.GetByKey(k); exists {
-				concern(kind, o)
-				return out
-			}
-		}
+		return rc.fqdnsOf(id, obj, idx["Gateway"])
+	case refGateway:
+		return rc.indexedFQDNs(idx, parentIndex, key)
+	case refBackend:
+		return rc.indexedFQDNs(idx, backendIndex, key)
+	}
+	return nil
+}
+
+// fqdnsOf returns the FQDNs the table has from route id and those it asks
+// for now, as obj (nil: deleted, its conversion forgotten). Call with mu
+// held.
+func (rc *routeCache) fqdnsOf(id routeID, obj any, gws cache.Indexer) []string {
+	out := sortedKeys(rc.pub[id])
+	if obj == nil {
 		delete(rc.conv, id)
-	case refGateway, refBackend:
-		index := map[string]string{refGateway: parentIndex, refBackend: backendIndex}[what]
-		routes := routeKinds()
-		for _, kind := range sortedKeys(idx) {
-			if !routes[kind] {
-				continue
-			}
-			objs, _ := idx[kind].ByIndex(index, key)
-			for _, o := range objs {
-				out = append(out, sortedKeys(rc.pub[routeKey(kind, o)])...)
-				concern(kind, o)
-			}
+		return out
+	}
+	for _, ob := range rc.objects(id.kind, obj, gws) {
+		out = append(out, ob.FQDNs...)
+	}
+	return out
+}
+
+// indexedFQDNs returns fqdnsOf the routes of idx that index holds under
+// key: the routes of a Gateway (parentIndex), of a Service (backendIndex).
+// Call with mu held.
+func (rc *routeCache) indexedFQDNs(idx map[string]cache.Indexer, index, key string) []string {
+	var out []string
+	routes := routeKinds()
+	for _, kind := range sortedKeys(idx) {
+		if !routes[kind] {
+			continue
+		}
+		objs, _ := idx[kind].ByIndex(index, key)
+		for _, o := range objs {
+			out = append(out, rc.fqdnsOf(routeKey(kind, o), o, idx["Gateway"])...)
 		}
 	}
 	return out
