@@ -3,9 +3,10 @@ package kube
 // The worker: the informers' handlers only enqueue keys (an FQDN, a
 // reference to a changed route, Gateway or route backend that the worker
 // resolves into FQDNs (routedirty.go), or allKey for everything); work
-// takes every queued key at once, builds the records of those FQDNs (buildPartial, partial.go) or the whole table (build) from
-// the caches, reports the table when it changed, and hands the result (the
-// policies' status part) to the status writer.
+// takes every queued key at once, builds the records of those FQDNs
+// (buildPartial, partial.go) or the whole table (build) from the caches,
+// reports the table when it changed, and hands the result (the policies'
+// status part) to the status writer.
 //
 // A build cannot fail, so nothing is retried and the queue is a plain one,
 // not rate-limited (client-go's AddRateLimited is for work that can fail):
