@@ -126,6 +126,7 @@ func (c *randomCluster) put(idx cache.Indexer, o any) []string {
 // other is left) depending on the seed.
 func TestPartialBuildEqualsFull(t *testing.T) {
 	refusals := 0
+	resolved := map[string]int{} // references that dirtied something, by what they name
 	for seed := range uint64(30) {
 		r := rand.New(rand.NewPCG(seed, 7))
 		var cs []*randomCluster
@@ -170,6 +171,11 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 			keys := c.change()
 			fqdns, refs, _ := splitKeys(keys)
 			dirty := append(fqdns, dirtyFQDNs(ms, refs)...)
+			for _, k := range refs {
+				if _, what, _, _ := parseRef(k); len(dirtyFQDNs(ms, []string{k})) > 0 {
+					resolved[what]++
+				}
+			}
 			slices.Sort(dirty)
 			dirty = slices.Compact(dirty)
 			views = nil
@@ -206,6 +212,11 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 		refusals += refused
 		if seed%3 == 2 && kept == 0 {
 			t.Errorf("seed %d: no FQDN kept on an expired cluster: the test exercises less than it says", seed)
+		}
+	}
+	for _, what := range []string{refRoute, refGateway, refBackend} {
+		if resolved[what] == 0 {
+			t.Errorf("no change of a %s dirtied an FQDN: the test exercises less than it says", what)
 		}
 	}
 	if refusals == 0 {
