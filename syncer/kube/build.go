@@ -74,6 +74,9 @@ type PolicyResult struct {
 	// Invalid are the values of matched objects that were ignored, each
 	// "cluster: Kind namespace/name: what" (sorted, unique).
 	Invalid []string
+	// invalidBy is Invalid by the FQDNs of the objects noted (sorted,
+	// unique): what a partial build replaces of it (partial.go).
+	invalidBy map[string][]string
 }
 
 // HostRuleResult is what Build found for one host rule.

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/health"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -80,8 +81,11 @@ func BenchmarkChange(b *testing.B) {
 }
 
 // benchViews measures view and Build of members, after a change of one
-// FQDN (partial) and of everything (full).
-func benchViews(b *testing.B, members []*member, dirtyFQDN string) {
+// FQDN (partial) and of everything (full); with refs (routedirty.go), also
+// the partial build of a change of those objects as the worker makes it:
+// the references resolved, and what the table has of the routes recorded
+// (partial-ref).
+func benchViews(b *testing.B, members []*member, dirtyFQDN string, refs ...string) {
 	pol := scaleInput(1).Policies
 	s := &Source{metrics: newMetrics(nil), opts: Options{Zones: []string{"avi.iberia.local."}}, log: slog.New(slog.DiscardHandler)}
 	full := func() Result {
@@ -110,6 +114,9 @@ func benchViews(b *testing.B, members []*member, dirtyFQDN string) {
 			}
 		}
 	})
+	if len(refs) > 0 {
+		benchRefs(b, members, last, pol, s.opts.Zones, refs)
+	}
 	// The status part of a partial build merged into the last result
 	// (mergeResult): done after the table is handed on.
 	b.Run("partial-status", func(b *testing.B) {
@@ -147,4 +154,32 @@ func benchIngress(name, ip string) *networkingv1.Ingress {
 		}}}},
 		Status: networkingv1.IngressStatus{LoadBalancer: networkingv1.IngressLoadBalancerStatus{Ingress: []networkingv1.IngressLoadBalancerIngress{{IP: ip}}}},
 	}
+}
+
+// benchRefs measures the partial build of a change of the objects refs
+// name, from the resolution of the references to the record of what the
+// table has of the routes.
+func benchRefs(b *testing.B, members []*member, last []health.Record, pol []*v1alpha1.GlobalDeploymentPolicy, zones, refs []string) {
+	vs := make([]ClusterView, len(members))
+	for i, m := range members {
+		vs[i] = m.view()
+	}
+	publishViews(members, vs, true, nil)
+	b.Run("partial-ref", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			dirty := dirtyFQDNs(members, refs)
+			if len(dirty) == 0 {
+				b.Fatal("nothing dirty")
+			}
+			for i, m := range members {
+				vs[i] = m.partialView(dirty)
+			}
+			res := Build(Input{Clusters: vs, Policies: pol, Zones: zones})
+			if !equalTables(mergeRecords(last, dirty, res), last) {
+				b.Fatal("changed")
+			}
+			publishViews(members, vs, false, dirty)
+		}
+	})
 }

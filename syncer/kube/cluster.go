@@ -58,6 +58,8 @@ type member struct {
 	conv   map[any]converted
 
 	watched map[string]bool // optional kinds: whether watched, as last said (under mu)
+
+	routes routeCache // the routes' Objects and what the table has of them (routecache.go)
 }
 
 // converted is an object's Object, and false when it is not a source.
@@ -255,8 +257,7 @@ func (c *member) startGeneration(ctx context.Context) {
 			return
 		}
 		if opt.usesService(key) {
-			c.notify(allKey)
-			return
+			c.notify(refKey(c.name, refBackend, key))
 		}
 		var fqdns []string
 		for _, src := range []cache.SharedIndexInformer{svc, ing} {

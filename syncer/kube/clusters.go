@@ -220,7 +220,11 @@ func (s *Source) orderedMembers() []*member {
 }
 
 func (s *Source) views() []ClusterView {
-	ms := s.orderedMembers()
+	return viewsOf(s.orderedMembers())
+}
+
+// viewsOf returns the views of ms.
+func viewsOf(ms []*member) []ClusterView {
 	vs := make([]ClusterView, len(ms))
 	for i, m := range ms {
 		vs[i] = m.view()

@@ -15,7 +15,8 @@ import (
 // BenchmarkChangeRoutes is BenchmarkChange with hello's FQDNs published by
 // HTTPRoutes (one per FQDN) attached to one Gateway per cluster instead of
 // Ingresses: the cost of reading routes, whose FQDNs and addresses come
-// from their Gateways.
+// from their Gateways (partial-ref: a change of one route and of its
+// backend's endpoints, resolved as the worker does).
 func BenchmarkChangeRoutes(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("fqdns=%d", n), func(b *testing.B) {
@@ -24,8 +25,8 @@ func BenchmarkChangeRoutes(b *testing.B) {
 				st := &stores{svc: cache.NewIndexer(cache.MetaNamespaceKeyFunc, objectIndexers()),
 					ing: cache.NewIndexer(cache.MetaNamespaceKeyFunc, objectIndexers()),
 					ns:  cache.NewStore(cache.MetaNamespaceKeyFunc), eps: cache.NewIndexer(cache.MetaNamespaceKeyFunc, sliceIndexers())}
-				gws := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
-				routes := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
+				gws := cache.NewIndexer(cache.MetaNamespaceKeyFunc, optionalIndexers())
+				routes := cache.NewIndexer(cache.MetaNamespaceKeyFunc, optionalIndexers())
 				gw := testGateway(ip(fmt.Sprintf("127.0.%d.1", 20+c)))
 				gw.Namespace = "default"
 				_ = gws.Add(gw)
@@ -42,7 +43,9 @@ func BenchmarkChangeRoutes(b *testing.B) {
 				_ = st.ns.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}})
 				members = append(members, &member{name: fmt.Sprintf("c%d", c), served: st, up: true, m: newMetrics(nil), opts: &Options{Grace: time.Minute}})
 			}
-			benchViews(b, members, "p00042.avi.iberia.local.")
+			// A change of route p00042 and of its backend's endpoints, in c0.
+			benchViews(b, members, "p00042.avi.iberia.local.", refKey("c0", refRoute, "HTTPRoute/default/p00042"),
+				refKey("c0", refBackend, "default/p00042"))
 		})
 	}
 }

@@ -162,8 +162,9 @@ func (c *member) awaitCRDs(ctx context.Context, o *optionals, missing []optional
 }
 
 // optionalInformer makes the informer of k: its objects converted to
-// what the views read, indexed by backend Service, and any change enqueues
-// a full build (a route's FQDNs depend on its Gateways).
+// what the views read, indexed (optionalIndexers), and a change enqueues a
+// reference to the object, which the worker resolves into the FQDNs it
+// concerns (routedirty.go: a route's FQDNs depend on its Gateways).
 func (c *member) optionalInformer(fs optionalFactories, k optionalKind) cache.SharedIndexInformer {
 	f := fs.all
 	if k.selected {
@@ -176,9 +177,9 @@ func (c *member) optionalInformer(fs optionalFactories, k optionalKind) cache.Sh
 		}
 		return obj, nil
 	})
-	_ = inf.AddIndexers(cache.Indexers{backendIndex: func(o any) ([]string, error) { return optionalBackends(o), nil }})
-	all := func(any) { c.notify(allKey) }
-	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: all, UpdateFunc: func(_, n any) { all(n) }, DeleteFunc: all})
+	_ = inf.AddIndexers(optionalIndexers())
+	changed := func(o any) { c.notify(c.optionalChanged(k.kind, o)) }
+	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: changed, UpdateFunc: func(_, n any) { changed(n) }, DeleteFunc: changed})
 	_ = inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
 		c.log.Debug("watch error", "kind", k.kind, "err", err)
 	})
@@ -229,36 +230,6 @@ func (c *member) sayWatched(kind string, watched bool) {
 	} else {
 		c.log.Info("member cluster does not serve the kind (CRD not installed): not watched until it appears", "kind", kind)
 	}
-}
-
-// optionalObjects are the Objects of the optional kinds' caches.
-func optionalObjects(idx map[string]cache.Indexer) []Object {
-	gws := idx["Gateway"]
-	lookup := func(ns, name string) *gwv1.Gateway {
-		if gws == nil {
-			return nil
-		}
-		o, ok, _ := gws.GetByKey(ns + "/" + name)
-		if !ok {
-			return nil
-		}
-		g, _ := o.(*gwv1.Gateway)
-		return g
-	}
-	var out []Object
-	for _, kind := range sortedKeys(idx) {
-		for _, o := range idx[kind].List() {
-			switch r := o.(type) {
-			case *GatewayRoute:
-				out = append(out, RouteObjects(kind, r, lookup)...)
-			case *OpenShiftRoute:
-				if ob, ok := OpenShiftRouteObject(r); ok {
-					out = append(out, ob)
-				}
-			}
-		}
-	}
-	return out
 }
 
 // optionalBackends are the backend Services ("namespace/name") of a route.

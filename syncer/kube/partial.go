@@ -33,6 +33,7 @@ func (s *Source) buildPartial(fqdns []string) ([]health.Record, func() Result) {
 	for i, m := range ms {
 		in.Clusters[i] = m.partialView(fqdns)
 	}
+	publishViews(ms, in.Clusters, false, fqdns)
 	in.Policies, in.HostRules = s.policies()
 	in.Drains = s.drains()
 	part := Build(in)
@@ -97,6 +98,7 @@ func mergeResult(prev Result, fqdns []string, part Result, records []health.Reco
 		}
 		r.FQDNs = mergeFQDNs(old.FQDNs, pr.FQDNs, dirty, identity)
 		r.Conflicts = mergeFQDNs(old.Conflicts, pr.Conflicts, dirty, conflictFQDN)
+		r.Invalid, r.invalidBy = mergeInvalid(old.invalidBy, pr.invalidBy, dirty)
 		names := make([]string, len(pr.Clusters))
 		for i, c := range pr.Clusters {
 			names[i] = c.Cluster
@@ -141,6 +143,30 @@ func mergeFQDNs(prev, part []string, dirty map[string]bool, fqdnOf func(string) 
 		}
 	}
 	return append(append(out, a...), b...)
+}
+
+// mergeInvalid returns a policy's ignored values by FQDN (invalidBy) with
+// those of the dirty FQDNs from part and the others from prev, and all of
+// them sorted, unique (PolicyResult.Invalid).
+func mergeInvalid(prev, part map[string][]string, dirty map[string]bool) ([]string, map[string][]string) {
+	var all []string
+	var by map[string][]string
+	take := func(from map[string][]string, want bool) {
+		for f, notes := range from {
+			if dirty[f] != want {
+				continue
+			}
+			if by == nil {
+				by = map[string][]string{}
+			}
+			by[f] = notes
+			all = append(all, notes...)
+		}
+	}
+	take(prev, false)
+	take(part, true)
+	slices.Sort(all)
+	return slices.Compact(all), by
 }
 
 func identity(s string) string { return s }

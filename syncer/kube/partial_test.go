@@ -29,7 +29,8 @@ type randomCluster struct {
 func newRandomCluster(r *rand.Rand, name string) *randomCluster {
 	st := &stores{svc: cache.NewIndexer(cache.MetaNamespaceKeyFunc, objectIndexers()),
 		ing: cache.NewIndexer(cache.MetaNamespaceKeyFunc, objectIndexers()),
-		ns:  cache.NewStore(cache.MetaNamespaceKeyFunc), eps: cache.NewIndexer(cache.MetaNamespaceKeyFunc, sliceIndexers())}
+		ns:  cache.NewStore(cache.MetaNamespaceKeyFunc), eps: cache.NewIndexer(cache.MetaNamespaceKeyFunc, sliceIndexers()),
+		opt: newRandomOptionals()}
 	_ = st.ns.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{"env": "prod"}}})
 	_ = st.ns.Add(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "b"}})
 	m := &member{name: name, served: st, up: true, m: newMetrics(nil), opts: &Options{Grace: time.Minute}}
@@ -44,12 +45,15 @@ func (c *randomCluster) labels() map[string]string {
 
 func (c *randomCluster) addr() string { return fmt.Sprintf("127.0.%d.%d", c.r.IntN(4), 1+c.r.IntN(3)) }
 
-// change makes one random change and returns the FQDNs to rebuild.
+// change makes one random change and returns the keys the event handlers
+// enqueue: FQDNs, or references to routes, Gateways and backends.
 func (c *randomCluster) change() []string {
 	ns := []string{"a", "b"}[c.r.IntN(2)]
 	name := fmt.Sprintf("o%d", c.r.IntN(12))
 	svcName := fmt.Sprintf("s%d", c.r.IntN(6))
-	switch c.r.IntN(5) {
+	switch c.r.IntN(8) {
+	case 5, 6, 7: // a Gateway, an HTTPRoute or an OpenShift Route
+		return c.changeOptional(ns)
 	case 0, 1: // create or update an Ingress (one or two hosts, one or two backends)
 		pt := networkingv1.PathTypePrefix
 		in := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: c.labels()}}
@@ -91,6 +95,9 @@ func (c *randomCluster) change() []string {
 			_ = c.st.eps.Update(sl)
 		}
 		var fqdns []string
+		if c.st.opt.usesService(key) {
+			fqdns = append(fqdns, refKey(c.m.name, refBackend, key))
+		}
 		for _, idx := range []cache.Indexer{c.st.svc, c.st.ing} {
 			objs, _ := idx.ByIndex(backendIndex, key)
 			for _, o := range objs {
@@ -112,12 +119,14 @@ func (c *randomCluster) put(idx cache.Indexer, o any) []string {
 
 // Rebuilding only the changed FQDNs gives the table a full build gives,
 // and the status part of its result (mergeResult) the full build's, over
-// random changes of objects and endpoints in three clusters, with two
+// random changes of objects (Services, Ingresses, Gateways, HTTPRoutes,
+// OpenShift Routes) and endpoints in three clusters, with two
 // overlapping policies (conflicts), a host rule and a health check; the
 // third cluster is up, unreachable or expired (its members kept where no
 // other is left) depending on the seed.
 func TestPartialBuildEqualsFull(t *testing.T) {
 	refusals := 0
+	resolved := map[string]int{} // references that dirtied something, by what they name
 	for seed := range uint64(30) {
 		r := rand.New(rand.NewPCG(seed, 7))
 		var cs []*randomCluster
@@ -148,16 +157,30 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 			}
 			return Build(in)
 		}
-		res := full(func(c *randomCluster) ClusterView { return c.m.view() })
+		var ms []*member
+		var views []ClusterView
+		for _, c := range cs {
+			ms = append(ms, c.m)
+		}
+		res := full(func(c *randomCluster) ClusterView { v := c.m.view(); views = append(views, v); return v })
+		publishViews(ms, views, true, nil)
 		table := res.Records
 		kept, refused := 0, 0
 		for step := range 150 {
 			c := cs[r.IntN(len(cs))]
-			dirty := c.change()
+			keys := c.change()
+			fqdns, refs, _ := splitKeys(keys)
+			dirty := append(fqdns, dirtyFQDNs(ms, refs)...)
+			for _, k := range refs {
+				if _, what, _, _ := parseRef(k); len(dirtyFQDNs(ms, []string{k})) > 0 {
+					resolved[what]++
+				}
+			}
 			slices.Sort(dirty)
 			dirty = slices.Compact(dirty)
-			var views []ClusterView
+			views = nil
 			part := full(func(c *randomCluster) ClusterView { v := c.m.partialView(dirty); views = append(views, v); return v })
+			publishViews(ms, views, false, dirty)
 			table = mergeRecords(table, dirty, part)
 			res = mergeResult(res, dirty, part, table, views)
 			fullRes := full(func(c *randomCluster) ClusterView { return c.m.view() })
@@ -165,7 +188,7 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 			kept += len(fullRes.KeptExpired)
 			refused += b2i(!fullRes.HostRules["gslb/h"].Accepted)
 			for _, d := range statusDiff(res, fullRes) {
-				t.Fatalf("seed %d step %d (dirty %v): status: %s", seed, step, dirty, d)
+				t.Fatalf("seed %d step %d (keys %q, dirty %v): status: %s", seed, step, keys, dirty, d)
 			}
 			if !equalTables(table, want) {
 				for i := range max(len(table), len(want)) {
@@ -189,6 +212,11 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 		refusals += refused
 		if seed%3 == 2 && kept == 0 {
 			t.Errorf("seed %d: no FQDN kept on an expired cluster: the test exercises less than it says", seed)
+		}
+	}
+	for _, what := range []string{refRoute, refGateway, refBackend} {
+		if resolved[what] == 0 {
+			t.Errorf("no change of a %s dirtied an FQDN: the test exercises less than it says", what)
 		}
 	}
 	if refusals == 0 {

@@ -58,7 +58,7 @@ func matchObjects(accepted []*policy, in Input, known map[string]int) (map[strin
 				if !p.app.Matches(labels.Set(o.Labels)) || !p.ns.Matches(labels.Set(cv.NamespaceLabels[o.Namespace])) {
 					continue
 				}
-				noteInvalid(p.res, cv.Name, o.Invalid)
+				noteInvalid(p.res, cv.Name, o)
 				for _, f := range o.FQDNs {
 					if !inZones(f, in.Zones) {
 						outOfZone[f] = true
@@ -77,15 +77,27 @@ func matchObjects(accepted []*policy, in Input, known map[string]int) (map[strin
 	for _, p := range accepted {
 		slices.Sort(p.res.Invalid)
 		p.res.Invalid = slices.Compact(p.res.Invalid)
+		for f, notes := range p.res.invalidBy {
+			slices.Sort(notes)
+			p.res.invalidBy[f] = slices.Compact(notes)
+		}
 	}
 	return matches, sortedKeys(outOfZone)
 }
 
 // noteInvalid records in a policy's result the ignored values of an object
-// it selects in cluster.
-func noteInvalid(res *PolicyResult, cluster string, invalid []string) {
-	for _, s := range invalid {
-		res.Invalid = append(res.Invalid, cluster+": "+s)
+// it selects in cluster, also by the object's FQDNs (for a partial build's
+// merge, partial.go).
+func noteInvalid(res *PolicyResult, cluster string, o *Object) {
+	for _, s := range o.Invalid {
+		note := cluster + ": " + s
+		res.Invalid = append(res.Invalid, note)
+		if res.invalidBy == nil {
+			res.invalidBy = map[string][]string{}
+		}
+		for _, f := range o.FQDNs {
+			res.invalidBy[f] = append(res.invalidBy[f], note)
+		}
 	}
 }
 

@@ -3,8 +3,6 @@ package kube
 // A member's caches as Build's input: the whole cluster, or only what some FQDNs need.
 
 import (
-	"slices"
-
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,10 +45,8 @@ func (c *member) partialView(fqdns []string) ClusterView {
 	}
 	opt, missing := st.opt.snapshot()
 	v.Missing = missing
-	for _, ob := range withRouterAddresses(optionalObjects(opt), st.routers) { // routers.go
-		if slices.ContainsFunc(ob.FQDNs, func(f string) bool { return slices.Contains(fqdns, f) }) {
-			addPartial(&v, st, ob)
-		}
+	for _, ob := range withRouterAddresses(c.routes.matching(opt, fqdns), st.routers) { // routers.go
+		addPartial(&v, st, ob)
 	}
 	return v
 }
@@ -108,7 +104,7 @@ func (c *member) view() ClusterView {
 	c.convMu.Unlock()
 	opt, missing := st.opt.snapshot()
 	v.Missing = missing
-	v.Objects = append(v.Objects, withRouterAddresses(optionalObjects(opt), st.routers)...) // routers.go
+	v.Objects = append(v.Objects, withRouterAddresses(c.routes.all(opt), st.routers)...) // routers.go
 	for kind, idx := range opt {
 		c.m.objects.WithLabelValues(c.name, kind).Set(float64(len(idx.ListKeys())))
 	}

@@ -1,10 +1,12 @@
 package kube
 
-// The worker: the informers' handlers only enqueue keys (an FQDN, or allKey
-// for everything); work takes every queued key at once, builds the records
-// of those FQDNs (buildPartial, partial.go) or the whole table (build) from
-// the caches, reports the table when it changed, and hands the result (the
-// policies' status part) to the status writer.
+// The worker: the informers' handlers only enqueue keys (an FQDN, a
+// reference to a changed route, Gateway or route backend that the worker
+// resolves into FQDNs (routedirty.go), or allKey for everything); work
+// takes every queued key at once, builds the records of those FQDNs
+// (buildPartial, partial.go) or the whole table (build) from the caches,
+// reports the table when it changed, and hands the result (the policies'
+// status part) to the status writer.
 //
 // A build cannot fail, so nothing is retried and the queue is a plain one,
 // not rate-limited (client-go's AddRateLimited is for work that can fail):
@@ -17,6 +19,7 @@ package kube
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
@@ -52,10 +55,12 @@ func (s *Source) build() ([]health.Record, Result) {
 		s.stale.report(s.log, s.metrics, recs)
 		return recs, Result{}
 	}
-	in := Input{Clusters: s.views(), Zones: s.opts.Zones}
+	ms := s.orderedMembers()
+	in := Input{Clusters: viewsOf(ms), Zones: s.opts.Zones}
 	in.Policies, in.HostRules = s.policies()
 	in.Drains = s.drains()
 	res := Build(in)
+	publishViews(ms, in.Clusters, true, nil)
 	s.observeBuild(in, res)
 	return res.Records, res
 }
@@ -105,7 +110,11 @@ func (s *Source) work(onChange func(source.Change)) {
 		s.retireConfig()
 		var records []health.Record
 		result := s.lastBuilt
-		switch fqdns, full := splitKeys(keys); {
+		fqdns, refs, full := splitKeys(keys)
+		if !full {
+			fqdns = s.dirty(fqdns, refs)
+		}
+		switch {
 		case full:
 			var res Result
 			records, res = s.build()
@@ -162,14 +171,26 @@ func (s *Source) firstEnqueued(keys []string) time.Time {
 	return first
 }
 
-// splitKeys returns the FQDNs among keys, and whether allKey is one.
-func splitKeys(keys []string) (fqdns []string, full bool) {
+// splitKeys returns the FQDNs among keys, the references to objects
+// (refKey), and whether allKey is one.
+func splitKeys(keys []string) (fqdns, refs []string, full bool) {
 	for _, k := range keys {
-		if k == allKey {
+		switch {
+		case k == allKey:
 			full = true
-		} else {
+		case strings.HasPrefix(k, refPrefix):
+			refs = append(refs, k)
+		default:
 			fqdns = append(fqdns, k)
 		}
 	}
-	return fqdns, full
+	return fqdns, refs, full
+}
+
+// dirty is the FQDNs to rebuild: fqdns and those the references refs
+// concern (routedirty.go), sorted, unique.
+func (s *Source) dirty(fqdns, refs []string) []string {
+	out := append(slices.Clone(fqdns), dirtyFQDNs(s.orderedMembers(), refs)...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

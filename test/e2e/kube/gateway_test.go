@@ -78,7 +78,9 @@ func (l *lab) countLog(re string) int {
 // installed live and the watch starts; hello is then published in s2 by a
 // Gateway (status address 127.0.0.13) and an HTTPRoute labelled app: gslb,
 // and joins the 6:4:2 split exactly; the route detached leaves, attached
-// returns; its backend at 0 ready endpoints leaves, back returns.
+// returns; its backend at 0 ready endpoints leaves, back returns; those
+// route and backend changes rebuild only hello (partial builds, no full
+// one).
 func TestKubeGatewayRoute(t *testing.T) {
 	l := startLab(t, "&metrics=127.0.0.1:0&kinds=all")
 	ctx := l.ctx
@@ -95,11 +97,18 @@ func TestKubeGatewayRoute(t *testing.T) {
 	dyn2, err := dynamic.NewForConfig(s2.Config())
 	must(t, err)
 
+	// Every kind of the CRDs watched: each one that appears makes a full
+	// build, none must come after the route's first (the count below).
+	for _, k := range []string{"Gateway", "GRPCRoute", "TLSRoute", "TCPRoute"} {
+		waitMetric(t, l.s.Process, `gslb_syncer_kube_kind_watched{cluster="s2",kind="`+k+`"}`, "1")
+	}
+
 	unpublish(t, ctx, l.cs["s2"])
 	l.waitSet(t, hello, dns.TypeA, 12, "127.0.0.11,127.0.0.12")
 	must(t, kubescenario.Gateway(ctx, dyn2, kubescenario.AppNS, "gw", kubescenario.Hello, nil, kubescenario.LBAddress["s2"]))
 	must(t, kubescenario.HTTPRoute(ctx, dyn2, kubescenario.AppNS, "hello", map[string]string{"app": "gslb"}, kubescenario.Hello, "gw", "hello"))
 	l.expectSplit(t, [3]int32{6, 4, 2})
+	builds := l.builds(t)
 
 	t.Run("detached leaves, attached returns", func(t *testing.T) {
 		must(t, kubescenario.SetParents(ctx, dyn2, kubescenario.AppNS, "hello"))
@@ -114,6 +123,9 @@ func TestKubeGatewayRoute(t *testing.T) {
 		must(t, kubescenario.SetReady(ctx, l.cs["s2"], kubescenario.AppNS, "hello", 3, 0))
 		l.expectSplit(t, [3]int32{6, 4, 2})
 	})
+	if now := l.builds(t); now[0] != builds[0] || now[1] == builds[1] {
+		t.Errorf("full and partial builds went from %v to %v: want no full build, partial ones", builds, now)
+	}
 
 	// Said once per cluster and kind, however long it took: no error loop.
 	for _, re := range []string{
