@@ -76,7 +76,7 @@ func TestGSLBMetricsEndpoint(t *testing.T) {
 		{"coredns_gslb_requests_total", map[string]string{"type": "A", "result": "nxdomain"}, nNX},
 		{"coredns_gslb_answers_total", map[string]string{"fqdn": hello}, nA},
 	})
-	expectStackStart(t, c, url, 8192)
+	expectStackStart(t, c, url, 16384)
 }
 
 // expectStackStart polls /metrics, sending queries that make the server

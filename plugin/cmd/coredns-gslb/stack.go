@@ -9,9 +9,11 @@ import (
 )
 
 // defaultStackStart is the stack a query's goroutine starts with: enough for
-// the shipped Corefile's chain (gslbmetrics, errors, gslb, answer packing)
-// without growing; measured in BENCHMARKS.md ("Speed as deployed").
-const defaultStackStart = 8 << 10
+// the shipped Corefile's chain (gslbmetrics, errors, gslb, answer packing,
+// and a GC assist on the way) without growing. 8 KiB still left 5–10% of the
+// CPU in stack growth under dnsperf, 16 KiB none (BENCHMARKS.md, "The
+// goroutine stack start").
+const defaultStackStart = 16 << 10
 
 // stackStartFlag is -stack-start, registered beside CoreDNS's own flags
 // (coremain parses them all).
