@@ -83,10 +83,18 @@ func (r *Readiness) logChange(by ReadyBy, err error) {
 	case by == ReadySiteDNS:
 		r.Log.Warn("this syncer's plugin serves no table, but the site's name server addresses answer for the zone: the delegation stays")
 	case first:
-		r.Log.Info("waiting for this site's DNS to be ready", "err", err)
+		r.Log.Info("waiting for this site's DNS to be ready", errAttrs(err)...)
 	case err != nil:
 		r.Log.Warn("this site's DNS is not ready: this syncer's plugin serves no table and the site's name server addresses do not answer for the zone", "err", err)
 	default:
 		r.Log.Warn("this site's DNS is not ready: this syncer's plugin serves no table")
 	}
+}
+
+// errAttrs is the log attribute of err, none for nil.
+func errAttrs(err error) []any {
+	if err == nil {
+		return nil
+	}
+	return []any{"err", err}
 }

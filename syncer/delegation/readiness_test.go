@@ -1,7 +1,9 @@
 package delegation
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
@@ -154,6 +156,35 @@ func TestTrack(t *testing.T) {
 	for _, tc := range cases {
 		if got := track(tc.notReadySince, tc.ready, t0.Add(time.Second)); !got.Equal(tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// The verdict is logged when it changes, never per check.
+func TestReadinessLogsChanges(t *testing.T) {
+	var own bool
+	var buf bytes.Buffer
+	r := &Readiness{Own: func() bool { return own }, Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	for _, step := range []struct {
+		own  bool
+		want string // the line logged, "" for none
+	}{
+		{false, "waiting for this site's DNS"},
+		{false, ""},
+		{true, "this site's DNS is ready"},
+		{true, ""},
+		{true, ""},
+		{false, "this site's DNS is not ready"},
+		{false, ""},
+	} {
+		own = step.own
+		buf.Reset()
+		r.Check(context.Background())
+		switch got := buf.String(); {
+		case step.want == "" && got != "":
+			t.Errorf("own %v, no change: logged %q", step.own, got)
+		case step.want != "" && (strings.Count(got, "\n") != 1 || !strings.Contains(got, step.want)):
+			t.Errorf("own %v: logged %q, want one line with %q", step.own, got, step.want)
 		}
 	}
 }
