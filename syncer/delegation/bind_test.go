@@ -130,7 +130,7 @@ func keeperCycle(t *testing.T, p *parent, a *Registrar) {
 	var ready atomic.Bool
 	ready.Store(true)
 	events := make(chan Event, 16)
-	k := &Keeper{Registrar: a, Ready: ready.Load, WithdrawAfter: withdrawAfter, Interval: 100 * time.Millisecond,
+	k := &Keeper{Registrar: a, Ready: func(context.Context) ReadyBy { return readyBy(ready.Load()) }, WithdrawAfter: withdrawAfter, Interval: 100 * time.Millisecond,
 		Report: func(e Event) {
 			if e.Changed || e.Err != nil { // every step is reported; these are the news
 				events <- e

@@ -18,11 +18,18 @@ import (
 // name server for the GSLB zone, and where to keep it: the parent server
 // by RFC 2136, a DNSEndpoint object for ExternalDNS, or both.
 type File struct {
-	Zone, NS      string          // the GSLB zone and this site's name server, canonical
-	WithdrawAfter time.Duration   // not ready this long: the NS is withdrawn
-	Interval      time.Duration   // between checks
-	RFC2136       *Config         // nil: no RFC 2136 output
-	DNSEndpoint   *EndpointConfig // nil: no DNSEndpoint output
+	Zone, NS      string        // the GSLB zone and this site's name server, canonical
+	WithdrawAfter time.Duration // not ready this long: the NS is withdrawn
+	Interval      time.Duration // between checks
+	Addrs         []netip.Addr  // this site's NS addresses (the glue)
+	// SiteDNS: when this syncer's own plugin serves no table, ask Addrs
+	// for the zone's SOA (readiness.siteDNS, default true), waiting
+	// SiteDNSTimeout for each, on port SiteDNSPort (0: 53).
+	SiteDNS        bool
+	SiteDNSTimeout time.Duration
+	SiteDNSPort    int
+	RFC2136        *Config         // nil: no RFC 2136 output
+	DNSEndpoint    *EndpointConfig // nil: no DNSEndpoint output
 }
 
 // Defaults of a delegation file.
@@ -39,6 +46,7 @@ type fileYAML struct {
 	TTL           uint32           `yaml:"ttl"`
 	WithdrawAfter time.Duration    `yaml:"withdrawAfter"`
 	Interval      time.Duration    `yaml:"interval"`
+	Readiness     readinessYAML    `yaml:"readiness"`
 	RFC2136       *rfc2136YAML     `yaml:"rfc2136"`
 	DNSEndpoint   *dnsEndpointYAML `yaml:"dnsEndpoint"`
 }
@@ -46,6 +54,11 @@ type fileYAML struct {
 type nameServerYAML struct {
 	Name      string   `yaml:"name"`
 	Addresses []string `yaml:"addresses"`
+}
+
+type readinessYAML struct {
+	SiteDNS *bool         `yaml:"siteDNS"`
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 type rfc2136YAML struct {
@@ -120,7 +133,9 @@ func (c *fileChecker) file(y *fileYAML) *File {
 	zone := c.name("zone", y.Zone)
 	ns := c.name("nameServer.name", y.NameServer.Name)
 	addrs := c.addrs(y.NameServer.Addresses)
-	f.Zone, f.NS = zone, ns
+	f.Zone, f.NS, f.Addrs = zone, ns, addrs
+	f.SiteDNS = y.Readiness.SiteDNS == nil || *y.Readiness.SiteDNS
+	f.SiteDNSTimeout = c.positive("readiness.timeout", y.Readiness.Timeout, DefaultSiteDNSTimeout)
 	f.WithdrawAfter = c.positive("withdrawAfter", f.WithdrawAfter, DefaultWithdrawAfter)
 	f.Interval = c.positive("interval", f.Interval, DefaultInterval)
 	if y.RFC2136 == nil && y.DNSEndpoint == nil {

@@ -45,6 +45,13 @@ dnsEndpoint:
 		fmt.Sprint(r.Addrs) != "[192.0.2.53 2001:db8::53]" {
 		t.Errorf("loaded %+v, rfc2136 %+v", f, r)
 	}
+	if !f.SiteDNS || f.SiteDNSTimeout != DefaultSiteDNSTimeout || fmt.Sprint(f.Addrs) != "[192.0.2.53 2001:db8::53]" {
+		t.Errorf("readiness: site DNS %v, timeout %v, addresses %v; want on, the default, the NS addresses", f.SiteDNS, f.SiteDNSTimeout, f.Addrs)
+	}
+	off, err := LoadFile(writeTemp(t, "d.yaml", strings.ReplaceAll(strings.Replace(good, "withdrawAfter: 30s", "withdrawAfter: 30s\nreadiness: {siteDNS: false, timeout: 500ms}", 1), "KEY", key)))
+	if err != nil || off.SiteDNS || off.SiteDNSTimeout != 500*time.Millisecond {
+		t.Errorf("readiness {siteDNS: false, timeout: 500ms}: %v, %+v", err, off)
+	}
 	if e := f.DNSEndpoint; e == nil || e.Name != "gslb-delegation-avi-iberia-local" || e.Namespace != "gslb" || e.TTL != 300 {
 		t.Errorf("dnsEndpoint %+v", e)
 	}
@@ -61,6 +68,7 @@ dnsEndpoint:
 		{"bad address", "192.0.2.53,", "192.0.2.533,", "d.yaml:4: nameServer.addresses[0]: \"192.0.2.533\" is not an IP address"},
 		{"no zone", "zone: avi.iberia.local", "zone: \"\"", "d.yaml:1: zone: is empty"},
 		{"negative time", "30s", "-30s", "d.yaml:5: withdrawAfter: -30s is negative"},
+		{"negative DNS timeout", "withdrawAfter: 30s", "withdrawAfter: 30s\nreadiness:\n  timeout: -1s", "d.yaml:7: readiness.timeout: -1s is negative"},
 		{"no key file", "keyFile: KEY", "keyFile: \"\"", "d.yaml:9: rfc2136.keyFile: is empty"},
 		{"missing key file", "keyFile: KEY", "keyFile: /nonexistent/tsig.key", "d.yaml:9: rfc2136.keyFile: open /nonexistent/tsig.key"},
 		{"zone outside the parent", "parentZone: iberia.local", "parentZone: example.org", "d.yaml:8: rfc2136.parentZone: zone avi.iberia.local. is not below parent zone example.org."},

@@ -13,8 +13,10 @@ import (
 // Leading reports false the Keeper follows readiness but leaves the parent
 // alone.
 type Keeper struct {
-	Registrar     Parent
-	Ready         func() bool   // the site's DNS serves (it has a table)
+	Registrar Parent
+	// Ready checks whether the site's DNS serves (it has a table), and
+	// by which check; NotReady when not (Readiness.Check).
+	Ready         func(context.Context) ReadyBy
 	Leading       func() bool   // this process is the site's leader; nil means always
 	WithdrawAfter time.Duration // how long not ready before the NS is withdrawn
 	Interval      time.Duration // between checks; 0 means 10 s
@@ -34,6 +36,7 @@ type Event struct {
 	// parent was left alone (Action is Hold).
 	Leading       bool
 	NotReadySince time.Time     // when the site's DNS stopped being ready; zero while it is
+	ReadyBy       ReadyBy       // the check that found it ready; NotReady when not
 	At            time.Time     // when the check started
 	Next          time.Duration // the wait before the next check (longer after errors)
 }
@@ -85,7 +88,8 @@ func (k *Keeper) Run(ctx context.Context) {
 		case <-time.After(wait):
 		}
 		e := Event{At: now(), Leading: k.Leading == nil || k.Leading()}
-		notReadySince = k.track(notReadySince, e.At)
+		e.ReadyBy = k.Ready(ctx)
+		notReadySince = track(notReadySince, e.ReadyBy != NotReady, e.At)
 		e.NotReadySince = notReadySince
 		if e.Leading {
 			e.Action = decide(notReadySince, e.At, k.WithdrawAfter)
@@ -103,9 +107,9 @@ func (k *Keeper) Run(ctx context.Context) {
 }
 
 // track updates when the site stopped being ready.
-func (k *Keeper) track(notReadySince, now time.Time) time.Time {
+func track(notReadySince time.Time, ready bool, now time.Time) time.Time {
 	switch {
-	case k.Ready():
+	case ready:
 		return time.Time{}
 	case notReadySince.IsZero():
 		return now

@@ -75,7 +75,7 @@ func TestKeeperLeading(t *testing.T) {
 	asked := make(chan struct{}, 100)
 	reports := make(chan Event, 100)
 	p := &fakeParent{}
-	k := &Keeper{Registrar: p, Ready: func() bool { return true }, Interval: time.Millisecond,
+	k := &Keeper{Registrar: p, Ready: func(context.Context) ReadyBy { return ReadyPlugin }, Interval: time.Millisecond,
 		Leading: func() bool {
 			select {
 			case asked <- struct{}{}:
@@ -114,4 +114,12 @@ func TestKeeperLeading(t *testing.T) {
 			break
 		}
 	}
+}
+
+// readyBy is a fake own check's verdict.
+func readyBy(ok bool) ReadyBy {
+	if ok {
+		return ReadyPlugin
+	}
+	return NotReady
 }

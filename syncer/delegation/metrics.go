@@ -9,7 +9,7 @@ type runnerMetrics struct {
 	errors     *prometheus.CounterVec
 }
 
-func newRunnerMetrics(reg prometheus.Registerer, ready func() bool, outs []*output) *runnerMetrics {
+func newRunnerMetrics(reg prometheus.Registerer, ready *Readiness, outs []*output) *runnerMetrics {
 	m := &runnerMetrics{
 		registered: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "gslb_syncer_delegation_registered",
@@ -26,8 +26,8 @@ func newRunnerMetrics(reg prometheus.Registerer, ready func() bool, outs []*outp
 	}
 	readyGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "gslb_syncer_delegation_ready",
-		Help: "1 while this site's DNS is ready for the delegation: a plugin this syncer pushes to acknowledged a table with records and answered its last check.",
-	}, func() float64 { return b2f(ready()) })
+		Help: "1 while this site's DNS is ready for the delegation, as last checked: a plugin this syncer pushes to serves a table with records, or the site's name server addresses answer the zone's SOA from a table.",
+	}, func() float64 { return b2f(ready.Last() != NotReady) })
 	for _, o := range outs {
 		m.registered.WithLabelValues(o.name)
 		for _, a := range []Action{Register, Withdraw} {

@@ -20,7 +20,8 @@ const (
 
 // RunnerOptions connect a Runner to the syncer.
 type RunnerOptions struct {
-	// Ready reports whether this site's DNS serves a table (required).
+	// Ready reports whether this syncer's own plugin serves a table
+	// (required); the file's readiness section adds the site's DNS check.
 	Ready func() bool
 	// Leading reports whether this process is the site's leader; nil
 	// means always (one syncer per site carries the delegation).
@@ -63,15 +64,26 @@ func NewRunner(f *File, opts RunnerOptions) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := newRunnerMetrics(opts.Registerer, opts.Ready, outs)
+	ready := readinessOf(f, opts)
+	m := newRunnerMetrics(opts.Registerer, ready, outs)
 	r := &Runner{status: newStatusBoard(initialStatus(f, outs), opts.Transitions)}
 	for i, o := range outs {
 		o.m, o.status, o.index = m, r.status, i
 		o.log = opts.Logger.With("zone", f.Zone, "ns", f.NS, "output", o.name, "where", o.where)
-		r.keepers = append(r.keepers, &Keeper{Registrar: o.parent, Ready: opts.Ready, Leading: opts.Leading,
+		r.keepers = append(r.keepers, &Keeper{Registrar: o.parent, Ready: ready.Check, Leading: opts.Leading,
 			WithdrawAfter: f.WithdrawAfter, Interval: f.Interval, MaxBackoff: opts.MaxBackoff, Report: o.report})
 	}
 	return r, nil
+}
+
+// readinessOf is the site's readiness: the own plugin's, and the site's
+// NS addresses asked for the zone unless the file turns that off.
+func readinessOf(f *File, opts RunnerOptions) *Readiness {
+	r := &Readiness{Own: opts.Ready, Log: opts.Logger.With("zone", f.Zone, "ns", f.NS)}
+	if f.SiteDNS && len(f.Addrs) > 0 {
+		r.Site = &SiteCheck{Zone: f.Zone, Addrs: f.Addrs, Port: f.SiteDNSPort, Timeout: f.SiteDNSTimeout}
+	}
+	return r
 }
 
 func outputsOf(f *File, opts RunnerOptions) ([]*output, error) {
@@ -100,13 +112,7 @@ func outputsOf(f *File, opts RunnerOptions) ([]*output, error) {
 
 // initialStatus is the outputs' status before their first check.
 func initialStatus(f *File, outs []*output) []OutputStatus {
-	var addrs []string
-	switch {
-	case f.RFC2136 != nil:
-		addrs = addrStrings(f.RFC2136.Addrs)
-	case f.DNSEndpoint != nil:
-		addrs = addrStrings(f.DNSEndpoint.Addrs)
-	}
+	addrs := addrStrings(f.Addrs)
 	st := make([]OutputStatus, len(outs))
 	for i, o := range outs {
 		st[i] = OutputStatus{Output: o.name, Where: o.where, Zone: f.Zone, NS: f.NS, Addresses: addrs, State: StateStarting}

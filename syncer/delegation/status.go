@@ -51,10 +51,14 @@ type OutputStatus struct {
 	Detail    string      `json:"detail,omitempty"` // what the state leaves unsaid (a withdrawal held back)
 	// NotReadySince is when this site's DNS stopped being ready; zero
 	// while it is ready.
-	NotReadySince time.Time    `json:"notReadySince,omitzero"`
-	LastSuccess   time.Time    `json:"lastSuccess,omitzero"` // of a register or withdraw step
-	LastError     *StatusError `json:"lastError,omitempty"`  // the last error, kept after a recovery
-	NextCheck     time.Time    `json:"nextCheck,omitzero"`
+	NotReadySince time.Time `json:"notReadySince,omitzero"`
+	// ReadyBy is the check that found the site's DNS ready at the last
+	// check: "plugin" (this syncer's own) or "site-dns" (the site's NS
+	// addresses); "" while not ready.
+	ReadyBy     ReadyBy      `json:"readyBy,omitempty"`
+	LastSuccess time.Time    `json:"lastSuccess,omitzero"` // of a register or withdraw step
+	LastError   *StatusError `json:"lastError,omitempty"`  // the last error, kept after a recovery
+	NextCheck   time.Time    `json:"nextCheck,omitzero"`
 
 	announced announced // the state last given as a Transition
 }
@@ -114,7 +118,7 @@ func nextStatus(prev OutputStatus, e Event, reason string) (OutputStatus, *Trans
 	if next.State != prev.State {
 		next.Since = e.At
 	}
-	next.NotReadySince = e.NotReadySince
+	next.NotReadySince, next.ReadyBy = e.NotReadySince, e.ReadyBy
 	next.NextCheck = e.At.Add(e.Next)
 	switch {
 	case reason != "":

@@ -38,6 +38,7 @@ type Pusher struct {
 	client      gslbv1.TableClient
 	acked       map[string]*gslbv1.Record // the table the plugin holds at stats.AckedVersion
 	rejectedGen uint64                    // a generation the plugin refused as invalid
+	rejectedErr error                     // the refusal of rejectedGen
 }
 
 // New returns a Pusher to the target "unix:///path/to.sock" or

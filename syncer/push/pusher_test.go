@@ -303,6 +303,38 @@ func TestPushInvalidIsNotRetried(t *testing.T) {
 	h.wantTable(fixed)
 }
 
+// While the desired table is one the plugin refused, the plugin is still
+// checked every resync: stopped, the stats say so (Unavailable, not the old
+// refusal, so readiness that reads them is not stale); back without the
+// table acknowledged before, it is forgotten and sent nothing.
+func TestPushRefusedStillChecksPlugin(t *testing.T) {
+	h := newHarness(t)
+	h.update(tableOf(record("a.example.", 1)))
+	h.p.Update(tableOf(record("b.example.", gslbv1.MaxWeight+1)))
+	h.waitFor("the refusal", func(s Stats) bool { return status.Code(s.LastError) == codes.InvalidArgument })
+	h.tick()
+	if s := h.p.Stats(); status.Code(s.LastError) != codes.InvalidArgument || s.AckedVersion != 1 {
+		t.Fatalf("plugin up, table refused: stats %+v; want the refusal and version 1", s)
+	}
+
+	if err := h.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h.tick()
+	if s := h.p.Stats(); status.Code(s.LastError) != codes.Unavailable {
+		t.Fatalf("plugin stopped: LastError %v, want Unavailable", s.LastError)
+	}
+
+	h.startServer() // empty: the table acknowledged before is gone
+	for status.Code(h.p.Stats().LastError) == codes.Unavailable {
+		h.tick()
+	}
+	if s := h.p.Stats(); status.Code(s.LastError) != codes.InvalidArgument || s.AckedVersion != 0 || s.AckedRecords != 0 {
+		t.Errorf("plugin back empty: stats %+v; want the refusal kept and nothing acknowledged", s)
+	}
+	h.wantApplies() // the new plugin got nothing: the desired table is the refused one
+}
+
 func TestPushReconnectsAfterRestart(t *testing.T) {
 	h := newHarness(t)
 	v1 := tableOf(record("a.example.", 1), record("b.example.", 2))

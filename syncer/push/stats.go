@@ -26,7 +26,10 @@ type Stats struct {
 	FullPushes, DeltaPushes uint64
 	// LastError is the last failure; it is cleared by the next successful
 	// sync, except a refusal (InvalidArgument) of the desired table, which
-	// stays until the next Update.
+	// stays until the next Update. While the desired table is a refused
+	// one, the plugin is still checked every Resync: a failed check is the
+	// LastError until the next check that works, and a plugin found at
+	// another version is forgotten (AckedVersion 0).
 	LastError error
 }
 

@@ -18,17 +18,15 @@ import (
 // should be retried on a new connection.
 func (p *Pusher) sync(ctx context.Context) error {
 	desired, gen, ok := p.desiredTable()
-	if !ok || gen == p.rejectedGen {
-		return nil // nothing to push yet, or only a table the plugin refused
+	switch {
+	case !ok:
+		return nil // nothing to push yet
+	case gen == p.rejectedGen:
+		return p.checkRefused(ctx)
 	}
-	if err := p.connect(); err != nil {
-		return err
-	}
-	sctx, cancel := context.WithTimeout(ctx, p.opts.StatusTimeout)
-	st, err := p.client.Status(sctx, &gslbv1.StatusRequest{})
-	cancel()
+	st, err := p.status(ctx)
 	if err != nil {
-		return fmt.Errorf("status: %w", err)
+		return err
 	}
 	stats := p.Stats()
 	if stats.AckedVersion != 0 && st.GetVersion() != stats.AckedVersion {
@@ -53,7 +51,7 @@ func (p *Pusher) sync(ctx context.Context) error {
 			p.opts.Logger.Info("plugin refused the delta, sending the whole table", "target", p.Target(), "err", err)
 			p.forget()
 		case code == codes.InvalidArgument || errors.Is(err, errTooLarge):
-			p.rejectedGen = gen
+			p.rejectedGen, p.rejectedErr = gen, err
 			p.update(func(s *Stats) { s.LastError = err })
 			p.opts.Logger.Error("plugin refused the table; not retrying until it changes",
 				"target", p.Target(), "generation", gen, "err", err)
@@ -62,6 +60,42 @@ func (p *Pusher) sync(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// status asks the plugin for its version.
+func (p *Pusher) status(ctx context.Context) (*gslbv1.StatusResponse, error) {
+	if err := p.connect(); err != nil {
+		return nil, err
+	}
+	sctx, cancel := context.WithTimeout(ctx, p.opts.StatusTimeout)
+	defer cancel()
+	st, err := p.client.Status(sctx, &gslbv1.StatusRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	return st, nil
+}
+
+// checkRefused is a round while the desired table is one the plugin
+// refused: nothing is pushed, but the plugin is still checked, so the stats
+// tell whether it still holds the table acknowledged before (the refusal
+// stays the LastError), restarted without it (forgotten), or is gone (the
+// Status error).
+func (p *Pusher) checkRefused(ctx context.Context) error {
+	if p.Stats().AckedVersion == 0 {
+		return nil // it holds nothing of ours to check
+	}
+	st, err := p.status(ctx)
+	if err != nil {
+		return err
+	}
+	if st.GetVersion() != p.Stats().AckedVersion {
+		p.opts.Logger.Info("plugin is at another version than acknowledged; the desired table was refused, so nothing is sent",
+			"target", p.Target(), "plugin_version", st.GetVersion(), "acked_version", p.Stats().AckedVersion)
+		p.forget()
+	}
+	p.update(func(s *Stats) { s.LastError = p.rejectedErr })
+	return nil
 }
 
 // forget drops what the plugin acknowledged: the next push is FULL.

@@ -32,7 +32,11 @@ import (
 // resolves through BIND; site A's
 // coredns-gslb stopped, its syncer withdraws its NS after the configured
 // time, not before, and resolution continues through B; A back, its NS is
-// back. Everything runs in a private network namespace, the syncers too
+// back. Before that, site A's syncer's own coredns-gslb stops while a peer
+// coredns-gslb of site A, fed by its own syncer, still answers on site A's
+// NS address: the site is ready by the DNS check (status readyBy site-dns)
+// and its NS stays in the parent on every read past withdrawAfter; the
+// peer stopped too, the NS leaves. Everything runs in a private network namespace, the syncers too
 // (they reach BIND there).
 func TestAutoDelegation(t *testing.T) {
 	t.Parallel()
@@ -98,12 +102,25 @@ func TestAutoDelegation(t *testing.T) {
 	sites[0].waitStatus(t, ns, delegation.StateRegistered, "")
 	sites[0].expectGslbctl(t, ns, dir, 0, "registered")
 
-	// Site A's DNS stops: its NS leaves after withdrawAfter, not before.
-	stopped := time.Now()
+	// Site A's syncer's own coredns-gslb stops while another of site A's
+	// (a peer on the same address: two Pods behind one address) serves:
+	// the site is ready, its NS stays past withdrawAfter.
+	peer, peerSyncer := sites[0].startPeer(t, ns, dir)
 	sites[0].dns.Stop()
+	stopped := time.Now()
+	sites[0].waitReadyBy(t, ns, delegation.ReadySiteDNS)
+	held := autoHeld(t, reader, both, time.Until(stopped.Add(withdrawAfter+syncpush.DefaultResync+loadSlack)))
+	t.Logf("site A's NS stayed in the parent over %d reads in the %v after its syncer's own DNS stopped, its peer serving",
+		held, time.Since(stopped).Round(10*time.Millisecond))
+	sites[0].waitStatus(t, ns, delegation.StateRegistered, "")
+
+	// Every DNS of site A stopped: its NS leaves after withdrawAfter, not before.
+	peer.Stop()
+	stopped = time.Now()
+	peerSyncer.Stop()
 	autoWaitNS(t, reader, both[1:])
 	took := time.Since(stopped)
-	t.Logf("site A's NS left the parent %v after its DNS stopped (configured %v)", took.Round(10*time.Millisecond), withdrawAfter)
+	t.Logf("site A's NS left the parent %v after its last DNS stopped (configured %v)", took.Round(10*time.Millisecond), withdrawAfter)
 	if took < withdrawAfter {
 		t.Errorf("site A's NS left the parent %v after its DNS stopped, before the configured %v", took, withdrawAfter)
 	}
@@ -187,6 +204,47 @@ rfc2136:
 	return harness.StartProcess(t, harness.Cmd{Name: "gslb-syncer-" + keyName, Path: harness.Bin(t, "gslb-syncer"),
 		Dir: dir, NetNS: ns, Args: []string{"--source", "file:" + s.members, "--push", "unix://" + s.sock,
 			"--delegation", conf, "--metrics", s.ip + ":9090"}})
+}
+
+// startPeer starts another coredns-gslb of the site on its address (CoreDNS
+// listens with SO_REUSEPORT, so both serve it, as two Pods behind one
+// address) fed by its own gslb-syncer without --delegation, and waits until
+// it holds its table.
+func (s *autoSite) startPeer(t *testing.T, ns *harness.NetNS, dir string) (dns, syncer *harness.Process) {
+	t.Helper()
+	sock := filepath.Join(harness.SocketDir(t), "gslb.sock")
+	corefile := filepath.Join(dir, "Corefile-"+s.name+"-peer")
+	text, err := os.ReadFile(s.corefile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	harness.WriteFile(t, corefile, strings.Replace(string(text), "unix://"+s.sock, "unix://"+sock, 1))
+	dns = harness.StartProcess(t, harness.Cmd{Name: "coredns-gslb-" + s.name + "-peer", Path: harness.Bin(t, "coredns-gslb"),
+		Dir: dir, NetNS: ns, Args: []string{"-conf", corefile}})
+	syncer = harness.StartProcess(t, harness.Cmd{Name: "gslb-syncer-" + s.name + "-peer", Path: harness.Bin(t, "gslb-syncer"),
+		Dir: dir, NetNS: ns, Args: []string{"--source", "file:" + s.members, "--push", "unix://" + sock}})
+	autoWaitLog(t, syncer, "msg=applied")
+	return dns, syncer
+}
+
+// waitReadyBy waits until the syncer's /status/delegation says which check
+// found the site ready.
+func (s *autoSite) waitReadyBy(t *testing.T, ns *harness.NetNS, by delegation.ReadyBy) {
+	t.Helper()
+	harness.Eventually(t, waitTimeout, func() error {
+		code, b, err := ns.HTTPGet("http://" + s.ip + ":9090/status/delegation")
+		if err != nil || code != 200 {
+			return fmt.Errorf("site %s: /status/delegation: %d %q (%v)", s.name, code, b, err)
+		}
+		var st delegation.StatusAt
+		if err := json.Unmarshal([]byte(b), &st); err != nil || len(st.Outputs) != 1 {
+			return harness.Permanent(fmt.Errorf("site %s: /status/delegation: %v: %s", s.name, err, b))
+		}
+		if st.Outputs[0].ReadyBy != by {
+			return fmt.Errorf("site %s: /status/delegation: %s, want readyBy %q", s.name, b, by)
+		}
+		return nil
+	})
 }
 
 // metric is the sum of the syncer's series of name with the labels want.
@@ -335,6 +393,31 @@ func autoWaitNS(t *testing.T, reg *delegation.Registrar, want []string) {
 		}
 		return nil
 	})
+}
+
+// autoHeld reads the parent's NS set for the zone until window has passed
+// and fails on any read that is not want; it returns how many reads it made.
+func autoHeld(t *testing.T, reg *delegation.Registrar, want []string, window time.Duration) int {
+	t.Helper()
+	end := time.Now().Add(window)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	reads := 0
+	for ; time.Now().Before(end); <-tick.C {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		st, err := reg.Read(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("reading the parent: %v", err)
+		}
+		if reads++; !slices.Equal(st.NS, want) {
+			t.Fatalf("read %d (%v before the window ends): the parent holds %s, want NS %v throughout", reads, time.Until(end).Round(10*time.Millisecond), st, want)
+		}
+	}
+	if reads < 10 {
+		t.Fatalf("only %d reads of the parent in %v", reads, window)
+	}
+	return reads
 }
 
 // autoResolves: hello resolves through BIND, five times in a row.

@@ -51,7 +51,8 @@ func newDelegation(path string, src source.Source, pushers []*push.Pusher, reg p
 }
 
 // start keeps the delegation until ctx ends: this site's NS in the parent
-// while a plugin it pushes to serves a table.
+// while a plugin it pushes to serves a table, or the site's NS addresses
+// answer for the zone (delegation.Readiness).
 func (d *delegationKeeper) start(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger) {
 	if d.r == nil {
 		return
@@ -97,10 +98,11 @@ func siteLeader(src source.Source) func() bool {
 	return func() bool { return true }
 }
 
-// pluginsServe reports whether this site's DNS is ready for the
-// delegation: a plugin acknowledged a table with records and answered the
-// pusher's last check (every --resync). A plugin that refused the newest
-// table as invalid still serves the one before.
+// pluginsServe is the own check of the delegation's readiness: a plugin
+// this syncer pushes to acknowledged a table with records and answered the
+// pusher's last check (every --resync, also while the newest table is one
+// it refused). A plugin that refused the newest table as invalid still
+// serves the one before.
 func pluginsServe(pushers []*push.Pusher) bool {
 	for _, p := range pushers {
 		s := p.Stats()

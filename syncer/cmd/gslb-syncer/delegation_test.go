@@ -58,7 +58,7 @@ func TestDelegationStatusRoute(t *testing.T) {
 	conf := filepath.Join(dir, "delegation.yaml")
 	writeFile(t, key, "key \"gslb-a\" { algorithm hmac-sha256; secret \"c2VjcmV0\"; };\n")
 	writeFile(t, conf, "zone: avi.iberia.local\nnameServer: {name: g-dns-a.iberia.local, addresses: [192.0.2.53]}\n"+
-		"interval: 10ms\nrfc2136: {server: 192.0.2.10:53, parentZone: iberia.local, keyFile: "+key+"}\n")
+		"interval: 10ms\nreadiness: {siteDNS: false}\nrfc2136: {server: 192.0.2.10:53, parentZone: iberia.local, keyFile: "+key+"}\n")
 	d, err := newDelegation(conf, nil, nil, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

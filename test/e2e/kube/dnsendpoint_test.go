@@ -68,6 +68,7 @@ nameServer: {name: %s, addresses: [%s]}
 ttl: 60
 withdrawAfter: %s
 interval: 200ms
+readiness: {siteDNS: false}   # the addresses are TEST-NET examples: no DNS check off loopback
 dnsEndpoint: {kubeconfig: %s, context: s1az1, namespace: gslb}
 `, s.ns, s.addr, withdrawAfter, kcfg))
 		s.syncer = harness.StartSyncer(t, "--source", "file:"+members, "--push", "unix://"+s.dns.Sock, "--delegation", conf)
