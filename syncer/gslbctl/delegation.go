@@ -62,12 +62,24 @@ func WriteDelegation(w io.Writer, s *delegation.StatusAt) error {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "OUTPUT\tWHERE\tSTATE\tSINCE\tLAST SUCCESS\tNEXT CHECK\tLAST ERROR")
+	fmt.Fprintln(tw, "OUTPUT\tWHERE\tSTATE\tSINCE\tSITE READY\tLAST SUCCESS\tNEXT CHECK\tLAST ERROR")
 	for _, o := range s.Outputs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.Output, o.Where, stateText(o), ago(s.Now, o.Since),
-			ago(s.Now, o.LastSuccess), soon(s.Now, o.NextCheck), lastError(s.Now, o.LastError))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.Output, o.Where, stateText(o), ago(s.Now, o.Since),
+			siteReady(s.Now, o), ago(s.Now, o.LastSuccess), soon(s.Now, o.NextCheck), lastError(s.Now, o.LastError))
 	}
 	return tw.Flush()
+}
+
+// siteReady says whether the site's DNS was ready at the last check, and by
+// which check (syncer/delegation/readiness.go), or since when it is not.
+func siteReady(now time.Time, o delegation.OutputStatus) string {
+	switch {
+	case o.ReadyBy != delegation.NotReady:
+		return "yes (" + string(o.ReadyBy) + ")"
+	case !o.NotReadySince.IsZero():
+		return "no, since " + ago(now, o.NotReadySince)
+	}
+	return "-"
 }
 
 func stateText(o delegation.OutputStatus) string {

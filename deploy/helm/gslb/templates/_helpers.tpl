@@ -79,6 +79,11 @@ matchLabels: {{ toJson .label }}
 {{- end -}}
 {{- $ns := dict "name" ($d.nameServer.name | default .Values.soa.mname) "addresses" ($d.nameServer.addresses | default list) -}}
 {{- $f := dict "zone" .Values.zone "nameServer" $ns "ttl" ($d.ttl | int) "withdrawAfter" $d.withdrawAfter "interval" $d.interval -}}
+{{- with $d.readiness -}}
+{{- $r := dict "siteDNS" (ne .siteDNS false) -}}
+{{- with .timeout -}}{{- $_ := set $r "timeout" . -}}{{- end -}}
+{{- $_ := set $f "readiness" $r -}}
+{{- end -}}
 {{- with $d.rfc2136 -}}
 {{- if .enabled -}}
 {{- $r := dict "server" (required "delegation.rfc2136.server is required" .server) "parentZone" (required "delegation.rfc2136.parentZone is required" .parentZone) -}}
