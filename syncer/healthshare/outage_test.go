@@ -27,6 +27,9 @@ func advertised(t *testing.T, files push.TLSFiles) func(*Options) {
 	tls := withTLS(t, files)
 	return func(o *Options) {
 		tls(o)
+		// Three silent heartbeats lose the stream: wide enough for -race on
+		// a loaded machine, as this test asks for continuity.
+		o.Heartbeat = 250 * time.Millisecond
 		o.Identity = o.Listener.Addr().String()
 		o.Listener = everyAddress{o.Listener}
 	}
