@@ -58,6 +58,12 @@ func TestConfigOutageLeaderProbesOn(t *testing.T) {
 			t.Fatalf("config cluster unreachable: a is %s, b is %s; want alone and follower", ra, rb)
 		}
 	}
+	if l, self := a.leaderSeries(); l != a.addr || !self {
+		t.Errorf("a's gslb_syncer_probe_leader names %q (self %t), want itself, %s", l, self, a.addr)
+	}
+	if l, self := b.leaderSeries(); l != a.addr || self {
+		t.Errorf("b's gslb_syncer_probe_leader names %q (self %t), want a, %s", l, self, a.addr)
+	}
 	before := b.probes.Load()
 	mu.Lock()
 	down["192.0.2.12"] = "HTTP 503 from GET /"
@@ -73,4 +79,26 @@ func TestConfigOutageLeaderProbesOn(t *testing.T) {
 	if r := b.role(); r != "follower" {
 		t.Errorf("b is %s after a took its Lease back, want follower (no flapping)", r)
 	}
+}
+
+// leaderSeries is the leader gslb_syncer_probe_leader names, and whether it
+// is p ("" when there is no series).
+func (p *peer) leaderSeries() (string, bool) {
+	mfs, err := p.reg.Gather()
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "gslb_syncer_probe_leader" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			return labels["leader"], labels["self"] == "true"
+		}
+	}
+	return "", false
 }

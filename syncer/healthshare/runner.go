@@ -50,6 +50,7 @@ func (r *runner) run(ctx context.Context) error {
 			return nil
 		case l := <-leaderships:
 			r.leadership = l
+			r.metrics.setLeader(l.Leader, r.isSelf(l.Leader))
 			r.follow(ctx, events)
 		case e := <-events:
 			r.onStream(e)

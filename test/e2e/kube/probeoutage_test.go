@@ -3,7 +3,9 @@ package kube
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -74,14 +76,35 @@ func waitRole(t *testing.T, p *pair, role string, within time.Duration) {
 	})
 }
 
+// gslbctl probes runs gslbctl probes on the pairs' syncers.
+func gslbctlProbes(t *testing.T, pairs ...*pair) string {
+	t.Helper()
+	args := []string{"probes"}
+	for _, p := range pairs {
+		m := regexp.MustCompile(`msg="serving metrics" url=(\S+)`).FindStringSubmatch(p.s.Log())
+		if m == nil {
+			t.Fatalf("%s did not log its metrics address", p.name)
+		}
+		args = append(args, "--syncer", m[1])
+	}
+	out, err := exec.Command(harness.Bin(t, "gslbctl"), args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gslbctl probes: %v\n%s", err, out)
+	}
+	t.Logf("gslbctl probes:\n%s", out)
+	return string(out)
+}
+
 // TestKubeSharedProbesConfigOutage: one site, two coredns-gslb+gslb-syncer
 // pairs sharing the probes as the DaemonSet runs them; the config
-// cluster's apiserver (s1az1) killed, health is still decided: the leader,
-// unable to renew its Lease, probes alone and its follower keeps following
-// it (one site's probes); a demo site stopped leaves both plugins within
-// interval × fall + 1 s, every round exact, never NXDOMAIN or SERVFAIL; back,
-// it returns in both; the apiserver back, the site has one leader, one
-// follower and one site's probes again.
+// cluster's apiserver (s1az1) killed, health is still decided: a demo site
+// stopped leaves both plugins within interval × fall + 1 s, every round
+// exact, never NXDOMAIN or SERVFAIL; back, it returns in both; all along the
+// leader, unable to renew its Lease, probes alone and its follower follows
+// it (one site's probes); the apiserver back, the site has one leader, one
+// follower and one site's probes again. Before the fix the leader followed
+// itself (it listens on every address and advertises $POD_IP) and the
+// site's health froze for a lease duration at a time.
 func TestKubeSharedProbesConfigOutage(t *testing.T) {
 	// grace: s1az1 is a member too, and its member must stay for the outage.
 	l := startLabGrace(t, liveGrace, "members=s1az1,s1az2,s2&", func(l *lab) error { return l.env.WriteKubeconfig(l.kcfg, k8senv.NonAdmin) },
@@ -110,11 +133,13 @@ func TestKubeSharedProbesConfigOutage(t *testing.T) {
 
 	config := l.env.Cluster("s1az1")
 	must(t, config.Stop())
-	// The leader's Lease cannot be renewed: after lease-renew it is alone,
-	// and its follower still follows it.
-	waitRole(t, leader, "alone", leaseDuration+handOverSlack)
-	waitRole(t, follower, "follower", time.Second)
-	expectProbers(t, "config cluster down", 1, probesPerInterval(sites))
+	// The leader's Lease cannot be renewed: after lease-renew it has lost it.
+	harness.Eventually(t, leaseDuration+handOverSlack, func() error {
+		if !strings.Contains(leader.s.Log(), `msg="probe leader: lost the lease`) {
+			return fmt.Errorf("%s has not lost the probe Lease", leader.name)
+		}
+		return nil
+	})
 	for _, p := range pairs {
 		views[p].exactRounds(t, 3*time.Second)
 	}
@@ -153,7 +178,21 @@ func TestKubeSharedProbesConfigOutage(t *testing.T) {
 		for _, p := range pairs {
 			views[p].exactRounds(t, 5*time.Second)
 		}
+	})
+
+	t.Run("all along: the leader probes alone, its follower follows it", func(t *testing.T) {
+		waitRole(t, leader, "alone", time.Second)
 		waitRole(t, follower, "follower", time.Second)
+		expectProbers(t, "config cluster down", 1, probesPerInterval(sites))
+		if n := strings.Count(follower.s.Log(), "lost the leader's stream"); n != 0 {
+			t.Errorf("%s lost the leader's stream %d times during the outage", follower.name, n)
+		}
+		out := gslbctlProbes(t, leader, follower)
+		for _, row := range []string{`(?m)^\S+ +alone +yes +127\.0\.0\.1:\d+ \(itself\)$`, `(?m)^\S+ +follower +no +127\.0\.0\.1:\d+$`} {
+			if !regexp.MustCompile(row).MatchString(out) {
+				t.Errorf("gslbctl probes lacks a row %s:\n%s", row, out)
+			}
+		}
 	})
 
 	t.Run("the config apiserver back: one prober per site again", func(t *testing.T) {
