@@ -69,6 +69,9 @@ func (l *lab) on(t *testing.T, p *pair) *lab {
 func waitRole(t *testing.T, p *pair, role string, within time.Duration) {
 	t.Helper()
 	harness.Eventually(t, within, func() error {
+		if !strings.Contains(p.s.Log(), `msg="serving metrics"`) {
+			return fmt.Errorf("%s does not serve its metrics yet", p.name)
+		}
 		if v := metricValue(t, p.s.Process, fmt.Sprintf(`gslb_syncer_probe_role{role=%q}`, role)); v != "1" {
 			return fmt.Errorf("%s is not %s", p.name, role)
 		}
@@ -102,12 +105,14 @@ func gslbctlProbes(t *testing.T, pairs ...*pair) string {
 // exact, never NXDOMAIN or SERVFAIL; back, it returns in both; all along the
 // leader, unable to renew its Lease, probes alone and its follower follows
 // it (one site's probes); the apiserver back, the site has one leader, one
-// follower and one site's probes again. Before the fix the leader followed
+// follower and one site's probes again; before that, the leader killed too,
+// its follower probes alone after the lease duration and still drops a
+// stopped site within interval × fall + 1 s. Before the fix the leader followed
 // itself (it listens on every address and advertises $POD_IP) and the
 // site's health froze for a lease duration at a time.
 func TestKubeSharedProbesConfigOutage(t *testing.T) {
 	// grace: s1az1 is a member too, and its member must stay for the outage.
-	l := startLabGrace(t, liveGrace, "members=s1az1,s1az2,s2&", func(l *lab) error { return l.env.WriteKubeconfig(l.kcfg, k8senv.NonAdmin) },
+	l := startLabGrace(t, 10*time.Minute, "members=s1az1,s1az2,s2&", func(l *lab) error { return l.env.WriteKubeconfig(l.kcfg, k8senv.NonAdmin) },
 		leaseSpec("syncer-a"))
 	sites := startSites(t)
 	l.waitSet(t, hello, dns.TypeA, 12, "127.0.0.11,127.0.0.12,127.0.0.13")
@@ -195,12 +200,38 @@ func TestKubeSharedProbesConfigOutage(t *testing.T) {
 		}
 	})
 
+	t.Run("the leader lost too: its follower probes alone", func(t *testing.T) {
+		killed := time.Now()
+		leader.s.Kill()
+		waitRole(t, follower, "alone", leaseDuration+handOverSlack)
+		t.Logf("the leader killed: %s probes alone after %v (lease duration %v)", follower.name, time.Since(killed).Round(100*time.Millisecond), leaseDuration)
+		expectProbers(t, "config cluster down, the follower alone", 1, probesPerInterval(sites))
+		stopped := time.Now()
+		sites.stop("127.0.0.13")
+		harness.Eventually(t, wait, func() error {
+			if h := pluginHealth(t, l.ctx, follower.c, "127.0.0.13"); h != gslbv1.Health_HEALTH_DOWN {
+				return fmt.Errorf("%s's plugin: the stopped 127.0.0.13 is %v", follower.name, h)
+			}
+			return nil
+		})
+		if d, bound := time.Since(stopped), probeFall*probeInterval+time.Second; d > bound {
+			t.Errorf("%s's plugin dropped the stopped site after %v, want within interval × fall + 1 s = %v", follower.name, d, bound)
+		}
+		views[follower].exactRoundsOf(t, 3*time.Second, map[string]int{kubescenario.LBAddress["s1az1"]: 6, kubescenario.LBAddress["s1az2"]: 4})
+		must(t, sites.start("127.0.0.13"))
+		views[follower].waitProbedUp(t, 3)
+	})
+
 	t.Run("the config apiserver back: one prober per site again", func(t *testing.T) {
 		must(t, config.Restart())
+		restarted := startPodPair(t, leader.name, spec, leader.c, tlsFlags)
+		views[restarted] = l.on(t, restarted)
+		pairs = []*pair{restarted, follower}
 		next := l.roles(t, pairs)
 		t.Logf("config cluster back: %s leads the probes (%s did before the outage)", next.name, leader.name)
 		expectProbers(t, "config cluster back", 1, probesPerInterval(sites))
 		for _, p := range pairs {
+			views[p].waitProbedUp(t, 3)
 			views[p].exactRounds(t, 3*time.Second)
 		}
 	})
