@@ -19,7 +19,9 @@ import gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 //   - the target has no result of its own yet, and was not seeded already
 //     (a target shared by several records that disagree is seeded DOWN).
 //
-// The health reason comes along. Everything else in served is ignored.
+// The health reason comes along, and goes to the decisions' watchers (the
+// followers of a probe leader that came before the seed). Everything else
+// in served is ignored.
 // Seed is meant to be called after the first Update and before Run; it
 // returns how many targets it seeded.
 func (p *Prober) Seed(served []*gslbv1.Record) int {
@@ -58,6 +60,7 @@ func (p *Prober) Seed(served []*gslbv1.Record) int {
 	}
 	for t := range seeded {
 		p.markDirtyLocked(t)
+		p.notifyLocked(t) // a site's probe leader: its followers take the seeded health too
 	}
 	if len(seeded) > 0 {
 		kick(p.kickEmit)

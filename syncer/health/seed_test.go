@@ -137,3 +137,32 @@ func TestSeedAfterProbesIgnored(t *testing.T) {
 		t.Errorf("member %v, want UP from its probe", h)
 	}
 }
+
+// A probe leader's followers that watched before the seed take the seeded
+// health: the probes that follow confirm it and decide nothing new.
+func TestSeedNotifiesWatchers(t *testing.T) {
+	const down, up = "127.0.0.11", "127.0.0.12"
+	var w watched
+	newRigWith(t, Options{}, []Record{helloRecord("hello.example.", testCheck, down, up)}, func(r *rig) {
+		r.p.WatchDecisions(w.add)
+		r.p.Seed([]*gslbv1.Record{served("hello.example.",
+			servedMember(down, gslbv1.Health_HEALTH_DOWN, "connect: connection refused"),
+			servedMember(up, gslbv1.Health_HEALTH_UP, "HTTP 200 from GET /"))})
+	})
+	calls := w.get()
+	if len(calls) != 3 || len(calls[0]) != 0 {
+		t.Fatalf("calls %v, want an empty snapshot, then one per seeded target", calls)
+	}
+	got := map[string]Decision{}
+	for _, c := range calls[1:] {
+		for _, d := range c {
+			got[d.Target] = d
+		}
+	}
+	if d := got[targetKey(down)]; d.Health != gslbv1.Health_HEALTH_DOWN || d.Reason != "connect: connection refused" {
+		t.Errorf("seeded-down member's decision %+v, want DOWN with the plugin's reason", d)
+	}
+	if d := got[targetKey(up)]; d.Health != gslbv1.Health_HEALTH_UP || d.Reason != "HTTP 200 from GET /" {
+		t.Errorf("seeded-up member's decision %+v, want UP with the plugin's reason", d)
+	}
+}

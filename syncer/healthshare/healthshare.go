@@ -55,7 +55,9 @@ type Options struct {
 	// Listener is where this syncer serves its decisions (its address is
 	// in its Lease identity).
 	Listener net.Listener
-	// Identity names this syncer to the leader (its log).
+	// Identity names this syncer to the leader (its log): the address the
+	// others reach it at, as its Lease identity carries it (what gslb-syncer
+	// sets). A Lease naming it, or the Listener's address, is this syncer.
 	Identity string
 	// ServerTLS and ClientTLS are mutual TLS; both nil: plain gRPC, which
 	// Run allows on loopback listeners only.

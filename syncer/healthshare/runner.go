@@ -50,6 +50,7 @@ func (r *runner) run(ctx context.Context) error {
 			return nil
 		case l := <-leaderships:
 			r.leadership = l
+			r.metrics.setLeader(l.Leader, r.isSelf(l.Leader))
 			r.follow(ctx, events)
 		case e := <-events:
 			r.onStream(e)
@@ -79,10 +80,12 @@ func (r *runner) watchElection(ctx context.Context, out chan<- source.Leadership
 	}
 }
 
-// follow watches the leader the election names, unless this syncer leads.
+// follow watches the leader the election names, unless this syncer leads
+// or the leader named is itself (it lost the Lease it last held: it goes on
+// probing alone).
 func (r *runner) follow(ctx context.Context, events chan<- streamEvent) {
 	addr := r.leadership.Leader
-	if r.leadership.Leading || addr == r.o.Listener.Addr().String() {
+	if r.leadership.Leading || r.isSelf(addr) {
 		addr = ""
 	}
 	if addr == r.watching {
@@ -98,6 +101,14 @@ func (r *runner) follow(ctx context.Context, events chan<- streamEvent) {
 	r.gen++
 	r.cancelGen = cancel
 	go followLoop(fctx, r.gen, addr, r.o.Identity, r.o.ClientTLS, r.o, events)
+}
+
+// isSelf tells whether addr, a Lease holder's address, is this syncer's:
+// the address it advertises (its Identity, e.g. $POD_IP:9155 while it
+// listens on :9155) or its listener's. Following itself would stop its own
+// probes, end its own stream and leave the site's health frozen.
+func (r *runner) isSelf(addr string) bool {
+	return addr != "" && (addr == r.o.Identity || addr == r.o.Listener.Addr().String())
 }
 
 func (r *runner) stopWatching() {

@@ -8,6 +8,7 @@
 //	gslbctl convert amko [FILES|DIR|-] [--strict] [-o DIR]
 //	gslbctl drain (--cluster C | --site S) [--reason TEXT] | --list, gslbctl undrain (--cluster C | --site S)
 //	gslbctl delegation --syncer http://HOST:PORT [-o text|json]
+//	gslbctl probes --syncer http://HOST:PORT [--syncer …] [-o text|json]
 package main
 
 import (
@@ -81,6 +82,12 @@ const usage = `gslbctl: the operator's CLI of gslb.
       waiting-for-ready, not-leader) and since when, the last success, the next check and the
       last error (reason and message). Exit status 1 when an output is failing.
 
+  gslbctl probes --syncer http://HOST:PORT [--syncer …] [-o text|json]
+      Each gslb-syncer's role in its site's shared probes (read from its metrics address):
+      leader, follower, alone or waiting, whether it probes, and the probe leader it knows
+      (HOST:PORT from the probe Lease, "itself" when it is). Exit status 1 when a syncer
+      does not answer or does not share its probes.
+
 The --api address takes --tls-cert, --tls-key and --tls-ca for tcp://HOST:PORT.
 `
 
@@ -118,6 +125,8 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 		return undrain(ctx, args[1:], out)
 	case "delegation":
 		return delegationStatus(ctx, args[1:], out)
+	case "probes":
+		return probes(ctx, args[1:], out)
 	}
 	return 2, fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 }
