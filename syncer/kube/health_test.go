@@ -23,10 +23,10 @@ func ptr[T any](v T) *T { return &v }
 func twoBackends(web, api EndpointCount) []ClusterView {
 	cs := scenario()
 	o := &cs[0].Objects[0]
-	o.Backends = map[string][]string{hello: {"api", "web"}}
+	o.Backends = Backends{{hello, []string{"api", "web"}}}
 	cs[0].Endpoints = map[string]EndpointCount{"default/web": web, "default/api": api}
 	for i := 1; i < 3; i++ {
-		cs[i].Objects[0].Backends = map[string][]string{hello: {"hello"}}
+		cs[i].Objects[0].Backends = Backends{{hello, []string{"hello"}}}
 		cs[i].Endpoints = map[string]EndpointCount{"default/hello": {Ready: 2, Total: 2}}
 	}
 	return cs
@@ -95,9 +95,9 @@ func TestEndpointReadiness(t *testing.T) {
 // when one of them is.
 func TestSharedAddressReadyWhenOneIs(t *testing.T) {
 	cs := scenario()
-	cs[0].Objects[0].Backends = map[string][]string{hello: {"gone"}}
+	cs[0].Objects[0].Backends = Backends{{hello, []string{"gone"}}}
 	svc := obj("Service", "default", "hello", gslbApp, hello, "127.0.0.11")
-	svc.Backends = map[string][]string{hello: {"hello"}}
+	svc.Backends = Backends{{hello, []string{"hello"}}}
 	cs[0].Objects = append(cs[0].Objects, svc)
 	cs[0].Endpoints = map[string]EndpointCount{"default/hello": {1, 1}}
 	r := Build(Input{Clusters: cs, Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0)}})
@@ -192,7 +192,7 @@ func TestObjectsBackendsAndPorts(t *testing.T) {
 			{Host: "b.example"},
 		}}}
 	o, ok := IngressObject(in)
-	if !ok || strings.Join(o.Backends["a.example."], ",") != "api,web" || strings.Join(o.Backends["b.example."], ",") != "def" || o.Port != 0 {
+	if !ok || strings.Join(o.Backends.Of("a.example."), ",") != "api,web" || strings.Join(o.Backends.Of("b.example."), ",") != "def" || o.Port != 0 {
 		t.Errorf("ingress %+v", o)
 	}
 	if got := strings.Join(BackendServices(in), ","); got != "ns/api,ns/def,ns/web" {
@@ -201,7 +201,7 @@ func TestObjectsBackendsAndPorts(t *testing.T) {
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s", Annotations: map[string]string{v1alpha1.AnnotationHostname: "s.example"}},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Ports: []corev1.ServicePort{{Port: 53, Protocol: corev1.ProtocolUDP}, {Port: 8443}}}}
 	so, ok := ServiceObject(svc)
-	if !ok || so.Port != 8443 || strings.Join(so.Backends["s.example."], ",") != "s" {
+	if !ok || so.Port != 8443 || strings.Join(so.Backends.Of("s.example."), ",") != "s" {
 		t.Errorf("service %+v", so)
 	}
 }

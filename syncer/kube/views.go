@@ -62,7 +62,7 @@ func addPartial(v *ClusterView, st *stores, ob Object) {
 		v.NamespaceLabels[ob.Namespace] = lbls
 	}
 	for _, bs := range ob.Backends {
-		for _, b := range bs {
+		for _, b := range bs.Services {
 			k := ob.Namespace + "/" + b
 			if _, done := v.Endpoints[k]; done {
 				continue
