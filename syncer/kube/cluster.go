@@ -229,11 +229,12 @@ func (c *member) probe(ctx context.Context) error {
 
 func (c *member) startGeneration(ctx context.Context) {
 	genCtx, stopGen := context.WithCancel(ctx)
+	labels := newLabelSets() // labelsets.go
 	f := informers.NewSharedInformerFactoryWithOptions(c.cs, 0,
-		informers.WithTransform(stripManaged),
+		informers.WithTransform(labels.strip),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {}))
 	sel := func(o *metav1.ListOptions) { o.LabelSelector = c.opts.LabelSelector }
-	fs := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithTransform(stripManaged), informers.WithTweakListOptions(sel))
+	fs := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithTransform(labels.strip), informers.WithTweakListOptions(sel))
 	svc := fs.Core().V1().Services().Informer()
 	ing := fs.Networking().V1().Ingresses().Informer()
 	ns := f.Core().V1().Namespaces().Informer()

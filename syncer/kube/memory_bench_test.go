@@ -58,17 +58,17 @@ func memoryMembers(b *testing.B, n int) []*member {
 				b.Fatal(err)
 			}
 		}
-		ready := true
+		ready, labels := true, newLabelSets()
 		for i := range n {
 			name := fmt.Sprintf("p%05d", i)
-			add(st.ing, stripManaged, benchIngress(name, fmt.Sprintf("127.%d.%d.%d", 20+c, i/250, i%250+1)))
+			add(st.ing, labels.strip, benchIngress(name, fmt.Sprintf("127.%d.%d.%d", 20+c, i/250, i%250+1)))
 			add(st.eps, stripSlice, &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name + "-x1",
 				UID: "0b7e3c1a-58d4-4f7e-9c2b-1d5a6e7f8a9b", ResourceVersion: "123456",
 				Labels: map[string]string{discoveryv1.LabelServiceName: name, discoveryv1.LabelManagedBy: "endpointslice-controller.k8s.io"}},
 				AddressType: discoveryv1.AddressTypeIPv4,
 				Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"10.0.0.1"}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}}}})
 		}
-		add(st.ns, stripManaged, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}})
+		add(st.ns, labels.strip, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}})
 		ms = append(ms, &member{name: fmt.Sprintf("c%d", c), served: st, up: true, m: newMetrics(nil), opts: &Options{Grace: time.Minute}})
 	}
 	return ms
