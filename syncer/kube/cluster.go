@@ -229,11 +229,12 @@ func (c *member) probe(ctx context.Context) error {
 
 func (c *member) startGeneration(ctx context.Context) {
 	genCtx, stopGen := context.WithCancel(ctx)
+	labels := newLabelSets() // labelsets.go
 	f := informers.NewSharedInformerFactoryWithOptions(c.cs, 0,
-		informers.WithTransform(stripManaged),
+		informers.WithTransform(labels.strip),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {}))
 	sel := func(o *metav1.ListOptions) { o.LabelSelector = c.opts.LabelSelector }
-	fs := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithTransform(stripManaged), informers.WithTweakListOptions(sel))
+	fs := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithTransform(labels.strip), informers.WithTweakListOptions(sel))
 	svc := fs.Core().V1().Services().Informer()
 	ing := fs.Networking().V1().Ingresses().Informer()
 	ns := f.Core().V1().Namespaces().Informer()
@@ -339,16 +340,31 @@ func (c *member) snapshot() (*stores, ClusterView) {
 	st, up, since, kept := c.served, c.up || c.replacing, c.downSince, c.kept
 	c.mu.Unlock()
 	v := ClusterView{Name: c.name, NamespaceLabels: map[string]map[string]string{}}
-	switch {
-	case up:
-		v.State = ClusterUp
-	case time.Since(since) < c.opts.Grace:
-		v.State, v.Since = ClusterUnreachable, since
-	default:
-		v.State, v.Since = ClusterExpired, since
-	}
+	v.State, v.Since = stateAt(up, since, c.opts.Grace, time.Now())
 	if st == nil && !up {
 		v.Kept = kept
 	}
 	return st, v
+}
+
+// state returns the cluster's state and, when not up, since when it is
+// unreachable: what its view says of it, without reading its caches.
+func (c *member) state() (ClusterState, time.Time) {
+	c.mu.Lock()
+	up, since := c.up || c.replacing, c.downSince
+	c.mu.Unlock()
+	return stateAt(up, since, c.opts.Grace, time.Now())
+}
+
+// stateAt is the state at now of a cluster up or unreachable since since,
+// with the grace period grace.
+func stateAt(up bool, since time.Time, grace time.Duration, now time.Time) (ClusterState, time.Time) {
+	switch {
+	case up:
+		return ClusterUp, time.Time{}
+	case now.Sub(since) < grace:
+		return ClusterUnreachable, since
+	default:
+		return ClusterExpired, since
+	}
 }

@@ -198,10 +198,17 @@ func (s *Source) applyConfigLocked(ctx context.Context, cfg *rest.Config) error 
 	return nil
 }
 
+// clusterStates returns the state of every member cluster by name, from
+// a snapshot of its state alone (the status writer needs no objects).
 func (s *Source) clusterStates() map[string]ClusterState {
-	out := map[string]ClusterState{}
-	for _, v := range s.views() {
-		out[v.Name] = v.State
+	return statesOf(s.orderedMembers())
+}
+
+// statesOf returns the states of ms by name.
+func statesOf(ms []*member) map[string]ClusterState {
+	out := make(map[string]ClusterState, len(ms))
+	for _, m := range ms {
+		out[m.name], _ = m.state()
 	}
 	return out
 }
@@ -217,10 +224,6 @@ func (s *Source) orderedMembers() []*member {
 		}
 	}
 	return ms
-}
-
-func (s *Source) views() []ClusterView {
-	return viewsOf(s.orderedMembers())
 }
 
 // viewsOf returns the views of ms.

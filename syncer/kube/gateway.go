@@ -72,11 +72,8 @@ func RouteObjects(kind string, r *GatewayRoute, gateways GatewayLookup) []Object
 			continue
 		}
 		o := Object{Kind: kind, Namespace: r.Namespace, Name: r.Name, Labels: r.Labels, FQDNs: fqdns,
-			Backends: make(map[string][]string, len(fqdns)), Port: uint16(ls[0].Port)}
+			Backends: sameBackends(fqdns, backends), Port: uint16(ls[0].Port)}
 		o.Addresses, o.Hostnames = gatewayTargets(g)
-		for _, f := range fqdns {
-			o.Backends[f] = backends
-		}
 		o.Public, o.Invalid = routePublic(kind, r, g)
 		out = append(out, o)
 	}

@@ -132,7 +132,7 @@ func TestRouteObjectsBackendsAndPublic(t *testing.T) {
 		t.Fatalf("%d objects", len(objs))
 	}
 	o := objs[0]
-	if want := map[string][]string{"hello.example.net.": {"a", "b"}}; !reflect.DeepEqual(o.Backends, want) {
+	if want := (Backends{{"hello.example.net.", []string{"a", "b"}}}); !reflect.DeepEqual(o.Backends, want) {
 		t.Errorf("backends %v, want %v", o.Backends, want)
 	}
 	if !reflect.DeepEqual(o.Public, []string{"203.0.113.5"}) {
@@ -182,7 +182,7 @@ func TestOpenShiftRouteObject(t *testing.T) {
 				!reflect.DeepEqual(o.Public, tc.public) || !reflect.DeepEqual(o.Routers, []string{"default"}) {
 				t.Errorf("object %+v", o)
 			}
-			if want := map[string][]string{"hello.example.net.": {"canary", "hello"}}; !reflect.DeepEqual(o.Backends, want) {
+			if want := (Backends{{"hello.example.net.", []string{"canary", "hello"}}}); !reflect.DeepEqual(o.Backends, want) {
 				t.Errorf("backends %v", o.Backends)
 			}
 		})

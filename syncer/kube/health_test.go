@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -22,10 +23,10 @@ func ptr[T any](v T) *T { return &v }
 func twoBackends(web, api EndpointCount) []ClusterView {
 	cs := scenario()
 	o := &cs[0].Objects[0]
-	o.Backends = map[string][]string{hello: {"api", "web"}}
+	o.Backends = Backends{{hello, []string{"api", "web"}}}
 	cs[0].Endpoints = map[string]EndpointCount{"default/web": web, "default/api": api}
 	for i := 1; i < 3; i++ {
-		cs[i].Objects[0].Backends = map[string][]string{hello: {"hello"}}
+		cs[i].Objects[0].Backends = Backends{{hello, []string{"hello"}}}
 		cs[i].Endpoints = map[string]EndpointCount{"default/hello": {Ready: 2, Total: 2}}
 	}
 	return cs
@@ -94,9 +95,9 @@ func TestEndpointReadiness(t *testing.T) {
 // when one of them is.
 func TestSharedAddressReadyWhenOneIs(t *testing.T) {
 	cs := scenario()
-	cs[0].Objects[0].Backends = map[string][]string{hello: {"gone"}}
+	cs[0].Objects[0].Backends = Backends{{hello, []string{"gone"}}}
 	svc := obj("Service", "default", "hello", gslbApp, hello, "127.0.0.11")
-	svc.Backends = map[string][]string{hello: {"hello"}}
+	svc.Backends = Backends{{hello, []string{"hello"}}}
 	cs[0].Objects = append(cs[0].Objects, svc)
 	cs[0].Endpoints = map[string]EndpointCount{"default/hello": {1, 1}}
 	r := Build(Input{Clusters: cs, Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0)}})
@@ -191,7 +192,7 @@ func TestObjectsBackendsAndPorts(t *testing.T) {
 			{Host: "b.example"},
 		}}}
 	o, ok := IngressObject(in)
-	if !ok || strings.Join(o.Backends["a.example."], ",") != "api,web" || strings.Join(o.Backends["b.example."], ",") != "def" || o.Port != 0 {
+	if !ok || strings.Join(o.Backends.Of("a.example."), ",") != "api,web" || strings.Join(o.Backends.Of("b.example."), ",") != "def" || o.Port != 0 {
 		t.Errorf("ingress %+v", o)
 	}
 	if got := strings.Join(BackendServices(in), ","); got != "ns/api,ns/def,ns/web" {
@@ -200,7 +201,7 @@ func TestObjectsBackendsAndPorts(t *testing.T) {
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "s", Annotations: map[string]string{v1alpha1.AnnotationHostname: "s.example"}},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Ports: []corev1.ServicePort{{Port: 53, Protocol: corev1.ProtocolUDP}, {Port: 8443}}}}
 	so, ok := ServiceObject(svc)
-	if !ok || so.Port != 8443 || strings.Join(so.Backends["s.example."], ",") != "s" {
+	if !ok || so.Port != 8443 || strings.Join(so.Backends.Of("s.example."), ",") != "s" {
 		t.Errorf("service %+v", so)
 	}
 }
@@ -227,9 +228,54 @@ func TestCountEndpoints(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", k, got[k], w)
 		}
 	}
-	stripped, _ := stripSlice(slice("a", discoveryv1.AddressTypeIPv4, no))
-	if s := stripped.(*discoveryv1.EndpointSlice); s.Labels[discoveryv1.LabelServiceName] != "a" || *s.Endpoints[0].Conditions.Ready {
+	stripped, _ := stripSlice(slice("a", discoveryv1.AddressTypeIPv4, no, yes, nil))
+	if s := stripped.(*sliceCount); s.Service != "ns/a" || s.Family != discoveryv1.AddressTypeIPv4 || s.Count != (EndpointCount{2, 3}) ||
+		s.Name != "aIPv4" || s.Labels != nil {
 		t.Errorf("stripped %+v", s)
+	}
+}
+
+// TestCountEndpointsStripped: the informer's cache holds sliceCounts
+// (stripSlice), the tests' caches EndpointSlices: both count the same,
+// mixed too, and stripping twice changes nothing.
+func TestCountEndpointsStripped(t *testing.T) {
+	yes, no := ptr(true), ptr(false)
+	raw := []*discoveryv1.EndpointSlice{
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "a-1", Labels: map[string]string{discoveryv1.LabelServiceName: "a"}},
+			AddressType: discoveryv1.AddressTypeIPv4, Endpoints: []discoveryv1.Endpoint{{Conditions: discoveryv1.EndpointConditions{Ready: yes}}, {}}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "a-2", Labels: map[string]string{discoveryv1.LabelServiceName: "a"}},
+			AddressType: discoveryv1.AddressTypeIPv4, Endpoints: []discoveryv1.Endpoint{{Conditions: discoveryv1.EndpointConditions{Ready: no}}}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "orphan"}, Endpoints: []discoveryv1.Endpoint{{}}},
+	}
+	var stripped, mixed []any
+	for i, s := range raw {
+		o, err := stripSlice(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := stripSlice(o); again != o {
+			t.Errorf("%s: stripped twice gives a new object", s.Name)
+		}
+		if cp := o.(*sliceCount).DeepCopyObject().(*sliceCount); cp == o || !equality.Semantic.DeepEqual(cp, o) {
+			t.Errorf("%s: deep copy %+v of %+v", s.Name, cp, o)
+		}
+		stripped = append(stripped, o)
+		mixed = append(mixed, map[bool]any{true: o, false: s}[i%2 == 0])
+	}
+	want := map[string]EndpointCount{"ns/a": {2, 3}}
+	for name, got := range map[string]map[string]EndpointCount{"raw": CountEndpoints(raw), "stripped": CountEndpoints(stripped), "mixed": CountEndpoints(mixed)} {
+		if len(got) != 1 || got["ns/a"] != want["ns/a"] {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+	if k, ok := SliceService(stripped[2]); ok {
+		t.Errorf("orphan slice belongs to %q", k)
+	}
+	if k, ok := SliceService(stripped[0]); !ok || k != "ns/a" {
+		t.Errorf("SliceService %q %v", k, ok)
+	}
+	if _, ok := SliceService(&corev1.Service{}); ok {
+		t.Error("a Service is no slice")
 	}
 }
 

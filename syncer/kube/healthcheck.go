@@ -145,7 +145,7 @@ func memberCheck(c health.Check, objPort uint16, fqdn string) *health.Check {
 // readiness tells whether an object's members for fqdn are ready, from its
 // backend Services' endpoints, and why not.
 func readiness(mode v1alpha1.EndpointReadiness, eps map[string]EndpointCount, o *Object, fqdn string) (bool, string) {
-	backends := o.Backends[fqdn]
+	backends := o.Backends.Of(fqdn)
 	if mode == v1alpha1.ReadinessIgnore || len(backends) == 0 {
 		return true, ""
 	}

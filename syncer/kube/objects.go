@@ -28,7 +28,7 @@ type Object struct {
 	// LoadBalancer is its own backend; an Ingress has the backend Services
 	// of its rules for that host (the default backend for a rule without
 	// paths). Sorted, unique. No backend: nothing to wait for.
-	Backends map[string][]string
+	Backends Backends
 	// Port is what a health check probes when it names no port: a
 	// Service's first TCP port; 0 for an Ingress (80, or 443 for HTTPS); a
 	// route's first listener's port.
@@ -58,11 +58,7 @@ func ServiceObject(s *corev1.Service) (Object, bool) {
 	}
 	o.Addresses, o.Hostnames = lbTargets(s.Status.LoadBalancer.Ingress)
 	o.Public, o.Invalid = PublicAddresses(o.Kind, s.Namespace, s.Name, s.Annotations)
-	o.Backends = make(map[string][]string, len(o.FQDNs))
-	self := []string{s.Name}
-	for _, f := range o.FQDNs {
-		o.Backends[f] = self
-	}
+	o.Backends = sameBackends(o.FQDNs, []string{s.Name})
 	for _, p := range s.Spec.Ports {
 		if p.Protocol == "" || p.Protocol == corev1.ProtocolTCP {
 			o.Port = uint16(p.Port)
@@ -95,9 +91,9 @@ func IngressObject(in *networkingv1.Ingress) (Object, bool) {
 	return o, true
 }
 
-// ingressBackends returns, per FQDN, the Services behind the rules of that
-// host.
-func ingressBackends(in *networkingv1.Ingress, fqdns []string) map[string][]string {
+// ingressBackends returns, per FQDN of fqdns, the Services behind the
+// rules of that host.
+func ingressBackends(in *networkingv1.Ingress, fqdns []string) Backends {
 	out := make(map[string][]string, len(fqdns))
 	for _, r := range in.Spec.Rules {
 		f, err := gslbv1.CanonicalName(r.Host)
@@ -120,11 +116,14 @@ func ingressBackends(in *networkingv1.Ingress, fqdns []string) map[string][]stri
 			}
 		}
 	}
-	for f, b := range out {
-		slices.Sort(b)
-		out[f] = slices.Compact(b)
+	var bs Backends
+	for _, f := range fqdns {
+		if b, ok := out[f]; ok {
+			slices.Sort(b)
+			bs = append(bs, FQDNBackends{FQDN: f, Services: slices.Compact(b)})
+		}
 	}
-	return out
+	return bs
 }
 
 // ObjectOf returns the Object of a watched Service or Ingress, and false
@@ -149,7 +148,7 @@ func BackendServices(obj any) []string {
 	}
 	var out []string
 	for _, bs := range o.Backends {
-		for _, b := range bs {
+		for _, b := range bs.Services {
 			out = append(out, o.Namespace+"/"+b)
 		}
 	}

@@ -91,7 +91,7 @@ func OpenShiftRouteObject(r *OpenShiftRoute) (Object, bool) {
 		}
 	}
 	slices.Sort(backends)
-	o.Backends = map[string][]string{o.FQDNs[0]: slices.Compact(backends)}
+	o.Backends = sameBackends(o.FQDNs, slices.Compact(backends))
 	return o, true
 }
 

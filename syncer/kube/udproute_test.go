@@ -56,7 +56,7 @@ func TestUDPRouteObjects(t *testing.T) {
 			if !reflect.DeepEqual(o.FQDNs, tc.fqdns) || !reflect.DeepEqual(o.Addresses, []string{"192.0.2.10"}) || o.Port != 9090 || o.Kind != "UDPRoute" {
 				t.Errorf("object %+v", o)
 			}
-			if want := []string{"coredns"}; !reflect.DeepEqual(o.Backends[tc.fqdns[0]], want) {
+			if want := []string{"coredns"}; !reflect.DeepEqual(o.Backends.Of(tc.fqdns[0]), want) {
 				t.Errorf("backends %v, want %v", o.Backends, want)
 			}
 		})

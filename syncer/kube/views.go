@@ -6,7 +6,6 @@ import (
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -63,17 +62,13 @@ func addPartial(v *ClusterView, st *stores, ob Object) {
 		v.NamespaceLabels[ob.Namespace] = lbls
 	}
 	for _, bs := range ob.Backends {
-		for _, b := range bs {
+		for _, b := range bs.Services {
 			k := ob.Namespace + "/" + b
 			if _, done := v.Endpoints[k]; done {
 				continue
 			}
 			sl, _ := st.eps.ByIndex(serviceIndex, k)
-			es := make([]*discoveryv1.EndpointSlice, 0, len(sl))
-			for _, e := range sl {
-				es = append(es, e.(*discoveryv1.EndpointSlice))
-			}
-			if cnt, ok := CountEndpoints(es)[k]; ok {
+			if cnt, ok := CountEndpoints(sl)[k]; ok {
 				v.Endpoints[k] = cnt
 			}
 		}
@@ -112,13 +107,7 @@ func (c *member) view() ClusterView {
 		n := o.(*corev1.Namespace)
 		v.NamespaceLabels[n.Name] = n.Labels
 	}
-	all := st.eps.List()
-	sl := make([]*discoveryv1.EndpointSlice, 0, len(all))
-	for _, o := range all {
-		if e, ok := o.(*discoveryv1.EndpointSlice); ok {
-			sl = append(sl, e)
-		}
-	}
+	sl := st.eps.List()
 	v.Endpoints = CountEndpoints(sl)
 	c.m.objects.WithLabelValues(c.name, "Service").Set(float64(nsvc))
 	c.m.objects.WithLabelValues(c.name, "Ingress").Set(float64(ning))
