@@ -229,10 +229,12 @@ func (f *feed) validateRecords(recs []*gslbv1.Record) ([]*gslbv1.Record, map[str
 	seen := make(map[string]struct{}, len(recs))
 	canon := make([]*gslbv1.Record, len(recs))
 	var v gslbv1.Validator // each distinct routing once
+	var checks gslbv1.CheckPool
 	for i, r := range recs {
 		if err := v.Record(r); err != nil {
 			return nil, nil, err
 		}
+		checks.Share(r)
 		name, _ := gslbv1.CanonicalName(r.GetFqdn())
 		if !f.inZone(name) {
 			return nil, nil, fmt.Errorf("record %q is outside every zone of this server (%v)", name, keys(f.zones))
