@@ -37,7 +37,9 @@ func TestValidateCheck(t *testing.T) {
 
 // CheckPool points equal checks at one message, across records.
 func TestCheckPoolShare(t *testing.T) {
-	check := func(port uint32) *HealthCheck { return &HealthCheck{Type: CheckType_CHECK_TYPE_HTTP, Path: "/", Port: port} }
+	check := func(port uint32) *HealthCheck {
+		return &HealthCheck{Type: CheckType_CHECK_TYPE_HTTP, Path: "/", Port: port}
+	}
 	a := &Record{Members: []*Member{{Check: check(80)}, {Check: check(81)}, {}}}
 	b := &Record{Members: []*Member{{Check: check(80)}, {Check: check(81)}}}
 	var p CheckPool
