@@ -143,10 +143,27 @@ func keptTable(seed []*gslbv1.Record, at time.Time) []health.Record {
 		if c.Stale == nil {
 			c.Stale = &gslbv1.Stale{SinceUnixNano: at.UnixNano(), Reason: reasonConfigNotSynced}
 		}
-		out[i] = health.Carried(c) // kept members are probed with the checks the table carries
+		out[i] = probeCarried(c)
 	}
 	slices.SortFunc(out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
 	return out
+}
+
+// probeCarried is a kept record with the checks its members carry: those
+// are probed, starting UNKNOWN as in keptEntries (the prober seeds their
+// targets from the health the plugin served: a DOWN left as the source's
+// would be an administrative override, never lifted by the probes). A
+// drained member stays down: the drains are the config cluster's.
+func probeCarried(r *gslbv1.Record) health.Record {
+	hr := health.Carried(r)
+	for j, c := range hr.Checks {
+		m := r.Members[j]
+		if c == nil || isDrained(m) {
+			continue
+		}
+		m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""
+	}
+	return hr
 }
 
 // staleLog reports what is kept without being seen, by owner ("config",

@@ -151,11 +151,12 @@ func TestKeptTable(t *testing.T) {
 func TestKeptTableChecks(t *testing.T) {
 	tcp := health.Check{Type: health.TypeTCP, Port: 8080, Interval: 200 * time.Millisecond, Timeout: 100 * time.Millisecond, Rise: 2, Fall: 3}
 	seed := []*gslbv1.Record{{Fqdn: hello, Members: []*gslbv1.Member{
-		{Address: "127.0.0.11", Cluster: "s1az1", Check: tcp.Proto()},
-		{Address: "127.0.0.12", Cluster: "s1az2"},
+		{Address: "127.0.0.11", Cluster: "s1az1", Check: tcp.Proto(), Health: gslbv1.Health_HEALTH_DOWN, HealthReason: "connection refused"},
+		{Address: "127.0.0.12", Cluster: "s1az2", Health: gslbv1.Health_HEALTH_UP},
+		{Address: "127.0.0.13", Cluster: "s2", Check: tcp.Proto(), Health: gslbv1.Health_HEALTH_DOWN, HealthReason: drainReasonPrefix + "x"},
 	}}}
 	recs := keptTable(seed, t0)
-	if len(recs) != 1 || len(recs[0].Checks) != 2 {
+	if len(recs) != 1 || len(recs[0].Checks) != 3 {
 		t.Fatalf("kept %+v, want hello with a check per member", recs)
 	}
 	if c := recs[0].Checks[0]; c == nil || *c != tcp {
@@ -163,6 +164,17 @@ func TestKeptTableChecks(t *testing.T) {
 	}
 	if recs[0].Checks[1] != nil {
 		t.Errorf("127.0.0.12 probed with %+v, want not probed (it carries no check)", recs[0].Checks[1])
+	}
+	// The probed member starts unknown (the prober seeds it from the
+	// served DOWN, and its probes can lift it); the others as served.
+	want := []gslbv1.Health{gslbv1.Health_HEALTH_UNKNOWN, gslbv1.Health_HEALTH_UP, gslbv1.Health_HEALTH_DOWN}
+	for j, m := range recs[0].Record.Members {
+		if m.Health != want[j] {
+			t.Errorf("%s starts %v, want %v", m.Address, m.Health, want[j])
+		}
+	}
+	if seed[0].Members[0].Health != gslbv1.Health_HEALTH_DOWN {
+		t.Error("keptTable modified the seed")
 	}
 
 	res := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
