@@ -2,6 +2,8 @@ package kube
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +42,9 @@ func TestKubeConfigOutageProbes(t *testing.T) {
 	l.waitLog(t, `msg="keeping what the syncer cannot see now" .*owner=config`)
 	l.waitLog(t, `msg=applied.*kind=FULL`)
 	l.exactRounds(t, 3*time.Second)
+	if out := l.gslbctlTable(t); strings.Count(out, "probed: http GET / on port "+strconv.Itoa(sites.port)) != 3 {
+		t.Errorf("gslbctl table does not show hello's three members' checks:\n%s", out)
+	}
 
 	t.Run("a demo site stopped leaves", func(t *testing.T) {
 		stopped := time.Now()
