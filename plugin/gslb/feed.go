@@ -224,11 +224,14 @@ func (f *feed) applyLocked(h *gslbv1.ApplyHeader, upserts []*gslbv1.Record, dele
 // validateRecords checks the records of an apply or a restore: each valid
 // on its own, inside a zone and named once. It returns them with canonical
 // names (a record whose name changes is cloned, never modified) and the set
-// of the names. Callers hold f.mu.
+// of the names. Equal health checks of members are pointed at one message
+// (the only change made to a record: they are the feed's own, decoded from
+// a push or the persist file). Callers hold f.mu.
 func (f *feed) validateRecords(recs []*gslbv1.Record) ([]*gslbv1.Record, map[string]struct{}, error) {
 	seen := make(map[string]struct{}, len(recs))
 	canon := make([]*gslbv1.Record, len(recs))
 	var v gslbv1.Validator // each distinct routing once
+	var checks gslbv1.CheckPool
 	for i, r := range recs {
 		if err := v.Record(r); err != nil {
 			return nil, nil, err
@@ -245,6 +248,7 @@ func (f *feed) validateRecords(recs []*gslbv1.Record) ([]*gslbv1.Record, map[str
 			r = proto.CloneOf(r)
 			r.Fqdn = name
 		}
+		checks.Share(r) // one message per distinct check, not one per member
 		canon[i] = r
 	}
 	return canon, seen, nil

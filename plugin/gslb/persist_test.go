@@ -152,3 +152,37 @@ func TestReloadKeepsFeed(t *testing.T) {
 		t.Fatal("a different persist path for a running feed was accepted")
 	}
 }
+
+// Members' health checks are stored as pushed (one message per distinct
+// check), persisted and restored; they play no part in answers.
+func TestPersistKeepsChecks(t *testing.T) {
+	dir := shortDir(t)
+	path := filepath.Join(dir, "table.pb")
+	f := startTestFeed(t, testRegistry(), "unix://"+filepath.Join(dir, "a.sock"), nil, path)
+	recs := scenarioTable()
+	hc := func() *gslbv1.HealthCheck {
+		return &gslbv1.HealthCheck{Type: gslbv1.CheckType_CHECK_TYPE_HTTP, Path: "/", Port: 8080, IntervalMs: 200, TimeoutMs: 100, Rise: 2, Fall: 3}
+	}
+	for _, m := range recs[0].Members {
+		m.Check = hc()
+	}
+	recs[1].Members[0].Check = hc()
+	tb, err := f.apply(&gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_FULL}, recs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello, test := tb.get("hello.avi.iberia.local."), tb.get("test.avi.iberia.local.")
+	if hello.src.Members[0].Check != hello.src.Members[2].Check || hello.src.Members[0].Check != test.src.Members[0].Check {
+		t.Error("equal checks are stored once per member, not shared")
+	}
+	eventually(t, 10*time.Second, "the persist file", func() bool {
+		s, err := readSnapshot(path)
+		return err == nil && s != nil && s.GetVersion() == tb.Version()
+	})
+	f2 := startTestFeed(t, testRegistry(), "unix://"+filepath.Join(dir, "b.sock"), nil, path)
+	for _, m := range f2.table.Load().get("hello.avi.iberia.local.").src.Members {
+		if m.GetCheck().GetPort() != 8080 || m.GetCheck().GetIntervalMs() != 200 {
+			t.Errorf("restored member %s check %v, want the pushed one", m.GetAddress(), m.GetCheck())
+		}
+	}
+}

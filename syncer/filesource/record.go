@@ -110,7 +110,7 @@ func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[strin
 			return none, err
 		}
 	}
-	return out, nil
+	return health.Carry(out), nil
 }
 
 func (p *parser) member(n *yaml.Node, record string, index int) (memberInfo, error) {

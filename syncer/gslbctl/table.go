@@ -157,9 +157,28 @@ func PrintTable(w io.Writer, st *gslbv1.StatusResponse, recs []*gslbv1.Record, f
 			fmt.Fprintf(w, "  %-28s %-10s %-8s %6d %8d %-8s %s\n", memberKey(m), dash(m.GetCluster()), dash(m.GetSite()),
 				m.GetWeight(), m.GetPriority(), strings.ToLower(strings.TrimPrefix(m.GetHealth().String(), "HEALTH_")), m.GetHealthReason())
 			printStale(w, "    ", m.GetStale(), now)
+			printCheck(w, "    ", m.GetCheck())
 		}
 	}
 	return nil
+}
+
+// printCheck writes how the syncer probes a member (the check the table
+// carries for it), in brief.
+func printCheck(w io.Writer, indent string, c *gslbv1.HealthCheck) {
+	if c == nil {
+		return
+	}
+	what := strings.ToLower(strings.TrimPrefix(c.GetType().String(), "CHECK_TYPE_"))
+	if c.GetType() != gslbv1.CheckType_CHECK_TYPE_TCP {
+		what += " " + c.GetMethod() + " " + c.GetPath()
+	}
+	at := ""
+	if c.GetAddress() != "" {
+		at = " at " + c.GetAddress()
+	}
+	fmt.Fprintf(w, "%sprobed: %s on port %d%s every %v (timeout %v, rise %d, fall %d)\n", indent, what, c.GetPort(), at,
+		time.Duration(c.GetIntervalMs())*time.Millisecond, time.Duration(c.GetTimeoutMs())*time.Millisecond, c.GetRise(), c.GetFall())
 }
 
 // printStale writes what the syncer keeps without seeing it, since when and why.

@@ -192,7 +192,7 @@ func Build(in Input) Result {
 		routeRecord(rec, policyAt(accepted, owner), rules[f])
 		drainRecord(rec, drains)
 		if len(rec.Members) > 0 {
-			res.Records = append(res.Records, health.Record{Record: rec, Checks: checks})
+			res.Records = append(res.Records, health.Carry(health.Record{Record: rec, Checks: checks}))
 		}
 	}
 	res.notes = clusterNotes(in.Clusters, drains)

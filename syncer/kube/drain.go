@@ -134,11 +134,16 @@ func withNote(msg, note string) string {
 	return msg + "; " + note
 }
 
+// isDrained tells whether a member of the plugin's table is down by a drain.
+func isDrained(m *gslbv1.Member) bool {
+	return m.Health == gslbv1.Health_HEALTH_DOWN && strings.HasPrefix(m.HealthReason, drainReasonPrefix)
+}
+
 // undrainedHealth is the health a member kept from the plugin's table
 // starts with (see keptEntries): as served, except that a drain's mark is
 // not kept, since the drains in force are applied again.
 func undrainedHealth(m *gslbv1.Member) (gslbv1.Health, string) {
-	if m.Health == gslbv1.Health_HEALTH_DOWN && strings.HasPrefix(m.HealthReason, drainReasonPrefix) {
+	if isDrained(m) {
 		return gslbv1.Health_HEALTH_UNKNOWN, ""
 	}
 	return m.Health, m.HealthReason

@@ -26,8 +26,11 @@ import (
 //     with the grace period of an unreachable cluster counted from when it
 //     was last seen: the stale mark the seed carries, else the seed itself.
 // A member kept that way is still probed (with the policy's check, on the
-// check's port or the default one: the object's port is not in the table),
-// so a dead one still leaves.
+// check's port, else the port the table carries for it, else the default
+// one), so a dead one still leaves. Records kept while the config cluster
+// has not synced are probed with the checks the table carries for their
+// members (Member.check, written by every push): without the policies,
+// those are the checks they had.
 
 // Reasons shown in the stale marks.
 const (
@@ -72,7 +75,8 @@ func keptFQDNs(accepted []*policy, in Input, known map[string]int) map[string]in
 }
 
 // keptEntries are cv's kept members of fqdn with the weight and priority
-// of split, probed with check when probed (their health starts unknown:
+// of split, probed with check when probed (on the port the table carries
+// when check names none) (their health starts unknown:
 // the prober seeds it from the plugin's table), else with the health they
 // were served with.
 func keptEntries(cv *ClusterView, fqdn string, split map[string]v1alpha1.TrafficSplit, check health.Check, probed bool) []entry {
@@ -90,7 +94,7 @@ func keptEntries(cv *ClusterView, fqdn string, split map[string]v1alpha1.Traffic
 		m.Health, m.HealthReason = undrainedHealth(k)
 		e := entry{m: m}
 		if probed && m.Address != "" {
-			e.check = memberCheck(check, 0, fqdn)
+			e.check = memberCheck(check, uint16(k.GetCheck().GetPort()), fqdn) // the object's port, as the table carries it
 			m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""
 		}
 		out = append(out, e)
@@ -130,7 +134,8 @@ type keptCluster struct {
 
 // keptTable is the seed as the table of a source whose config cluster has
 // not synced: every record kept, marked stale since at (or since the mark
-// it already had: a second restart keeps the first time).
+// it already had: a second restart keeps the first time), its members
+// probed with the checks the seed carries (Member.check).
 func keptTable(seed []*gslbv1.Record, at time.Time) []health.Record {
 	out := make([]health.Record, len(seed))
 	for i, r := range seed {
@@ -138,10 +143,27 @@ func keptTable(seed []*gslbv1.Record, at time.Time) []health.Record {
 		if c.Stale == nil {
 			c.Stale = &gslbv1.Stale{SinceUnixNano: at.UnixNano(), Reason: reasonConfigNotSynced}
 		}
-		out[i] = health.Record{Record: c}
+		out[i] = probeCarried(c)
 	}
 	slices.SortFunc(out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
 	return out
+}
+
+// probeCarried is a kept record with the checks its members carry: those
+// are probed, starting UNKNOWN as in keptEntries (the prober seeds their
+// targets from the health the plugin served: a DOWN left as the source's
+// would be an administrative override, never lifted by the probes). A
+// drained member stays down: the drains are the config cluster's.
+func probeCarried(r *gslbv1.Record) health.Record {
+	hr := health.Carried(r)
+	for j, c := range hr.Checks {
+		m := r.Members[j]
+		if c == nil || isDrained(m) {
+			continue
+		}
+		m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""
+	}
+	return hr
 }
 
 // staleLog reports what is kept without being seen, by owner ("config",

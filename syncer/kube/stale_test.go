@@ -145,3 +145,65 @@ func TestKeptTable(t *testing.T) {
 		t.Errorf("countStale %+v", c)
 	}
 }
+
+// keptTable probes the seed's members with the checks the table carries
+// (a restart while the config cluster is unreachable); Build writes them.
+func TestKeptTableChecks(t *testing.T) {
+	tcp := health.Check{Type: health.TypeTCP, Port: 8080, Interval: 200 * time.Millisecond, Timeout: 100 * time.Millisecond, Rise: 2, Fall: 3}
+	seed := []*gslbv1.Record{{Fqdn: hello, Members: []*gslbv1.Member{
+		{Address: "127.0.0.11", Cluster: "s1az1", Check: tcp.Proto(), Health: gslbv1.Health_HEALTH_DOWN, HealthReason: "connection refused"},
+		{Address: "127.0.0.12", Cluster: "s1az2", Health: gslbv1.Health_HEALTH_UP},
+		{Address: "127.0.0.13", Cluster: "s2", Check: tcp.Proto(), Health: gslbv1.Health_HEALTH_DOWN, HealthReason: drainReasonPrefix + "x"},
+	}}}
+	recs := keptTable(seed, t0)
+	if len(recs) != 1 || len(recs[0].Checks) != 3 {
+		t.Fatalf("kept %+v, want hello with a check per member", recs)
+	}
+	if c := recs[0].Checks[0]; c == nil || *c != tcp {
+		t.Errorf("127.0.0.11 probed with %+v, want %+v", c, tcp)
+	}
+	if recs[0].Checks[1] != nil {
+		t.Errorf("127.0.0.12 probed with %+v, want not probed (it carries no check)", recs[0].Checks[1])
+	}
+	// The probed member starts unknown (the prober seeds it from the
+	// served DOWN, and its probes can lift it); the others as served.
+	want := []gslbv1.Health{gslbv1.Health_HEALTH_UNKNOWN, gslbv1.Health_HEALTH_UP, gslbv1.Health_HEALTH_DOWN}
+	for j, m := range recs[0].Record.Members {
+		if m.Health != want[j] {
+			t.Errorf("%s starts %v, want %v", m.Address, m.Health, want[j])
+		}
+	}
+	if seed[0].Members[0].Health != gslbv1.Health_HEALTH_DOWN {
+		t.Error("keptTable modified the seed")
+	}
+
+	res := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
+		s.HealthCheck = &v1alpha1.HealthCheck{Type: v1alpha1.HealthCheckTCP, Port: 8080}
+	})}, Zones: []string{"avi.iberia.local."}})
+	if len(res.Records) == 0 || len(res.Records[0].Checks) == 0 {
+		t.Fatalf("Build gave %+v, want probed records", res.Records)
+	}
+	for _, hr := range res.Records {
+		for j, m := range hr.Record.Members {
+			if c := health.CheckOf(m.GetCheck()); c == nil || *c != *hr.Checks[j] {
+				t.Errorf("%s %s carries %+v, want its check %+v", hr.Record.Fqdn, m.Address, c, hr.Checks[j])
+			}
+		}
+	}
+}
+
+// A member kept for a cluster not synced is probed on the port the table
+// carries for it when the policy's check names none.
+func TestKeptMemberCarriedPort(t *testing.T) {
+	cv := &ClusterView{Name: "s2", State: ClusterUnreachable, Since: t0, Kept: map[string][]*gslbv1.Member{
+		hello: {{Address: "127.0.0.13", Cluster: "s2", Check: &gslbv1.HealthCheck{Type: gslbv1.CheckType_CHECK_TYPE_HTTP, Port: 8443}}},
+	}}
+	es := keptEntries(cv, hello, nil, health.Check{Type: health.TypeHTTP}, true)
+	if len(es) != 1 || es[0].check == nil || es[0].check.Port != 8443 {
+		t.Fatalf("kept entries %+v, want 127.0.0.13 probed on 8443", es)
+	}
+	es = keptEntries(cv, hello, nil, health.Check{Type: health.TypeHTTP, Port: 9000}, true)
+	if es[0].check.Port != 9000 {
+		t.Errorf("port %d, want the policy's 9000", es[0].check.Port)
+	}
+}

@@ -259,6 +259,58 @@ func (Health) EnumDescriptor() ([]byte, []int) {
 	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{3}
 }
 
+type CheckType int32
+
+const (
+	CheckType_CHECK_TYPE_UNSPECIFIED CheckType = 0
+	CheckType_CHECK_TYPE_HTTP        CheckType = 1
+	CheckType_CHECK_TYPE_HTTPS       CheckType = 2
+	CheckType_CHECK_TYPE_TCP         CheckType = 3
+)
+
+// Enum value maps for CheckType.
+var (
+	CheckType_name = map[int32]string{
+		0: "CHECK_TYPE_UNSPECIFIED",
+		1: "CHECK_TYPE_HTTP",
+		2: "CHECK_TYPE_HTTPS",
+		3: "CHECK_TYPE_TCP",
+	}
+	CheckType_value = map[string]int32{
+		"CHECK_TYPE_UNSPECIFIED": 0,
+		"CHECK_TYPE_HTTP":        1,
+		"CHECK_TYPE_HTTPS":       2,
+		"CHECK_TYPE_TCP":         3,
+	}
+)
+
+func (x CheckType) Enum() *CheckType {
+	p := new(CheckType)
+	*p = x
+	return p
+}
+
+func (x CheckType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CheckType) Descriptor() protoreflect.EnumDescriptor {
+	return file_gslb_v1_gslb_proto_enumTypes[4].Descriptor()
+}
+
+func (CheckType) Type() protoreflect.EnumType {
+	return &file_gslb_v1_gslb_proto_enumTypes[4]
+}
+
+func (x CheckType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CheckType.Descriptor instead.
+func (CheckType) EnumDescriptor() ([]byte, []int) {
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{4}
+}
+
 type StatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -960,7 +1012,13 @@ type Member struct {
 	Site    string `protobuf:"bytes,8,opt,name=site,proto3" json:"site,omitempty"`
 	// Set by the syncer on a member it keeps without seeing it (its cluster is
 	// unreachable, or has not synced since the syncer started).
-	Stale         *Stale `protobuf:"bytes,9,opt,name=stale,proto3" json:"stale,omitempty"`
+	Stale *Stale `protobuf:"bytes,9,opt,name=stale,proto3" json:"stale,omitempty"`
+	// How the syncer probes the member, carried in the table so that a syncer
+	// that restarts without its configuration (the config cluster is
+	// unreachable) keeps probing the members it keeps. Unset: not probed.
+	// Not used for answers: the plugin stores it (one copy per distinct
+	// check in an apply) and returns it in Dump and its persist file.
+	Check         *HealthCheck `protobuf:"bytes,10,opt,name=check,proto3" json:"check,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1058,6 +1116,172 @@ func (x *Member) GetStale() *Stale {
 	return nil
 }
 
+func (x *Member) GetCheck() *HealthCheck {
+	if x != nil {
+		return x.Check
+	}
+	return nil
+}
+
+// HealthCheck is one member's health check, as the syncer runs it: every
+// default already filled in, port the member's probe port.
+type HealthCheck struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Type  CheckType              `protobuf:"varint,1,opt,name=type,proto3,enum=gslb.v1.CheckType" json:"type,omitempty"`
+	// HTTP and HTTPS only.
+	Method string `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
+	Path   string `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
+	// The Host header (and the default SNI).
+	Host string `protobuf:"bytes,4,opt,name=host,proto3" json:"host,omitempty"`
+	// Canonical status ranges, e.g. "200-399,404".
+	ExpectStatus string `protobuf:"bytes,5,opt,name=expect_status,json=expectStatus,proto3" json:"expect_status,omitempty"`
+	// "" for no body check.
+	BodyContains string `protobuf:"bytes,6,opt,name=body_contains,json=bodyContains,proto3" json:"body_contains,omitempty"`
+	// HTTPS only: the TLS server name (default: host), and whether the
+	// certificate is not verified.
+	Sni                string `protobuf:"bytes,7,opt,name=sni,proto3" json:"sni,omitempty"`
+	InsecureSkipVerify bool   `protobuf:"varint,8,opt,name=insecure_skip_verify,json=insecureSkipVerify,proto3" json:"insecure_skip_verify,omitempty"`
+	// Probed instead of the member's address when set (an IPv4 or IPv6 literal).
+	Address string `protobuf:"bytes,9,opt,name=address,proto3" json:"address,omitempty"`
+	Port    uint32 `protobuf:"varint,10,opt,name=port,proto3" json:"port,omitempty"`
+	// Milliseconds.
+	IntervalMs uint32 `protobuf:"varint,11,opt,name=interval_ms,json=intervalMs,proto3" json:"interval_ms,omitempty"`
+	TimeoutMs  uint32 `protobuf:"varint,12,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	// Probes that must pass (rise) or fail (fall) in a row to change the health.
+	Rise          uint32 `protobuf:"varint,13,opt,name=rise,proto3" json:"rise,omitempty"`
+	Fall          uint32 `protobuf:"varint,14,opt,name=fall,proto3" json:"fall,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HealthCheck) Reset() {
+	*x = HealthCheck{}
+	mi := &file_gslb_v1_gslb_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HealthCheck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HealthCheck) ProtoMessage() {}
+
+func (x *HealthCheck) ProtoReflect() protoreflect.Message {
+	mi := &file_gslb_v1_gslb_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HealthCheck.ProtoReflect.Descriptor instead.
+func (*HealthCheck) Descriptor() ([]byte, []int) {
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *HealthCheck) GetType() CheckType {
+	if x != nil {
+		return x.Type
+	}
+	return CheckType_CHECK_TYPE_UNSPECIFIED
+}
+
+func (x *HealthCheck) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *HealthCheck) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *HealthCheck) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *HealthCheck) GetExpectStatus() string {
+	if x != nil {
+		return x.ExpectStatus
+	}
+	return ""
+}
+
+func (x *HealthCheck) GetBodyContains() string {
+	if x != nil {
+		return x.BodyContains
+	}
+	return ""
+}
+
+func (x *HealthCheck) GetSni() string {
+	if x != nil {
+		return x.Sni
+	}
+	return ""
+}
+
+func (x *HealthCheck) GetInsecureSkipVerify() bool {
+	if x != nil {
+		return x.InsecureSkipVerify
+	}
+	return false
+}
+
+func (x *HealthCheck) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *HealthCheck) GetPort() uint32 {
+	if x != nil {
+		return x.Port
+	}
+	return 0
+}
+
+func (x *HealthCheck) GetIntervalMs() uint32 {
+	if x != nil {
+		return x.IntervalMs
+	}
+	return 0
+}
+
+func (x *HealthCheck) GetTimeoutMs() uint32 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
+func (x *HealthCheck) GetRise() uint32 {
+	if x != nil {
+		return x.Rise
+	}
+	return 0
+}
+
+func (x *HealthCheck) GetFall() uint32 {
+	if x != nil {
+		return x.Fall
+	}
+	return 0
+}
+
 // Stale says that the syncer keeps something it cannot see now, since when
 // and why. For operators (gslbctl table); not used for answers.
 type Stale struct {
@@ -1071,7 +1295,7 @@ type Stale struct {
 
 func (x *Stale) Reset() {
 	*x = Stale{}
-	mi := &file_gslb_v1_gslb_proto_msgTypes[12]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1083,7 +1307,7 @@ func (x *Stale) String() string {
 func (*Stale) ProtoMessage() {}
 
 func (x *Stale) ProtoReflect() protoreflect.Message {
-	mi := &file_gslb_v1_gslb_proto_msgTypes[12]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1096,7 +1320,7 @@ func (x *Stale) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stale.ProtoReflect.Descriptor instead.
 func (*Stale) Descriptor() ([]byte, []int) {
-	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{12}
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Stale) GetSinceUnixNano() int64 {
@@ -1125,7 +1349,7 @@ type Snapshot struct {
 
 func (x *Snapshot) Reset() {
 	*x = Snapshot{}
-	mi := &file_gslb_v1_gslb_proto_msgTypes[13]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1137,7 +1361,7 @@ func (x *Snapshot) String() string {
 func (*Snapshot) ProtoMessage() {}
 
 func (x *Snapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_gslb_v1_gslb_proto_msgTypes[13]
+	mi := &file_gslb_v1_gslb_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1150,7 +1374,7 @@ func (x *Snapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Snapshot.ProtoReflect.Descriptor instead.
 func (*Snapshot) Descriptor() ([]byte, []int) {
-	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{13}
+	return file_gslb_v1_gslb_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Snapshot) GetVersion() uint32 {
@@ -1225,7 +1449,7 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\fSiteLocation\x12\x12\n" +
 	"\x04site\x18\x01 \x01(\tR\x04site\x12\x1a\n" +
 	"\blatitude\x18\x02 \x01(\x01R\blatitude\x12\x1c\n" +
-	"\tlongitude\x18\x03 \x01(\x01R\tlongitude\"\x94\x02\n" +
+	"\tlongitude\x18\x03 \x01(\x01R\tlongitude\"\xc0\x02\n" +
 	"\x06Member\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1a\n" +
 	"\bhostname\x18\x02 \x01(\tR\bhostname\x12\x16\n" +
@@ -1235,7 +1459,27 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\rhealth_reason\x18\x06 \x01(\tR\fhealthReason\x12\x18\n" +
 	"\acluster\x18\a \x01(\tR\acluster\x12\x12\n" +
 	"\x04site\x18\b \x01(\tR\x04site\x12$\n" +
-	"\x05stale\x18\t \x01(\v2\x0e.gslb.v1.StaleR\x05stale\"G\n" +
+	"\x05stale\x18\t \x01(\v2\x0e.gslb.v1.StaleR\x05stale\x12*\n" +
+	"\x05check\x18\n" +
+	" \x01(\v2\x14.gslb.v1.HealthCheckR\x05check\"\x99\x03\n" +
+	"\vHealthCheck\x12&\n" +
+	"\x04type\x18\x01 \x01(\x0e2\x12.gslb.v1.CheckTypeR\x04type\x12\x16\n" +
+	"\x06method\x18\x02 \x01(\tR\x06method\x12\x12\n" +
+	"\x04path\x18\x03 \x01(\tR\x04path\x12\x12\n" +
+	"\x04host\x18\x04 \x01(\tR\x04host\x12#\n" +
+	"\rexpect_status\x18\x05 \x01(\tR\fexpectStatus\x12#\n" +
+	"\rbody_contains\x18\x06 \x01(\tR\fbodyContains\x12\x10\n" +
+	"\x03sni\x18\a \x01(\tR\x03sni\x120\n" +
+	"\x14insecure_skip_verify\x18\b \x01(\bR\x12insecureSkipVerify\x12\x18\n" +
+	"\aaddress\x18\t \x01(\tR\aaddress\x12\x12\n" +
+	"\x04port\x18\n" +
+	" \x01(\rR\x04port\x12\x1f\n" +
+	"\vinterval_ms\x18\v \x01(\rR\n" +
+	"intervalMs\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\f \x01(\rR\ttimeoutMs\x12\x12\n" +
+	"\x04rise\x18\r \x01(\rR\x04rise\x12\x12\n" +
+	"\x04fall\x18\x0e \x01(\rR\x04fall\"G\n" +
 	"\x05Stale\x12&\n" +
 	"\x0fsince_unix_nano\x18\x01 \x01(\x03R\rsinceUnixNano\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"{\n" +
@@ -1264,7 +1508,12 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\x06Health\x12\x12\n" +
 	"\x0eHEALTH_UNKNOWN\x10\x00\x12\r\n" +
 	"\tHEALTH_UP\x10\x01\x12\x0f\n" +
-	"\vHEALTH_DOWN\x10\x022\xae\x01\n" +
+	"\vHEALTH_DOWN\x10\x02*f\n" +
+	"\tCheckType\x12\x1a\n" +
+	"\x16CHECK_TYPE_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fCHECK_TYPE_HTTP\x10\x01\x12\x14\n" +
+	"\x10CHECK_TYPE_HTTPS\x10\x02\x12\x12\n" +
+	"\x0eCHECK_TYPE_TCP\x10\x032\xae\x01\n" +
 	"\x05Table\x129\n" +
 	"\x06Status\x12\x16.gslb.v1.StatusRequest\x1a\x17.gslb.v1.StatusResponse\x126\n" +
 	"\x05Apply\x12\x13.gslb.v1.ApplyChunk\x1a\x16.gslb.v1.ApplyResponse(\x01\x122\n" +
@@ -1282,55 +1531,59 @@ func file_gslb_v1_gslb_proto_rawDescGZIP() []byte {
 	return file_gslb_v1_gslb_proto_rawDescData
 }
 
-var file_gslb_v1_gslb_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_gslb_v1_gslb_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_gslb_v1_gslb_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_gslb_v1_gslb_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_gslb_v1_gslb_proto_goTypes = []any{
 	(Kind)(0),              // 0: gslb.v1.Kind
 	(Algorithm)(0),         // 1: gslb.v1.Algorithm
 	(DownResponse)(0),      // 2: gslb.v1.DownResponse
 	(Health)(0),            // 3: gslb.v1.Health
-	(*StatusRequest)(nil),  // 4: gslb.v1.StatusRequest
-	(*StatusResponse)(nil), // 5: gslb.v1.StatusResponse
-	(*ApplyHeader)(nil),    // 6: gslb.v1.ApplyHeader
-	(*ApplyChunk)(nil),     // 7: gslb.v1.ApplyChunk
-	(*ApplyResponse)(nil),  // 8: gslb.v1.ApplyResponse
-	(*DumpRequest)(nil),    // 9: gslb.v1.DumpRequest
-	(*DumpChunk)(nil),      // 10: gslb.v1.DumpChunk
-	(*Record)(nil),         // 11: gslb.v1.Record
-	(*Routing)(nil),        // 12: gslb.v1.Routing
-	(*ClientNetwork)(nil),  // 13: gslb.v1.ClientNetwork
-	(*SiteLocation)(nil),   // 14: gslb.v1.SiteLocation
-	(*Member)(nil),         // 15: gslb.v1.Member
-	(*Stale)(nil),          // 16: gslb.v1.Stale
-	(*Snapshot)(nil),       // 17: gslb.v1.Snapshot
+	(CheckType)(0),         // 4: gslb.v1.CheckType
+	(*StatusRequest)(nil),  // 5: gslb.v1.StatusRequest
+	(*StatusResponse)(nil), // 6: gslb.v1.StatusResponse
+	(*ApplyHeader)(nil),    // 7: gslb.v1.ApplyHeader
+	(*ApplyChunk)(nil),     // 8: gslb.v1.ApplyChunk
+	(*ApplyResponse)(nil),  // 9: gslb.v1.ApplyResponse
+	(*DumpRequest)(nil),    // 10: gslb.v1.DumpRequest
+	(*DumpChunk)(nil),      // 11: gslb.v1.DumpChunk
+	(*Record)(nil),         // 12: gslb.v1.Record
+	(*Routing)(nil),        // 13: gslb.v1.Routing
+	(*ClientNetwork)(nil),  // 14: gslb.v1.ClientNetwork
+	(*SiteLocation)(nil),   // 15: gslb.v1.SiteLocation
+	(*Member)(nil),         // 16: gslb.v1.Member
+	(*HealthCheck)(nil),    // 17: gslb.v1.HealthCheck
+	(*Stale)(nil),          // 18: gslb.v1.Stale
+	(*Snapshot)(nil),       // 19: gslb.v1.Snapshot
 }
 var file_gslb_v1_gslb_proto_depIdxs = []int32{
 	0,  // 0: gslb.v1.ApplyHeader.kind:type_name -> gslb.v1.Kind
-	6,  // 1: gslb.v1.ApplyChunk.header:type_name -> gslb.v1.ApplyHeader
-	11, // 2: gslb.v1.ApplyChunk.upserts:type_name -> gslb.v1.Record
-	5,  // 3: gslb.v1.DumpChunk.status:type_name -> gslb.v1.StatusResponse
-	11, // 4: gslb.v1.DumpChunk.records:type_name -> gslb.v1.Record
+	7,  // 1: gslb.v1.ApplyChunk.header:type_name -> gslb.v1.ApplyHeader
+	12, // 2: gslb.v1.ApplyChunk.upserts:type_name -> gslb.v1.Record
+	6,  // 3: gslb.v1.DumpChunk.status:type_name -> gslb.v1.StatusResponse
+	12, // 4: gslb.v1.DumpChunk.records:type_name -> gslb.v1.Record
 	1,  // 5: gslb.v1.Record.algorithm:type_name -> gslb.v1.Algorithm
 	2,  // 6: gslb.v1.Record.down_response:type_name -> gslb.v1.DownResponse
-	15, // 7: gslb.v1.Record.members:type_name -> gslb.v1.Member
-	12, // 8: gslb.v1.Record.routing:type_name -> gslb.v1.Routing
-	16, // 9: gslb.v1.Record.stale:type_name -> gslb.v1.Stale
-	13, // 10: gslb.v1.Routing.topology:type_name -> gslb.v1.ClientNetwork
-	14, // 11: gslb.v1.Routing.locations:type_name -> gslb.v1.SiteLocation
+	16, // 7: gslb.v1.Record.members:type_name -> gslb.v1.Member
+	13, // 8: gslb.v1.Record.routing:type_name -> gslb.v1.Routing
+	18, // 9: gslb.v1.Record.stale:type_name -> gslb.v1.Stale
+	14, // 10: gslb.v1.Routing.topology:type_name -> gslb.v1.ClientNetwork
+	15, // 11: gslb.v1.Routing.locations:type_name -> gslb.v1.SiteLocation
 	3,  // 12: gslb.v1.Member.health:type_name -> gslb.v1.Health
-	16, // 13: gslb.v1.Member.stale:type_name -> gslb.v1.Stale
-	11, // 14: gslb.v1.Snapshot.records:type_name -> gslb.v1.Record
-	4,  // 15: gslb.v1.Table.Status:input_type -> gslb.v1.StatusRequest
-	7,  // 16: gslb.v1.Table.Apply:input_type -> gslb.v1.ApplyChunk
-	9,  // 17: gslb.v1.Table.Dump:input_type -> gslb.v1.DumpRequest
-	5,  // 18: gslb.v1.Table.Status:output_type -> gslb.v1.StatusResponse
-	8,  // 19: gslb.v1.Table.Apply:output_type -> gslb.v1.ApplyResponse
-	10, // 20: gslb.v1.Table.Dump:output_type -> gslb.v1.DumpChunk
-	18, // [18:21] is the sub-list for method output_type
-	15, // [15:18] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	18, // 13: gslb.v1.Member.stale:type_name -> gslb.v1.Stale
+	17, // 14: gslb.v1.Member.check:type_name -> gslb.v1.HealthCheck
+	4,  // 15: gslb.v1.HealthCheck.type:type_name -> gslb.v1.CheckType
+	12, // 16: gslb.v1.Snapshot.records:type_name -> gslb.v1.Record
+	5,  // 17: gslb.v1.Table.Status:input_type -> gslb.v1.StatusRequest
+	8,  // 18: gslb.v1.Table.Apply:input_type -> gslb.v1.ApplyChunk
+	10, // 19: gslb.v1.Table.Dump:input_type -> gslb.v1.DumpRequest
+	6,  // 20: gslb.v1.Table.Status:output_type -> gslb.v1.StatusResponse
+	9,  // 21: gslb.v1.Table.Apply:output_type -> gslb.v1.ApplyResponse
+	11, // 22: gslb.v1.Table.Dump:output_type -> gslb.v1.DumpChunk
+	20, // [20:23] is the sub-list for method output_type
+	17, // [17:20] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_gslb_v1_gslb_proto_init() }
@@ -1343,8 +1596,8 @@ func file_gslb_v1_gslb_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gslb_v1_gslb_proto_rawDesc), len(file_gslb_v1_gslb_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   14,
+			NumEnums:      5,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

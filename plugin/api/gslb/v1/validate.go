@@ -131,6 +131,9 @@ func validateRecord(r *Record, checkRouting func(Algorithm, *Routing) error) err
 		if _, ok := Health_name[int32(m.GetHealth())]; !ok {
 			return mfail("unknown health %d", m.GetHealth())
 		}
+		if err := validateCheck(m.GetCheck()); err != nil {
+			return mfail("%v", err)
+		}
 		k := MemberKey(m)
 		if j, dup := seen[k]; dup {
 			return mfail("duplicate of member %d", j)

@@ -1,0 +1,87 @@
+package kube
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/gslbctl"
+	"github.com/gslbdns/gslb/test/e2e/harness"
+	"github.com/gslbdns/gslb/test/k8senv"
+	"github.com/gslbdns/gslb/test/kubescenario"
+
+	"github.com/miekg/dns"
+)
+
+// TestKubeConfigOutageProbes (issue 12): the config cluster's apiserver
+// killed and gslb-syncer restarted while coredns-gslb keeps serving. The
+// restarted syncer has no policy, only the plugin's table, whose members
+// carry their health checks: it probes them with those, so a demo site
+// stopped during the outage leaves within interval × fall + 1 s (every
+// round exact, never NXDOMAIN or SERVFAIL), and returns when it is back.
+// Before the table carried the checks, the restarted syncer probed nothing
+// and served the dead site until the config cluster returned.
+func TestKubeConfigOutageProbes(t *testing.T) {
+	// grace: s1az1 is a member too, and its member must stay for the outage.
+	l := startLabGrace(t, 10*time.Minute, "members=s1az1,s1az2,s2&", func(l *lab) error { return l.env.WriteKubeconfig(l.kcfg, k8senv.NonAdmin) },
+		"&startwait=5s")
+	sites := startSites(t)
+	l.waitSet(t, hello, dns.TypeA, 12, "127.0.0.11,127.0.0.12,127.0.0.13")
+	l.patchPolicy(t, kubescenario.GDPName, fmt.Sprintf(`{"spec":{"healthCheck":{"type":"HTTP","port":%d,"path":"/","interval":"%s","timeout":"800ms","rise":2,"fall":%d}}}`,
+		sites.port, probeInterval, probeFall))
+	l.waitProbedUp(t, 3)
+	l.expectCarriedChecks(t, sites.port)
+
+	config := l.env.Cluster("s1az1")
+	must(t, config.Stop())
+	l.waitStaleMember(t, "s1az1")
+	l.restartSyncer()
+	l.waitLog(t, `msg="keeping what the syncer cannot see now" .*owner=config`)
+	l.waitLog(t, `msg=applied.*kind=FULL`)
+	l.exactRounds(t, 3*time.Second)
+	if out := l.gslbctlTable(t); strings.Count(out, "probed: http GET / on port "+strconv.Itoa(sites.port)) != 3 {
+		t.Errorf("gslbctl table does not show hello's three members' checks:\n%s", out)
+	}
+
+	t.Run("a demo site stopped leaves", func(t *testing.T) {
+		stopped := time.Now()
+		sites.stop("127.0.0.12")
+		harness.Eventually(t, wait, func() error {
+			if h := pluginHealth(t, l.ctx, l.c, "127.0.0.12"); h != gslbv1.Health_HEALTH_DOWN {
+				return fmt.Errorf("the stopped 127.0.0.12 is %v", h)
+			}
+			return nil
+		})
+		d := time.Since(stopped)
+		l.waitLog(t, `msg="probe state seeded from a plugin's table" .*probed=3`)
+		t.Logf("config cluster down, syncer restarted, 127.0.0.12 stopped: down in the plugin after %v", d.Round(10*time.Millisecond))
+		if bound := probeFall*probeInterval + time.Second; d > bound {
+			t.Errorf("the plugin dropped the stopped site after %v, want within interval × fall + 1 s = %v", d, bound)
+		}
+		l.exactRoundsOf(t, 5*time.Second, map[string]int{kubescenario.LBAddress["s1az1"]: 6, kubescenario.LBAddress["s2"]: 2})
+	})
+
+	t.Run("the demo site back returns", func(t *testing.T) {
+		must(t, sites.start("127.0.0.12"))
+		l.waitProbedUp(t, 3)
+		l.exactRounds(t, 5*time.Second)
+		if st := gslbctl.FindRecord(l.table(t), hello).GetStale(); st == nil {
+			t.Error("hello is no longer marked stale: the config cluster is still down")
+		}
+	})
+}
+
+// expectCarriedChecks checks that every member of hello carries the
+// policy's check in the plugin's table.
+func (l *lab) expectCarriedChecks(t *testing.T, port int) {
+	t.Helper()
+	for _, m := range gslbctl.FindRecord(l.table(t), hello).GetMembers() {
+		c := m.GetCheck()
+		if c.GetType() != gslbv1.CheckType_CHECK_TYPE_HTTP || c.GetPort() != uint32(port) || c.GetIntervalMs() != uint32(probeInterval.Milliseconds()) || c.GetFall() != probeFall {
+			t.Errorf("hello's member %s carries the check %v, want the policy's (HTTP, port %d, interval %v, fall %d)", m.GetAddress(), c, port, probeInterval, probeFall)
+		}
+	}
+}
