@@ -99,7 +99,7 @@ func TestKubeGatewayRoute(t *testing.T) {
 
 	// Every kind of the CRDs watched: each one that appears makes a full
 	// build, none must come after the route's first (the count below).
-	for _, k := range []string{"Gateway", "GRPCRoute", "TLSRoute", "TCPRoute"} {
+	for _, k := range []string{"Gateway", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"} {
 		waitMetric(t, l.s.Process, `gslb_syncer_kube_kind_watched{cluster="s2",kind="`+k+`"}`, "1")
 	}
 
