@@ -76,6 +76,18 @@ func (f *fakeNet) set(addr, reason string) {
 	}
 }
 
+// waitCalls polls until addr has been probed n times, or ctx ends.
+func (f *fakeNet) waitCalls(ctx context.Context, t *testing.T, addr string, n int) {
+	t.Helper()
+	for f.callsOf(addr) < n {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s probed %d times, want %d", addr, f.callsOf(addr), n)
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
 func (f *fakeNet) callsOf(addr string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -358,8 +370,8 @@ func TestProberSourceHealth(t *testing.T) {
 	rec.Record.Members[1].Health = gslbv1.Health_HEALTH_UP
 	rec.Record.Members = append(rec.Record.Members, &gslbv1.Member{Hostname: "lb.example.net.", Weight: 1})
 	rec.Checks = append(rec.Checks, &testCheck) // a hostname is never probed
-	r := newRig(t, Options{}, []Record{rec})
-	r.net.set("127.0.0.12", "HTTP 503 from GET /")
+	// The failure is set before the prober runs: its first probe must fail.
+	r := newRigWith(t, Options{}, []Record{rec}, func(r *rig) { r.net.set("127.0.0.12", "HTTP 503 from GET /") })
 	tab := r.waitPublished(1)
 	if h, why := member(t, tab, "hello.example.", "127.0.0.11"); h != gslbv1.Health_HEALTH_DOWN || why != "maintenance" {
 		t.Errorf("administratively down member: %v %q", h, why)
@@ -480,7 +492,9 @@ func TestProberPool(t *testing.T) {
 	if h, _ := member(t, tab, "hello.example.", "127.0.0.11"); h != gslbv1.Health_HEALTH_UNKNOWN {
 		t.Errorf("hanging member %v, want UNKNOWN", h)
 	}
-	// The next round: the five others again, the hanging one skipped.
+	// The next round: the five others again, the hanging one skipped. (Its
+	// first probe may still be on its way to the fake network: wait for it.)
+	r.net.waitCalls(r.ctx, t, "127.0.0.11", 1)
 	r.tick(c.Interval, 10)
 	if n := r.net.callsOf("127.0.0.11"); n != 1 {
 		t.Errorf("the hanging target was probed %d times, want 1 (no second probe while one runs)", n)
