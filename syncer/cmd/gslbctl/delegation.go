@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,8 +26,9 @@ func delegationStatus(ctx context.Context, args []string, out io.Writer) (int, e
 		return 2, fmt.Errorf("delegation: unexpected argument %q", fs.Arg(0))
 	case *syncer == "":
 		return 2, errors.New("delegation: give the syncer's metrics address with --syncer http://HOST:PORT")
-	case *format != "text" && *format != "json":
-		return 2, fmt.Errorf("delegation: -o %q: want text or json", *format)
+	}
+	if err := checkFormat("delegation", *format); err != nil {
+		return 2, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -36,13 +36,7 @@ func delegationStatus(ctx context.Context, args []string, out io.Writer) (int, e
 	if err != nil {
 		return 1, err
 	}
-	if *format == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(s)
-	} else {
-		err = gslbctl.WriteDelegation(out, s)
-	}
+	err = writeOutput(out, *format, s, func(w io.Writer) error { return gslbctl.WriteDelegation(w, s) })
 	if err != nil {
 		return 1, err
 	}

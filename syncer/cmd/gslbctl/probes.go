@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,8 +35,9 @@ func probes(ctx context.Context, args []string, out io.Writer) (int, error) {
 		return 2, fmt.Errorf("probes: unexpected argument %q", fs.Arg(0))
 	case len(syncers) == 0:
 		return 2, errors.New("probes: give each syncer's metrics address with --syncer http://HOST:PORT")
-	case *format != "text" && *format != "json":
-		return 2, fmt.Errorf("probes: -o %q: want text or json", *format)
+	}
+	if err := checkFormat("probes", *format); err != nil {
+		return 2, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -50,13 +50,7 @@ func probes(ctx context.Context, args []string, out io.Writer) (int, error) {
 		}
 	}
 	var err error
-	if *format == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(states)
-	} else {
-		err = gslbctl.WriteProbes(out, states)
-	}
+	err = writeOutput(out, *format, states, func(w io.Writer) error { return gslbctl.WriteProbes(w, states) })
 	if err != nil {
 		return 1, err
 	}
