@@ -49,9 +49,7 @@ func probes(ctx context.Context, args []string, out io.Writer) (int, error) {
 			failed++
 		}
 	}
-	var err error
-	err = writeOutput(out, *format, states, func(w io.Writer) error { return gslbctl.WriteProbes(w, states) })
-	if err != nil {
+	if err := writeOutput(out, *format, states, func(w io.Writer) error { return gslbctl.WriteProbes(w, states) }); err != nil {
 		return 1, err
 	}
 	if failed > 0 {
