@@ -17,11 +17,12 @@ coredns=$bin/coredns-gslb
 syncer=$bin/gslb-syncer
 demosite=$bin/demosite
 corefile=$here/Corefile
-members=$here/members.yaml
+members=${GSLB_DEMO_MEMBERS:-$here/members.yaml} # GSLB_DEMO_MEMBERS: another members file
 
 # The demo Corefile's fixed addresses.
 dns_port=1053
 ready_url=http://127.0.0.1:8181/ready
+status_url=http://127.0.0.1:9154/status/ # the syncer's status page (its metrics address)
 start_timeout=30 # seconds
 
 # The demo sites: hello's members (see members.yaml), one per cluster.
@@ -143,7 +144,8 @@ done
 set -m
 "$coredns" -conf "$corefile" >"$coredns_log" 2>&1 &
 coredns_pid=$!
-"$syncer" --source "file:$members" --push "unix://$GSLB_DEMO_DIR/gslb.sock" >"$syncer_log" 2>&1 &
+"$syncer" --source "file:$members" --push "unix://$GSLB_DEMO_DIR/gslb.sock" \
+	--metrics 127.0.0.1:9154 --status-page --status-answers http://127.0.0.1:9153/metrics >"$syncer_log" 2>&1 &
 syncer_pid=$!
 set +m
 
@@ -178,6 +180,8 @@ cat <<EOF
 
 The gslb demo is running: coredns-gslb (pid $coredns_pid) on 127.0.0.1:$dns_port, UDP and TCP,
 fed by gslb-syncer (pid $syncer_pid) from $members.
+
+Status page (records, members, health, the live split): $status_url
 
 Try$dig_hint:
   dig @127.0.0.1 -p $dns_port hello.avi.iberia.local +short   # one of 127.0.0.11, .12, .13

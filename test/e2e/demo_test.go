@@ -22,7 +22,7 @@ import (
 
 // The demo (`make run`): corefile-examples/demo/run.sh with bash and the two
 // binaries only (no dig, no curl on PATH). Its ports are fixed (1053, 8080,
-// 8181, 9153), so as root it runs in a private network namespace; otherwise
+// 8181, 9153, 9154), so as root it runs in a private network namespace; otherwise
 // those ports must be free on this machine.
 func TestDemoRunScript(t *testing.T) {
 	t.Parallel()
@@ -126,7 +126,7 @@ func demoNetNS(t *testing.T) *harness.NetNS {
 	if harness.CanNetNS() {
 		return harness.NewNetNS(t)
 	}
-	t.Log("not root: running the demo in the host network namespace (ports 1053, 8080, 8181, 9153 must be free)")
+	t.Log("not root: running the demo in the host network namespace (ports 1053, 8080, 8181, 9153, 9154 must be free)")
 	return nil
 }
 

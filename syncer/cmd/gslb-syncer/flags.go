@@ -27,6 +27,9 @@ type config struct {
 	delegation string
 
 	healthListen, healthAdvertise string // shared probes (healthshare.go); "" for none
+
+	statusPage    bool   // the status page on the metrics address (statuspage.go)
+	statusAnswers string // the plugin's /metrics URL for the page's chart; "" for none
 }
 
 // targetList is a repeatable flag.
@@ -92,6 +95,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&cfg.delegation, "delegation", "", "keep this site's NS and glue in the parent zone as the delegation `file` (YAML) says")
 	fs.StringVar(&cfg.healthListen, "health-listen", "", "serve this syncer's health decisions to its site's other syncers on `HOST:PORT` when it leads the probes (needs the source option probe-lease; mutual TLS with the --tls-* files, else loopback only)")
 	fs.StringVar(&cfg.healthAdvertise, "health-advertise", "", "`HOST:PORT` where the site's other syncers reach --health-listen (default: its address, $POD_IP when it listens on every address)")
+	fs.BoolVar(&cfg.statusPage, "status-page", false, "serve the read-only status page on the metrics address, at /status/ (and its JSON at /status/api/v1/summary)")
+	fs.StringVar(&cfg.statusAnswers, "status-answers", "", "the plugin's metrics `URL` (e.g. http://127.0.0.1:9153/metrics), scraped every 5s for the status page's chart of answers")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

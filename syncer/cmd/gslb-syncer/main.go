@@ -20,6 +20,7 @@ import (
 	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/push"
 	"github.com/gslbdns/gslb/syncer/source"
+	"github.com/gslbdns/gslb/syncer/statuspage"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -74,13 +75,17 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, err)
 	}
+	prober := health.New(health.Options{Logger: log, Registerer: reg})
+	page, err := newStatusPage(cfg, pushers, prober, dlg, reg, log)
+	if err != nil {
+		return fail(exitUsage, err)
+	}
 	// The metrics are served from before the source has its first table: a
 	// source that takes its time (Kubernetes) shows why.
-	if code, err := serveMetrics(ctx, &wg, cfg, srcMetricsAddr, reg, dlg, log); err != nil {
+	if code, err := serveMetrics(ctx, &wg, cfg, srcMetricsAddr, reg, dlg, page, log); err != nil {
 		return fail(code, err)
 	}
 	dlg.start(ctx, &wg, log)
-	prober := health.New(health.Options{Logger: log, Registerer: reg})
 	if err := startHealthShare(ctx, &wg, cfg, src, prober, reg, log); err != nil {
 		return fail(exitUsage, err)
 	}
@@ -167,7 +172,8 @@ func dumpers(pushers []*push.Pusher) []dumper {
 
 // serveMetrics serves the metrics on --metrics, or on the source's metrics=
 // option, until ctx ends; it returns the exit code of a failure.
-func serveMetrics(ctx context.Context, wg *sync.WaitGroup, cfg config, srcAddr string, reg *prometheus.Registry, status http.Handler, log *slog.Logger) (int, error) {
+func serveMetrics(ctx context.Context, wg *sync.WaitGroup, cfg config, srcAddr string, reg *prometheus.Registry, status http.Handler,
+	page *statuspage.Page, log *slog.Logger) (int, error) {
 	addr, from := cfg.metrics, "--metrics "
 	if addr == "" && srcAddr != "" {
 		addr, from = srcAddr, "--source option metrics="
@@ -175,15 +181,22 @@ func serveMetrics(ctx context.Context, wg *sync.WaitGroup, cfg config, srcAddr s
 	if cfg.pprof && addr == "" {
 		return exitUsage, fmt.Errorf("--pprof serves on the metrics address: set --metrics")
 	}
+	if page != nil && addr == "" {
+		return exitUsage, fmt.Errorf("--status-page serves on the metrics address: set --metrics")
+	}
 	if addr == "" {
 		return exitOK, nil
 	}
-	m, err := listenMetrics(addr, reg, status, log, cfg.pprof)
+	m, err := listenMetrics(addr, reg, status, log, cfg.pprof, page)
 	if err != nil {
 		return exitSource, fmt.Errorf("%s%s: cannot serve the metrics: %v", from, addr, err)
 	}
 	log.Info("serving metrics", "url", "http://"+m.Addr()+"/metrics")
 	wg.Go(func() { m.Serve(ctx) })
+	if page != nil {
+		log.Info("serving the status page", "url", "http://"+m.Addr()+statuspage.PathPage)
+		wg.Go(func() { page.Run(ctx) })
+	}
 	return exitOK, nil
 }
 

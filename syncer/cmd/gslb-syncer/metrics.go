@@ -9,6 +9,8 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/gslbdns/gslb/syncer/statuspage"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -33,11 +35,12 @@ type metricsServer struct {
 }
 
 // listenMetrics listens on addr (HOST:PORT) for the metrics of reg, and
-// the delegation's status (status) on /status/delegation. A
+// the delegation's status (status) on /status/delegation, and the status
+// page when not nil. A
 // failure is for the caller to report: it stops the start-up.
 // With profiling, Go's /debug/pprof is served there too: it exposes the
 // process's memory, so only on a private address.
-func listenMetrics(addr string, reg *prometheus.Registry, status http.Handler, log *slog.Logger, profiling bool) (*metricsServer, error) {
+func listenMetrics(addr string, reg *prometheus.Registry, status http.Handler, log *slog.Logger, profiling bool, page *statuspage.Page) (*metricsServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -49,6 +52,9 @@ func listenMetrics(addr string, reg *prometheus.Registry, status http.Handler, l
 		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelError),
 	}))
 	mux.Handle("GET /status/delegation", status)
+	if page != nil { // --status-page
+		page.Register(mux)
+	}
 	if profiling {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)

@@ -199,7 +199,7 @@ func TestMetricsListenFailure(t *testing.T) {
 // needs a metrics address.
 func TestPprof(t *testing.T) {
 	for _, profiling := range []bool{false, true} {
-		m, err := listenMetrics("127.0.0.1:0", newRegistry(), &delegationKeeper{}, slog.New(slog.DiscardHandler), profiling)
+		m, err := listenMetrics("127.0.0.1:0", newRegistry(), &delegationKeeper{}, slog.New(slog.DiscardHandler), profiling, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
