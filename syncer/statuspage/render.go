@@ -27,7 +27,7 @@ var funcs = template.FuncMap{
 	"memberName":   memberName,
 	"healthSymbol": healthSymbol,
 	"pct":          func(f float64) string { return strconv.FormatFloat(100*f, 'f', 0, 64) + "%" },
-	"fmtTime":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+	"fmtTime":      func(t time.Time) string { return t.UTC().Format("Jan 2 15:04:05 UTC") },
 	"clock":        func(t time.Time) string { return t.UTC().Format("15:04:05") },
 	"rfc3339":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"recordURL":    recordURL,

@@ -131,8 +131,8 @@ func demoNetNS(t *testing.T) *harness.NetNS {
 }
 
 // startDemo runs run.sh with a PATH that holds bash and the few coreutils it
-// uses, and nothing else (no dig, no curl).
-func startDemo(t *testing.T, script string, ns *harness.NetNS) *harness.Process {
+// uses, and nothing else (no dig, no curl); env is added to its environment.
+func startDemo(t *testing.T, script string, ns *harness.NetNS, env ...string) *harness.Process {
 	t.Helper()
 	pathDir := t.TempDir()
 	for _, tool := range []string{"bash", "cat", "dirname", "mktemp", "rm", "sed", "sleep", "tail"} {
@@ -147,7 +147,7 @@ func startDemo(t *testing.T, script string, ns *harness.NetNS) *harness.Process 
 	return harness.StartProcess(t, harness.Cmd{
 		Name:  "run.sh",
 		Path:  script,
-		Env:   []string{"PATH=" + pathDir, "HOME=" + t.TempDir(), "GSLB_BIN=" + harness.BinDir(t)},
+		Env:   append([]string{"PATH=" + pathDir, "HOME=" + t.TempDir(), "GSLB_BIN=" + harness.BinDir(t)}, env...),
 		NetNS: ns,
 	})
 }
