@@ -29,7 +29,7 @@ func (d staticDecisions) WatchDecisions(f func([]health.Decision)) func() {
 	return func() {}
 }
 
-var since = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+var decidedAt = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 
 func helloTable() fixedTable {
 	return fixedTable{gen: 3, recs: []*gslbv1.Record{
@@ -74,7 +74,7 @@ func get(t *testing.T, url string, hdr ...string) (*http.Response, string) {
 
 func TestIndexShowsMembers(t *testing.T) {
 	srv := serve(t, Options{Table: helloTable(), Decisions: staticDecisions{
-		{Target: "127.0.0.11|http|8000|GET|/", Health: gslbv1.Health_HEALTH_DOWN, Reason: "timeout after 1s", Since: since}}})
+		{Target: "127.0.0.11|http|8000|GET|/", Health: gslbv1.Health_HEALTH_DOWN, Reason: "timeout after 1s", Since: decidedAt}}})
 	resp, body := get(t, srv.URL+"/status/")
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET /status/: %s %s", resp.Status, resp.Header.Get("Content-Type"))

@@ -173,6 +173,19 @@ func TestStatusPageBrowser(t *testing.T) {
 		screenshot(t, ctx, filepath.Join(shots, "statuspage.png"))
 	})
 
+	t.Run("gslbctl status reads the same JSON", func(t *testing.T) {
+		out, code := gslbctl(t, "status", "--syncer", strings.TrimSuffix(base, "/status/"), "--search", "hello")
+		if code != 0 {
+			t.Fatalf("gslbctl status: exit %d\n%s", code, out)
+		}
+		for _, want := range []string{"1 of 2 records matching \"hello\"", "hello.avi.iberia.local.", "127.0.0.13", "site2/s2",
+			"2→0", "down,drained", "drained in the members file", "probes: alone", "synced"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("gslbctl status does not say %q:\n%s", want, out)
+			}
+		}
+	})
+
 	t.Run("the tables without JavaScript", func(t *testing.T) {
 		nojs, cancel := chromedp.NewContext(ctx)
 		defer cancel()

@@ -9,6 +9,7 @@
 //	gslbctl drain (--cluster C | --site S) [--reason TEXT] | --list, gslbctl undrain (--cluster C | --site S)
 //	gslbctl delegation --syncer http://HOST:PORT [-o text|json]
 //	gslbctl probes --syncer http://HOST:PORT [--syncer …] [-o text|json]
+//	gslbctl status --syncer http://HOST:PORT [--search TEXT] [--page N] [-o text|json]
 package main
 
 import (
@@ -88,6 +89,12 @@ const usage = `gslbctl: the operator's CLI of gslb.
       (HOST:PORT from the probe Lease, "itself" when it is). Exit status 1 when a syncer
       does not answer or does not share its probes.
 
+  gslbctl status --syncer http://HOST:PORT [--search TEXT] [--page N] [--size N] [-o text|json]
+      A page of the records a gslb-syncer pushes, one line per member: weight configured and
+      effective, priority, health (drained, stale), since when, its share of the last answers
+      and why; then its probe role and each plugin's sync state. Read from the status page's
+      JSON (/status/api/v1/summary; the syncer needs --status-page).
+
 The --api address takes --tls-cert, --tls-key and --tls-ca for tcp://HOST:PORT.
 `
 
@@ -127,6 +134,8 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 		return delegationStatus(ctx, args[1:], out)
 	case "probes":
 		return probes(ctx, args[1:], out)
+	case "status":
+		return status(ctx, args[1:], out)
 	}
 	return 2, fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 }
