@@ -243,9 +243,9 @@ func TestDeploy(t *testing.T) {
 				roles:     []string{},
 				site:      "s2",
 			}},
-			// Shared probes in site 2: its own probe Lease.
+			// Shared probes in site 2: its own probe Lease; the status page.
 			{"site2-shared-probes", "gslb", "gslb", []string{"-f", filepath.Join(chart, "sites", "all-sites.yaml"), "-f", filepath.Join(chart, "sites", "site2.yaml"),
-				"--set", "probeSharing.enabled=true"}, expect{
+				"--set", "probeSharing.enabled=true", "--set", "statusPage.enabled=true"}, expect{
 				namespace: "gslb", serviceAccount: "gslb-syncer", membersSecret: "gslb-members", membersKey: "kubeconfig",
 				members: "s1az1,s1az2,s2", zone: "avi.iberia.local", persist: true, metricsPort: 9154,
 				svcType:    corev1.ServiceTypeLoadBalancer,
@@ -254,6 +254,7 @@ func TestDeploy(t *testing.T) {
 				roles:      []string{},
 				site:       "s2",
 				probeLease: "gslb/gslb-probes-s2",
+				statusPage: true,
 			}},
 			// Automatic delegation in site 1 (the example values): RFC 2136 with
 			// the TSIG Secret and a DNSEndpoint with its Role, the probe leader
@@ -341,6 +342,7 @@ type expect struct {
 	ns                        []string        // the apex NS names answered, sorted; nil: not checked
 	delegation                *wantDelegation // gslb-syncer --delegation; nil: none
 	extraMounts               bool            // ci/delegation-values.yaml's extraVolumes (delegation_test.go)
+	statusPage                bool            // gslb-syncer --status-page, charting this Pod's CoreDNS
 	// benchCorefile, when set, is the repository's copy of this rendering's
 	// Corefile that `make bench` measures; it must be the same.
 	benchCorefile string
@@ -452,6 +454,9 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, w expect) {
 	}
 	if args["push"] != "unix://"+sock {
 		t.Errorf("gslb-syncer --push=%q, want unix://%s", args["push"], sock)
+	}
+	if _, page := args["status-page"]; page != w.statusPage || page != (args["status-answers"] == "http://127.0.0.1:9153/metrics") {
+		t.Errorf("gslb-syncer --status-page %v --status-answers=%q: want the page %v, charting http://127.0.0.1:9153/metrics", page, args["status-answers"], w.statusPage)
 	}
 	source, ok := strings.CutPrefix(args["source"], "kubernetes:")
 	if !ok {
