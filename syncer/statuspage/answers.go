@@ -19,13 +19,16 @@ type answers struct {
 	every time.Duration
 	keep  int
 
-	mu     sync.Mutex
-	times  []time.Time // end of each interval, a ring of keep, times[head] the newest
-	head   int
-	n      int // intervals filled
-	series map[string]*series
-	err    string // the last scrape's failure; "" when it worked
-	last   time.Time
+	max int // series kept at most; beyond, the new ones are not charted
+
+	mu      sync.Mutex
+	dropped int         // series of the last scrape not charted (over max)
+	times   []time.Time // end of each interval, a ring of keep, times[head] the newest
+	head    int
+	n       int // intervals filled
+	series  map[string]*series
+	err     string // the last scrape's failure; "" when it worked
+	last    time.Time
 }
 
 // series is one member of one record: its counter and the answers per
@@ -35,8 +38,8 @@ type series struct {
 	deltas []uint32
 }
 
-func newAnswers(url string, every time.Duration, keep int) *answers {
-	return &answers{url: url, every: every, keep: keep, times: make([]time.Time, keep), series: map[string]*series{}}
+func newAnswers(url string, every time.Duration, keep, max int) *answers {
+	return &answers{url: url, every: every, keep: keep, max: max, times: make([]time.Time, keep), series: map[string]*series{}}
 }
 
 // seriesKey names a member of a record alike in the table and the metrics.
@@ -73,12 +76,20 @@ func (a *answers) add(at time.Time, samples map[string]float64, err error) {
 	a.times[a.head] = at
 	first := a.n == 0
 	a.n = min(a.n+1, a.keep)
-	for _, s := range a.series {
+	for k, s := range a.series {
+		if _, ok := samples[k]; !ok { // the plugin no longer has it: the record or member went
+			delete(a.series, k)
+		}
 		s.deltas[a.head] = 0
 	}
+	a.dropped = 0
 	for k, v := range samples {
 		s := a.series[k]
 		if s == nil {
+			if len(a.series) >= a.max {
+				a.dropped++
+				continue
+			}
 			s = &series{value: v, deltas: make([]uint32, a.keep)}
 			a.series[k] = s
 			if !first {
@@ -127,7 +138,7 @@ func (a *answers) history(keys []string) []Interval {
 func (a *answers) state() AnswersState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return AnswersState{URL: a.url, Every: a.every.String(), LastScrape: a.last, Error: a.err}
+	return AnswersState{URL: a.url, Every: a.every.String(), LastScrape: a.last, Error: a.err, Series: len(a.series), NotCharted: a.dropped}
 }
 
 // AnswersState says where the chart's numbers come from.
@@ -136,6 +147,8 @@ type AnswersState struct {
 	Every      string    `json:"every"`
 	LastScrape time.Time `json:"lastScrape,omitzero"`
 	Error      string    `json:"error,omitempty"`
+	Series     int       `json:"series"`     // members charted
+	NotCharted int       `json:"notCharted"` // members over the cap (Options.AnswersMaxSeries), not charted
 }
 
 // scrape reads coredns_gslb_answers_total from the plugin's metrics, by

@@ -39,7 +39,7 @@ coredns_gslb_member_weight{cluster="s1az1",fqdn="hello.avi.iberia.local.",member
 // that goes back (the plugin restarted) counts from 0, a series seen
 // later counts whole, a failed scrape adds no interval.
 func TestAnswersHistory(t *testing.T) {
-	a := newAnswers("u", time.Second, 3)
+	a := newAnswers("u", time.Second, 3, 2)
 	k1, k2 := seriesKey("h.", "a"), seriesKey("h.", "b")
 	t0 := time.Unix(1000, 0)
 	a.add(t0, map[string]float64{k1: 100}, nil)
@@ -57,6 +57,16 @@ func TestAnswersHistory(t *testing.T) {
 	}
 	if a.state().Error != "" {
 		t.Errorf("the error stays after a scrape that worked: %q", a.state().Error)
+	}
+	// A series the plugin no longer has goes; one over the cap is not charted.
+	k3 := seriesKey("h.", "c")
+	a.add(t0.Add(5*time.Second), map[string]float64{k2: 80, k3: 5}, nil)
+	if st := a.state(); st.Series != 2 || st.NotCharted != 0 {
+		t.Errorf("after k1 went: %+v, want 2 series charted", st)
+	}
+	a.add(t0.Add(6*time.Second), map[string]float64{k2: 90, k3: 6, seriesKey("h.", "d"): 1}, nil)
+	if st := a.state(); st.Series != 2 || st.NotCharted != 1 {
+		t.Errorf("over the cap: %+v, want 2 charted and 1 not", st)
 	}
 	r := Record{FQDN: "h.", Members: []Member{{Address: "a"}, {Address: "b"}}}
 	withAnswers(&r, h)

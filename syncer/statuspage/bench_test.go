@@ -1,9 +1,13 @@
 package statuspage
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 )
 
 // Pages of a 100k-record table, as the page's polling asks for them: the
@@ -41,4 +45,35 @@ func BenchmarkIndex100k(b *testing.B) {
 	for b.Loop() {
 		buildIndex(tab.recs, 1)
 	}
+}
+
+// BenchmarkScrape100k is one scrape of the answers of 100k records of 3
+// members (300k series): parsing the plugin's text and adding the interval.
+func BenchmarkScrape100k(b *testing.B) {
+	var text strings.Builder
+	for i := range 100_000 {
+		for j := 1; j <= 3; j++ {
+			fmt.Fprintf(&text, "coredns_gslb_answers_total{cluster=\"c%d\",fqdn=\"r-%06d.avi.iberia.local.\",member=\"192.0.2.%d\",site=\"s\"} %d\n", j, i, j, i*j)
+		}
+	}
+	body := text.String()
+	a := newAnswers("u", 5*time.Second, 60, 1_000_000)
+	at := time.Unix(0, 0)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		samples, err := parseAnswers(strings.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		at = at.Add(5 * time.Second)
+		a.add(at, samples, nil)
+	}
+	b.StopTimer()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MiB") // the series kept, and the scraped text (33 MB)
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(body)
 }

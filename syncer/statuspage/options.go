@@ -60,6 +60,9 @@ type Options struct {
 	// AnswersKeep is how many scrapes the chart keeps (default 60: five
 	// minutes at 5s).
 	AnswersKeep int
+	// AnswersMaxSeries caps the members charted (default 100000: about
+	// 40 MB at the default AnswersKeep); the others show no share.
+	AnswersMaxSeries int
 	// Poll is how often the page's script asks for changes (default 2s).
 	Poll   time.Duration
 	Logger *slog.Logger
@@ -73,6 +76,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AnswersKeep <= 0 {
 		o.AnswersKeep = 60
+	}
+	if o.AnswersMaxSeries <= 0 {
+		o.AnswersMaxSeries = 100_000
 	}
 	if o.Poll <= 0 {
 		o.Poll = 2 * time.Second

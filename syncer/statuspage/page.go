@@ -15,10 +15,11 @@ import (
 // Page is the status page and its JSON. Make it with New, serve it with
 // Register, keep it current with Run.
 type Page struct {
-	opts    Options
-	index   indexCache
-	dec     *decisions
-	answers *answers // nil: no chart
+	opts      Options
+	index     indexCache
+	dec       *decisions
+	answers   *answers // nil: no chart
+	syncState syncStateCache
 }
 
 // New returns the page of the given inputs.
@@ -26,7 +27,7 @@ func New(opts Options) *Page {
 	opts = opts.withDefaults()
 	p := &Page{opts: opts, dec: newDecisions()}
 	if opts.AnswersURL != "" {
-		p.answers = newAnswers(opts.AnswersURL, opts.AnswersEvery, opts.AnswersKeep)
+		p.answers = newAnswers(opts.AnswersURL, opts.AnswersEvery, opts.AnswersKeep, opts.AnswersMaxSeries)
 	}
 	return p
 }
@@ -65,7 +66,7 @@ func (p *Page) summary(q string, page, size int) Summary {
 			withAnswers(&s.Records.Items[i], p.answers.history(keysOf(s.Records.Items[i])))
 		}
 	}
-	s.Probes, s.Clusters = fromMetrics(p.opts.Metrics)
+	s.Probes, s.Clusters = p.syncState.get(p.opts.Metrics, p.opts.Now())
 	if p.opts.Delegation != nil {
 		s.Delegation = p.opts.Delegation()
 	}

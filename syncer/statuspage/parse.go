@@ -1,17 +1,20 @@
 package statuspage
 
 // A reader of the one series the chart needs from the Prometheus text
-// format: coredns_gslb_answers_total{fqdn="…",member="…",…} VALUE.
+// format: coredns_gslb_answers_total{fqdn="…",member="…",…} VALUE. It reads
+// each line's bytes in place and allocates only the series' key: a scrape
+// of 300k series is BenchmarkScrape100k.
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 )
 
-const answersMetric = "coredns_gslb_answers_total{"
+var answersMetric = []byte("coredns_gslb_answers_total{")
 
 // parseAnswers returns the answers counters by seriesKey.
 func parseAnswers(r io.Reader) (map[string]float64, error) {
@@ -21,59 +24,77 @@ func parseAnswers(r io.Reader) (map[string]float64, error) {
 	line := 0
 	for sc.Scan() {
 		line++
-		s := sc.Text()
-		if !strings.HasPrefix(s, answersMetric) {
+		b := sc.Bytes()
+		if !bytes.HasPrefix(b, answersMetric) {
 			continue
 		}
-		labels, rest, err := parseLabels(s[len(answersMetric):])
+		fqdn, member, rest, err := parseLabels(b[len(answersMetric):])
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %v", line, err)
 		}
-		fields := strings.Fields(rest)
-		if len(fields) == 0 {
-			return nil, fmt.Errorf("line %d: no value", line)
+		rest = bytes.TrimLeft(rest, " ")
+		if i := bytes.IndexByte(rest, ' '); i >= 0 { // a timestamp follows
+			rest = rest[:i]
 		}
-		v, err := strconv.ParseFloat(fields[0], 64)
+		v, err := strconv.ParseFloat(string(rest), 64)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: value %q: %v", line, fields[0], err)
+			return nil, fmt.Errorf("line %d: value %q: %v", line, rest, err)
 		}
-		out[seriesKey(labels["fqdn"], labels["member"])] += v
+		out[seriesKey(fqdn, member)] += v
 	}
 	return out, sc.Err()
 }
 
-// parseLabels reads `name="value",…}` and returns the labels and what
-// follows the closing brace.
-func parseLabels(s string) (map[string]string, string, error) {
-	labels := map[string]string{}
+// parseLabels reads `name="value",…}` and returns the fqdn and member
+// labels and what follows the closing brace.
+func parseLabels(b []byte) (fqdn, member string, rest []byte, err error) {
 	for {
-		s = strings.TrimLeft(s, " ,")
-		if strings.HasPrefix(s, "}") {
-			return labels, s[1:], nil
+		b = bytes.TrimLeft(b, " ,")
+		if len(b) > 0 && b[0] == '}' {
+			return fqdn, member, b[1:], nil
 		}
-		name, rest, ok := strings.Cut(s, "=\"")
-		if !ok || name == "" {
-			return nil, "", fmt.Errorf("bad labels near %q", s)
+		eq := bytes.Index(b, []byte(`="`))
+		if eq <= 0 {
+			return "", "", nil, fmt.Errorf("bad labels near %q", b)
 		}
-		var b strings.Builder
-		i := 0
-		for ; i < len(rest) && rest[i] != '"'; i++ {
-			c := rest[i]
-			if c == '\\' && i+1 < len(rest) {
-				i++
-				switch rest[i] {
-				case 'n':
-					c = '\n'
-				default:
-					c = rest[i]
-				}
-			}
-			b.WriteByte(c)
+		name := b[:eq]
+		val, after, err := labelValue(b[eq+2:])
+		if err != nil {
+			return "", "", nil, fmt.Errorf("label %s: %v", name, err)
 		}
-		if i == len(rest) {
-			return nil, "", fmt.Errorf("unterminated value of label %s", name)
+		switch string(name) {
+		case "fqdn":
+			fqdn = val
+		case "member":
+			member = val
 		}
-		labels[name] = b.String()
-		s = rest[i+1:]
+		b = after
 	}
+}
+
+// labelValue reads a quoted value up to its closing quote (the opening one
+// read), unescaping \\, \" and \n.
+func labelValue(b []byte) (string, []byte, error) {
+	end := bytes.IndexByte(b, '"')
+	if end < 0 {
+		return "", nil, fmt.Errorf("unterminated value")
+	}
+	if !bytes.Contains(b[:end], []byte{'\\'}) {
+		return string(b[:end]), b[end+1:], nil
+	}
+	var sb strings.Builder
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '"':
+			return sb.String(), b[i+1:], nil
+		case c == '\\' && i+1 < len(b):
+			i++
+			if c = b[i]; c == 'n' {
+				c = '\n'
+			}
+		}
+		sb.WriteByte(c)
+	}
+	return "", nil, fmt.Errorf("unterminated value")
 }

@@ -6,10 +6,34 @@ package statuspage
 import (
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
+
+// syncStateCache keeps what fromMetrics read for a few seconds: gathering
+// the whole registry costs with many probed targets (their series), and
+// the role and the clusters change seldom.
+type syncStateCache struct {
+	mu       sync.Mutex
+	at       time.Time
+	probes   ProbeState
+	clusters []ClusterState
+}
+
+const syncStateTTL = 2 * time.Second
+
+func (c *syncStateCache) get(g prometheus.Gatherer, now time.Time) (ProbeState, []ClusterState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at.IsZero() || now.Sub(c.at) >= syncStateTTL || now.Before(c.at) {
+		c.probes, c.clusters = fromMetrics(g)
+		c.at = now
+	}
+	return c.probes, slices.Clone(c.clusters)
+}
 
 // fromMetrics reads the probe role and the member clusters from the
 // syncer's registry. Without --health-listen there is no role series: the
