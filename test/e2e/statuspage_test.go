@@ -178,6 +178,7 @@ func TestStatusPageBrowser(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("gslbctl status: exit %d\n%s", code, out)
 		}
+		t.Logf("gslbctl status:\n%s", out)
 		for _, want := range []string{"1 of 2 records matching \"hello\"", "hello.avi.iberia.local.", "127.0.0.13", "site2/s2",
 			"2→0", "down,drained", "drained in the members file", "probes: alone", "synced"} {
 			if !strings.Contains(out, want) {
