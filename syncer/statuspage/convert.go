@@ -7,6 +7,7 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/health"
 )
 
 // record converts r, the health's since-when read from since (nil: none).
@@ -67,15 +68,7 @@ func stale(s *gslbv1.Stale) *Stale {
 	return &Stale{Since: time.Unix(0, s.GetSinceUnixNano()).UTC(), Reason: s.GetReason()}
 }
 
-func healthWord(h gslbv1.Health) string {
-	switch h {
-	case gslbv1.Health_HEALTH_UP:
-		return "up"
-	case gslbv1.Health_HEALTH_DOWN:
-		return "down"
-	}
-	return "unknown"
-}
+func healthWord(h gslbv1.Health) string { return strings.ToLower(health.Name(h)) }
 
 // enumWord is an enum's name without its prefix, in lower case; def for
 // the unspecified value.

@@ -49,11 +49,20 @@ func (p *Page) serveIndex(w http.ResponseWriter, r *http.Request) {
 	render(w, r, indexTmpl, "index.html", v)
 }
 
-func (p *Page) serveRecord(w http.ResponseWriter, r *http.Request) {
+// recordOf is the record the request names (?name=, ?client=), or false
+// after answering 404.
+func (p *Page) recordOf(w http.ResponseWriter, r *http.Request) (RecordDetail, bool) {
 	name := r.URL.Query().Get("name")
 	d, ok := p.detail(name, r.URL.Query().Get("client"))
 	if !ok {
 		http.Error(w, "no record "+strconv.Quote(name)+" in the table", http.StatusNotFound)
+	}
+	return d, ok
+}
+
+func (p *Page) serveRecord(w http.ResponseWriter, r *http.Request) {
+	d, ok := p.recordOf(w, r)
+	if !ok {
 		return
 	}
 	v := p.view(d.Record.FQDN, "", PathDetail+"?"+r.URL.RawQuery)
@@ -69,10 +78,8 @@ func (p *Page) serveSummary(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Page) serveDetail(w http.ResponseWriter, r *http.Request) {
-	name := r.URL.Query().Get("name")
-	d, ok := p.detail(name, r.URL.Query().Get("client"))
+	d, ok := p.recordOf(w, r)
 	if !ok {
-		http.Error(w, "no record "+strconv.Quote(name)+" in the table", http.StatusNotFound)
 		return
 	}
 	d.Now = d.Now.Truncate(time.Second)

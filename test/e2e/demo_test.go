@@ -33,15 +33,7 @@ func TestDemoRunScript(t *testing.T) {
 	t.Run("serves and stops on Ctrl-C", func(t *testing.T) {
 		ns := demoNetNS(t)
 		p := startDemo(t, script, ns)
-		harness.Eventually(t, 60*time.Second, func() error {
-			if p.Exited() {
-				return harness.Permanent(fmt.Errorf("run.sh exited with %s", p.ExitText()))
-			}
-			if !strings.Contains(p.Log(), "Press Ctrl-C to stop.") {
-				return errors.New("run.sh has not printed its instructions yet")
-			}
-			return nil
-		})
+		awaitDemo(t, p)
 		out := p.Log()
 		for _, want := range []string{"dig @127.0.0.1 -p 1053 hello.avi.iberia.local", "curl -s 127.0.0.1:9153/metrics | grep gslb", "members.yaml"} {
 			if !strings.Contains(out, want) {
@@ -117,6 +109,21 @@ func TestDemoRunScript(t *testing.T) {
 				t.Errorf("GSLB_DEMO_DIR %s is still there (%v)", dir[1], err)
 			}
 		}
+	})
+}
+
+// awaitDemo waits until run.sh has printed its instructions: the demo
+// serves.
+func awaitDemo(t *testing.T, p *harness.Process) {
+	t.Helper()
+	harness.Eventually(t, 60*time.Second, func() error {
+		if p.Exited() {
+			return harness.Permanent(fmt.Errorf("run.sh exited with %s", p.ExitText()))
+		}
+		if !strings.Contains(p.Log(), "Press Ctrl-C to stop.") {
+			return errors.New("run.sh has not printed its instructions yet")
+		}
+		return nil
 	})
 }
 

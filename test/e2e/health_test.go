@@ -577,15 +577,7 @@ func TestDemoHealth(t *testing.T) {
 	harness.Bin(t, "demosite")
 	ns := demoNetNS(t)
 	p := startDemo(t, script, ns)
-	harness.Eventually(t, 60*time.Second, func() error {
-		if p.Exited() {
-			return harness.Permanent(fmt.Errorf("run.sh exited with %s", p.ExitText()))
-		}
-		if !strings.Contains(p.Log(), "Press Ctrl-C to stop.") {
-			return errors.New("run.sh has not printed its instructions yet")
-		}
-		return nil
-	})
+	awaitDemo(t, p)
 	out := p.Log()
 	sitePids := map[string]int{}
 	for _, m := range regexp.MustCompile(`site (\S+)\s+http://(\S+):8000/\s+demosite pid (\d+)`).FindAllStringSubmatch(out, -1) {

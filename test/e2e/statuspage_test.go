@@ -6,7 +6,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -63,15 +62,7 @@ func TestStatusPageBrowser(t *testing.T) {
 
 	ns := demoNetNS(t)
 	p := startDemo(t, script, ns, "GSLB_DEMO_MEMBERS="+membersFile)
-	harness.Eventually(t, 60*time.Second, func() error {
-		if p.Exited() {
-			return harness.Permanent(fmt.Errorf("run.sh exited with %s", p.ExitText()))
-		}
-		if !strings.Contains(p.Log(), "Press Ctrl-C to stop.") {
-			return errors.New("run.sh has not printed its instructions yet")
-		}
-		return nil
-	})
+	awaitDemo(t, p)
 	if !strings.Contains(p.Log(), "Status page (records, members, health, the live split): "+demoStatusURL) {
 		t.Fatalf("run.sh does not print the status page's URL %s:\n%s", demoStatusURL, p.Log())
 	}
