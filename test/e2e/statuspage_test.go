@@ -117,6 +117,23 @@ func TestStatusPageBrowser(t *testing.T) {
 		})
 	})
 
+	t.Run("a record's page explains a typed client address", func(t *testing.T) {
+		run(t, ctx, chromedp.Navigate(base+"record?name=hello.avi.iberia.local."), chromedp.WaitVisible(`#client`),
+			chromedp.Click(`#client`), chromedp.KeyEvent("192.0.2.1"), chromedp.KeyEvent(kb.Enter))
+		var explain string
+		harness.Eventually(t, 10*time.Second, func() error {
+			var err error
+			explain, err = chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(".explain") || {innerText: ""}).innerText`))
+			if err != nil {
+				return err
+			}
+			if !strings.Contains(explain, "For client 192.0.2.1/32") || !strings.Contains(explain, "Answer: one of 127.0.0.11 (6), 127.0.0.12 (4), 127.0.0.13 (2), by weight.") {
+				return fmt.Errorf("the explanation says %q", explain)
+			}
+			return nil
+		})
+	})
+
 	t.Run("a stopped member shows down with its reason and no share", func(t *testing.T) {
 		run(t, ctx, chromedp.Navigate(base+"record?name=hello.avi.iberia.local."), chromedp.WaitVisible(`svg.chart`))
 		if err := syscall.Kill(sites["s1az1"], syscall.SIGSTOP); err != nil {

@@ -15,7 +15,14 @@
     if (a.getAttribute("href")) return 'a[href="' + CSS.escape(a.getAttribute("href")) + '"]';
     return null;
   }
+  // Someone typing in a field of the content (the record page's client
+  // address): no swap until they leave it.
+  function typing() {
+    const a = document.activeElement;
+    return a && live.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName);
+  }
   async function poll() {
+    if (typing()) { setTimeout(poll, every); return; }
     try {
       const headers = etag ? { "If-None-Match": etag } : {};
       const r = await fetch(location.href, { headers: headers, cache: "no-store" });
@@ -23,7 +30,7 @@
         const tag = r.headers.get("ETag");
         const doc = new DOMParser().parseFromString(await r.text(), "text/html");
         const next = doc.getElementById("live");
-        if (next && etag !== null) {
+        if (next) {
           const key = focusKey();
           live.replaceChildren(...next.childNodes);
           if (key) { const el = live.querySelector(key); if (el) el.focus(); }
