@@ -127,6 +127,10 @@ func TestSearchAndPages(t *testing.T) {
 	if r := s.Records; r.Page != 4 || len(r.Items) != 10 || r.Items[9].FQDN != "r-0999.avi.iberia.local." {
 		t.Errorf("past the end: page %d with %d items", r.Page, len(r.Items))
 	}
+	getJSON(t, srv.URL+PathSummary+"?page=1000", &s)
+	if r := s.Records; r.Page != 20 || r.Matched != 1000 || len(r.Items) != 50 || r.Items[49].FQDN != "r-0999.avi.iberia.local." {
+		t.Errorf("past the end without a query: page %d, %d matched, %d items", r.Page, r.Matched, len(r.Items))
+	}
 	getJSON(t, srv.URL+PathSummary+"?size=100000", &s)
 	if len(s.Records.Items) != maxPageSize {
 		t.Errorf("size=100000 gives %d items, want at most %d", len(s.Records.Items), maxPageSize)

@@ -77,3 +77,18 @@ func BenchmarkScrape100k(b *testing.B) {
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(body)
 }
+
+// BenchmarkIndexNewGeneration100k is the cost of a new generation of the
+// same names (a health change): no sort, one pass.
+func BenchmarkIndexNewGeneration100k(b *testing.B) {
+	tab := numberedTable(100_000)
+	var c indexCache
+	c.get(tab)
+	b.ReportAllocs()
+	for b.Loop() {
+		tab.gen++
+		if ix := c.get(tab); ix.generation != tab.gen {
+			b.Fatal("stale index")
+		}
+	}
+}

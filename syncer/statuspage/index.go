@@ -23,6 +23,7 @@ type index struct {
 	generation uint64
 	records    []*gslbv1.Record // sorted by lowered name
 	names      []string         // lowered fqdn, without the final dot
+	perm       []int            // records[i] is the table's perm[i]
 }
 
 // indexCache keeps the index of the newest table.
@@ -42,23 +43,46 @@ func (c *indexCache) get(t Table) *index {
 	if c.cur != nil && c.cur.generation == gen {
 		return c.cur
 	}
+	if c.cur != nil {
+		if ix, ok := c.cur.reorder(recs, gen); ok {
+			c.cur = ix
+			return ix
+		}
+	}
 	c.cur = buildIndex(recs, gen)
 	return c.cur
+}
+
+// reorder is the index of a new generation of the same names in the same
+// order (a health change: the prober renders each record in its place),
+// without sorting again; false when the names moved.
+func (ix *index) reorder(recs []*gslbv1.Record, gen uint64) (*index, bool) {
+	if len(recs) != len(ix.perm) {
+		return nil, false
+	}
+	out := &index{generation: gen, records: make([]*gslbv1.Record, len(recs)), names: ix.names, perm: ix.perm}
+	for i, j := range ix.perm {
+		if normName(recs[j].GetFqdn()) != ix.names[i] {
+			return nil, false
+		}
+		out.records[i] = recs[j]
+	}
+	return out, true
 }
 
 func buildIndex(recs []*gslbv1.Record, gen uint64) *index {
 	type entry struct {
 		name string
-		rec  *gslbv1.Record
+		at   int
 	}
 	es := make([]entry, len(recs))
 	for i, r := range recs {
-		es[i] = entry{normName(r.GetFqdn()), r}
+		es[i] = entry{normName(r.GetFqdn()), i}
 	}
 	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.name, b.name) })
-	ix := &index{generation: gen, records: make([]*gslbv1.Record, len(es)), names: make([]string, len(es))}
+	ix := &index{generation: gen, records: make([]*gslbv1.Record, len(es)), names: make([]string, len(es)), perm: make([]int, len(es))}
 	for i, e := range es {
-		ix.records[i], ix.names[i] = e.rec, e.name
+		ix.records[i], ix.names[i], ix.perm[i] = recs[e.at], e.name, e.at
 	}
 	return ix
 }
@@ -72,6 +96,13 @@ func (ix *index) search(q string, page, size int) (recs []*gslbv1.Record, matche
 	size = pageSize(size)
 	page = max(page, 1)
 	from := (page - 1) * size
+	if q == "" { // every record: no scan
+		matched = len(ix.names)
+		if from >= matched && matched > 0 {
+			from, page = (matched-1)/size*size, (matched-1)/size+1
+		}
+		return ix.records[min(from, matched):min(from+size, matched)], matched, page
+	}
 	for i, n := range ix.names {
 		if q != "" && !strings.Contains(n, q) {
 			continue
