@@ -71,6 +71,7 @@ func TestStatusPageBrowser(t *testing.T) {
 	base := forwardInto(t, ns, "127.0.0.1:9154") + "/status/"
 
 	ctx := browser(t, chromium)
+	outer := t
 	t.Run("lists hello with three members, all up and answered", func(t *testing.T) {
 		run(t, ctx, chromedp.Navigate(base), chromedp.WaitVisible(`article[data-fqdn="hello.avi.iberia.local."]`))
 		rows := waitRows(t, ctx, 30*time.Second, func(rows []memberRow) error {
@@ -139,7 +140,8 @@ func TestStatusPageBrowser(t *testing.T) {
 		if err := syscall.Kill(sites["s1az1"], syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { syscall.Kill(sites["s1az1"], syscall.SIGCONT) })
+		// Thawed when the whole test ends: the later steps see it down.
+		outer.Cleanup(func() { syscall.Kill(sites["s1az1"], syscall.SIGCONT) })
 		stopped := time.Now()
 		// Down after 3 failed probes (timeout 1 s, every 2 s: within 7 s),
 		// shown at the page's next poll (2 s), without a reload.
@@ -206,7 +208,7 @@ func TestStatusPageBrowser(t *testing.T) {
 		if js := eval[string](t, nojs, `document.body.dataset.updated || ""`); js != "" {
 			t.Errorf("the page's script ran with JavaScript disabled")
 		}
-		if len(rows) != 3 || rows[2].Drained != "true" || !strings.Contains(rows[2].Text, "⊘ drained") {
+		if len(rows) != 3 || rows[0].Health != "down" || rows[2].Drained != "true" || !strings.Contains(rows[2].Text, "⊘ drained") {
 			t.Errorf("without JavaScript: %+v", rows)
 		}
 	})
