@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/url"
 
 	"github.com/gslbdns/gslb/syncer/delegation"
 	"github.com/gslbdns/gslb/syncer/health"
@@ -23,6 +25,9 @@ func newStatusPage(cfg config, pushers []*push.Pusher, prober *health.Prober, dl
 			return nil, errors.New("--status-answers needs --status-page")
 		}
 		return nil, nil
+	}
+	if u, err := url.Parse(cfg.statusAnswers); cfg.statusAnswers != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return nil, fmt.Errorf("--status-answers %q: want the plugin's metrics URL, http://HOST:PORT/metrics", cfg.statusAnswers)
 	}
 	targets := make([]statuspage.Target, len(pushers))
 	for i, p := range pushers {

@@ -68,6 +68,7 @@ func TestStatusPageFlag(t *testing.T) {
 	for _, c := range []struct{ args, want string }{
 		{"--status-page", "--status-page serves on the metrics address: set --metrics"},
 		{"--status-answers http://127.0.0.1:9153/metrics", "--status-answers needs --status-page"},
+		{"--metrics 127.0.0.1:0 --status-page --status-answers 127.0.0.1:9153", `--status-answers "127.0.0.1:9153": want the plugin's metrics URL, http://HOST:PORT/metrics`},
 	} {
 		var stderr strings.Builder
 		args := append([]string{"--source", "file:" + path, "--push", "unix://" + sock}, strings.Fields(c.args)...)
