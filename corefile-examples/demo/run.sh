@@ -182,6 +182,8 @@ The gslb demo is running: coredns-gslb (pid $coredns_pid) on 127.0.0.1:$dns_port
 fed by gslb-syncer (pid $syncer_pid) from $members.
 
 Status page (records, members, health, the live split): $status_url
+  $bin/gslbctl split hello.avi.iberia.local --server 127.0.0.1:$dns_port -n 60000 --qps 200 --expect 6:4:2
+                                                         # 5 minutes of queries: the page charts their split
 
 Try$dig_hint:
   dig @127.0.0.1 -p $dns_port hello.avi.iberia.local +short   # one of 127.0.0.11, .12, .13
