@@ -1,0 +1,285 @@
+package gslb
+
+import (
+	"crypto"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+
+	"github.com/miekg/dns"
+)
+
+// writeTestKey makes an ECDSA P-256 key of zone in dir as dnssec-keygen
+// would (flags 257: KSK, 256: ZSK) and returns its path without extension.
+func writeTestKey(t testing.TB, dir, name string, flags uint16) (string, *dns.DNSKEY) {
+	t.Helper()
+	k := &dns.DNSKEY{Hdr: dns.RR_Header{Name: zone, Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 3600},
+		Flags: flags, Protocol: 3, Algorithm: dns.ECDSAP256SHA256}
+	priv, err := k.Generate(256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(dir, name)
+	if err := os.WriteFile(base+".key", []byte(k.String()+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(base+".private", []byte(k.PrivateKeyString(priv.(crypto.PrivateKey))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return base, k
+}
+
+// newSignedGSLB is newTestGSLB with the zone signed by keys.
+func newSignedGSLB(t testing.TB, cfg *config, keys ...string) (*GSLB, *zoneSigner) {
+	t.Helper()
+	cfg.sign = signConfig{keys: keys, validity: defaultValidity}
+	g := newTestGSLB(t, cfg, nil)
+	ss, err := newSigners(g, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.feed.addSigner(ss[0])
+	return g, ss[0]
+}
+
+func doQuery(name string, qtype uint16) *dns.Msg {
+	m := new(dns.Msg)
+	m.SetQuestion(name, qtype)
+	m.SetEdns0(1232, true)
+	return m
+}
+
+// verifySection checks that every RRset of rrs is signed by key and that
+// the signatures verify; it returns the RRsets' types.
+func verifySection(t *testing.T, what string, rrs []dns.RR, keys map[uint16]*dns.DNSKEY, now time.Time) []uint16 {
+	t.Helper()
+	sets := map[string][]dns.RR{}
+	var sigs []*dns.RRSIG
+	for _, rr := range rrs {
+		if s, ok := rr.(*dns.RRSIG); ok {
+			sigs = append(sigs, s)
+			continue
+		}
+		k := strings.ToLower(rr.Header().Name) + "/" + dns.TypeToString[rr.Header().Rrtype]
+		sets[k] = append(sets[k], rr)
+	}
+	var types []uint16
+	for k, set := range sets {
+		ok := false
+		for _, s := range sigs {
+			if strings.ToLower(s.Hdr.Name)+"/"+dns.TypeToString[s.TypeCovered] != k {
+				continue
+			}
+			key := keys[s.KeyTag]
+			if key == nil {
+				t.Errorf("%s: %s signed by unknown key %d", what, k, s.KeyTag)
+				continue
+			}
+			if err := s.Verify(key, set); err != nil {
+				t.Errorf("%s: %s: RRSIG by %d does not verify: %v", what, k, s.KeyTag, err)
+			}
+			if !s.ValidityPeriod(now) {
+				t.Errorf("%s: %s: RRSIG not valid at %v", what, k, now)
+			}
+			ok = true
+		}
+		if !ok {
+			t.Errorf("%s: %s has no RRSIG", what, k)
+		}
+		types = append(types, set[0].Header().Rrtype)
+	}
+	return types
+}
+
+// canonLess orders names as RFC 4034 6.1 does (independently of canonKey).
+func canonLess(a, b string) bool {
+	la, lb := dns.SplitDomainName(strings.ToLower(a)), dns.SplitDomainName(strings.ToLower(b))
+	for i := 1; i <= len(la) && i <= len(lb); i++ {
+		x, y := la[len(la)-i], lb[len(lb)-i]
+		if x != y {
+			return x < y
+		}
+	}
+	return len(la) < len(lb)
+}
+
+// covers reports whether an NSEC proves name does not exist.
+func covers(n *dns.NSEC, name string) bool {
+	owner, next := n.Hdr.Name, n.NextDomain
+	if !canonLess(owner, next) { // the last NSEC wraps to the apex
+		return canonLess(owner, name)
+	}
+	return canonLess(owner, name) && canonLess(name, next)
+}
+
+func nsecs(rrs []dns.RR) []*dns.NSEC {
+	var out []*dns.NSEC
+	for _, rr := range rrs {
+		if n, ok := rr.(*dns.NSEC); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func TestSignedAnswers(t *testing.T) {
+	dir := t.TempDir()
+	kskPath, ksk := writeTestKey(t, dir, "ksk", 257)
+	zskPath, zsk := writeTestKey(t, dir, "zsk", 256)
+	keys := map[uint16]*dns.DNSKEY{ksk.KeyTag(): ksk, zsk.KeyTag(): zsk}
+	g, s := newSignedGSLB(t, testConfig(), kskPath, zskPath)
+	full(t, g, scenarioTable()...)
+	now := s.now()
+
+	// A with 0x20 case: the answer and its ZSK signature.
+	r, _ := serve(t, g, doQuery("HeLLo.avi.iberia.local.", dns.TypeA))
+	if types := verifySection(t, "hello A", r.Answer, keys, now); !slices.Equal(types, []uint16{dns.TypeA}) || len(r.Answer) != 2 {
+		t.Fatalf("hello A: %v, want one A and its RRSIG", r.Answer)
+	}
+	if sig := r.Answer[1].(*dns.RRSIG); sig.KeyTag != zsk.KeyTag() || sig.Hdr.Name != "HeLLo.avi.iberia.local." {
+		t.Errorf("hello A: signed by %d as %s, want the ZSK %d and the asked case", sig.KeyTag, sig.Hdr.Name, zsk.KeyTag())
+	}
+	// Every member of the split is signed: three queries, three answers.
+	seen := map[string]bool{}
+	for range 12 {
+		r, _ := serve(t, g, doQuery("hello.avi.iberia.local.", dns.TypeA))
+		verifySection(t, "hello A", r.Answer, keys, now)
+		seen[r.Answer[0].(*dns.A).A.String()] = true
+	}
+	if len(seen) != 3 {
+		t.Errorf("12 answers gave members %v, want all 3", seen)
+	}
+	// DNSKEY: both keys, signed by the KSK only.
+	r, _ = serve(t, g, doQuery(zone, dns.TypeDNSKEY))
+	verifySection(t, "DNSKEY", r.Answer, keys, now)
+	if len(r.Answer) != 3 || r.Answer[2].(*dns.RRSIG).KeyTag != ksk.KeyTag() {
+		t.Errorf("DNSKEY: %v, want 2 keys and the KSK's RRSIG", r.Answer)
+	}
+	// The alias chased in the zone, the down responses, the apex.
+	for _, q := range []struct {
+		name  string
+		qtype uint16
+		n     int // RRsets
+	}{{"alias.avi.iberia.local.", dns.TypeA, 2}, {"downall.avi.iberia.local.", dns.TypeA, 1},
+		{"downfb.avi.iberia.local.", dns.TypeA, 1}, {zone, dns.TypeSOA, 1}, {zone, dns.TypeNS, 1},
+		{"dual.avi.iberia.local.", dns.TypeAAAA, 1}} {
+		r, _ := serve(t, g, doQuery(q.name, q.qtype))
+		if types := verifySection(t, q.name, r.Answer, keys, now); len(types) != q.n {
+			t.Errorf("%s %s: RRsets %v, want %d", q.name, dns.TypeToString[q.qtype], types, q.n)
+		}
+	}
+
+	// NODATA: the SOA and the name's NSEC, both signed, without AAAA.
+	for _, name := range []string{"hello.avi.iberia.local.", "downempty.avi.iberia.local.", "deep.avi.iberia.local."} {
+		r, _ = serve(t, g, doQuery(name, dns.TypeAAAA))
+		verifySection(t, name+" AAAA", r.Ns, keys, now)
+		ns := nsecs(r.Ns)
+		if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 || len(ns) != 1 {
+			t.Fatalf("%s AAAA: %v, want NODATA with one NSEC", name, r)
+		}
+		if strings.EqualFold(ns[0].Hdr.Name, name) {
+			if slices.Contains(ns[0].TypeBitMap, dns.TypeAAAA) || slices.Contains(ns[0].TypeBitMap, dns.TypeCNAME) {
+				t.Errorf("%s AAAA: NSEC %v lists AAAA or CNAME", name, ns[0])
+			}
+		} else if !covers(ns[0], name) || !dns.IsSubDomain(name, ns[0].NextDomain) { // an empty non-terminal
+			t.Errorf("%s AAAA: NSEC %v does not prove an empty non-terminal", name, ns[0])
+		}
+	}
+	// NXDOMAIN: the name and the wildcard of its closest encloser are covered.
+	for _, name := range []string{"nope.avi.iberia.local.", "zzz.avi.iberia.local.", "x.deep.avi.iberia.local.", "a.hello.avi.iberia.local."} {
+		r, _ = serve(t, g, doQuery(name, dns.TypeA))
+		verifySection(t, name, r.Ns, keys, now)
+		ns := nsecs(r.Ns)
+		if r.Rcode != dns.RcodeNameError || len(ns) == 0 {
+			t.Fatalf("%s: %v, want NXDOMAIN with NSEC", name, r)
+		}
+		ce := name[strings.Index(name, ".")+1:]
+		var nameOK, wildOK bool
+		for _, n := range ns {
+			nameOK = nameOK || covers(n, name)
+			wildOK = wildOK || covers(n, "*."+ce)
+		}
+		if !nameOK || !wildOK {
+			t.Errorf("%s: NSECs %v do not cover the name (%v) and *.%s (%v)", name, ns, nameOK, ce, wildOK)
+		}
+	}
+	// Without DO: nothing signed.
+	m := doQuery("hello.avi.iberia.local.", dns.TypeA)
+	m.Extra = nil
+	if r, _ = serve(t, g, m); len(r.Answer) != 1 {
+		t.Errorf("hello A without DO: %v, want the A alone", r.Answer)
+	}
+}
+
+// TestSignedDelta: a DELTA re-signs only the record it changes, the NSEC
+// of the name before a new one, and the SOA; the rest is carried over.
+func TestSignedDelta(t *testing.T) {
+	dir := t.TempDir()
+	p, key := writeTestKey(t, dir, "csk", 257)
+	g, s := newSignedGSLB(t, testConfig(), p)
+	tb := full(t, g, append(scenarioTable(), bigTable(1000)...)...)
+	before := s.cur.Load()
+	nt, err := g.feed.apply(&gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_DELTA, BaseVersion: tb.version},
+		[]*gslbv1.Record{rec("hello.avi.iberia.local", mem("127.0.0.99", 1)), rec("app-10x.avi.iberia.local", mem("192.0.2.9", 1))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := s.cur.Load()
+	if after.table != nt || len(after.names) != len(before.names)+1 {
+		t.Fatalf("signed table %p has %d names, want the new table %p with %d", after.table, len(after.names), nt, len(before.names)+1)
+	}
+	old := map[string]*signedName{}
+	for _, e := range before.names {
+		old[e.name] = e
+	}
+	var changed []string
+	for _, e := range after.names {
+		if old[e.name] != e {
+			changed = append(changed, e.name)
+		}
+	}
+	// app-10x sorts after app-109: its NSEC changes too.
+	want := []string{"app-109.avi.iberia.local.", "app-10x.avi.iberia.local.", "hello.avi.iberia.local."}
+	if !slices.Equal(changed, want) {
+		t.Errorf("re-signed %v, want %v", changed, want)
+	}
+	r, _ := serve(t, g, doQuery("hello.avi.iberia.local.", dns.TypeA))
+	verifySection(t, "hello A after the delta", r.Answer, map[uint16]*dns.DNSKEY{key.KeyTag(): key}, s.now())
+	if a := r.Answer[0].(*dns.A); a.A.String() != "127.0.0.99" {
+		t.Errorf("hello A after the delta: %v", r.Answer)
+	}
+}
+
+// TestResignTimer: nothing is due before half the validity; by three
+// quarters every name has been re-signed, with signatures valid from then.
+func TestResignTimer(t *testing.T) {
+	p, key := writeTestKey(t, t.TempDir(), "csk", 257)
+	g, s := newSignedGSLB(t, testConfig(), p)
+	full(t, g, append(scenarioTable(), bigTable(200)...)...)
+	clk := g.feed.now()
+	total := len(s.cur.Load().names)
+	s.now = func() time.Time { return clk.Add(s.validity/2 - time.Minute) }
+	if n := s.resign(); n != 0 {
+		t.Fatalf("before half the validity %d names were re-signed", n)
+	}
+	sum := 0
+	for step := time.Duration(1); step <= 8; step++ { // half to three quarters, in 8 ticks
+		s.now = func() time.Time { return clk.Add(s.validity/2 + step*s.validity/32) }
+		n := s.resign()
+		if n == total {
+			t.Fatalf("tick %d re-signed every name at once", step)
+		}
+		sum += n
+	}
+	if sum != total {
+		t.Errorf("re-signed %d names by three quarters of the validity, want all %d", sum, total)
+	}
+	now := s.now()
+	r, _ := serve(t, g, doQuery("app-7.avi.iberia.local.", dns.TypeA))
+	verifySection(t, "app-7 A", r.Answer, map[uint16]*dns.DNSKEY{key.KeyTag(): key}, now.Add(s.validity/2))
+}
