@@ -110,7 +110,12 @@ func (ks *keySet) sign(rrset []dns.RR, ttl uint32, win sigWindow, dnskey bool) (
 			Inception:  win.inception,
 			Expiration: win.expiration,
 		}
-		if err := sig.Sign(k.priv, rrset); err != nil {
+		sig.TypeCovered, sig.Labels = h.Rrtype, uint8(dns.CountLabel(h.Name))
+		ok, err := signFast(sig, k.priv, rrset)
+		if !ok && err == nil {
+			err = sig.Sign(k.priv, rrset)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("signing %s %s with %s: %v", h.Name, dns.TypeToString[h.Rrtype], k.file, err)
 		}
 		sigs = append(sigs, sig)
