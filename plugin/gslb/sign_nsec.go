@@ -74,17 +74,19 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // find returns the index of the first name whose key is not below key, and
 // whether it is equal. It does not allocate.
-func (sz *signedZone) find(key []byte) (int, bool) {
-	lo, hi := 0, len(sz.names)
+func (sz *signedZone) find(key []byte) (int, bool) { return findName(sz.names, key) }
+
+func findName(names []*signedName, key []byte) (int, bool) {
+	lo, hi := 0, len(names)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if sz.names[m].key < string(key) {
+		if names[m].key < string(key) {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo, lo < len(sz.names) && sz.names[lo].key == string(key)
+	return lo, lo < len(names) && names[lo].key == string(key)
 }
 
 // entry returns the signed name of a presentation-format name, or nil.

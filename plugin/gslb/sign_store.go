@@ -115,21 +115,23 @@ func (s *zoneSigner) update(t *Table) {
 	now := s.now()
 	old := s.cur.Load()
 	sz := &signedZone{table: t}
+	var dirty []int
 	if old == nil {
 		sz.statics = s.signStatics(now)
 		sz.names = s.allNames(t, sz.statics)
 	} else {
 		sz.statics = old.statics
-		sz.names = s.mergeNames(old, t)
+		sz.names, dirty = s.mergeNames(old, t)
 	}
-	s.finish(sz, now, func(e *signedName) bool { return e.nsec == nil })
+	s.finish(sz, now, func(e *signedName) bool { return e.nsec == nil }, dirty)
 	s.cur.Store(sz)
 }
 
 // finish re-links the NSEC chain, signs in parallel the entries resign
 // selects (all their RRsets) and those whose next name changed (their NSEC
-// only; a published entry is copied first), and signs the SOA.
-func (s *zoneSigner) finish(sz *signedZone, now time.Time, resign func(*signedName) bool) {
+// only; a published entry is copied first), and signs the SOA. dirty lists
+// the only indexes that may need it (nil: look at every name).
+func (s *zoneSigner) finish(sz *signedZone, now time.Time, resign func(*signedName) bool, dirty []int) {
 	type job struct {
 		e    *signedName
 		next string
@@ -137,7 +139,14 @@ func (s *zoneSigner) finish(sz *signedZone, now time.Time, resign func(*signedNa
 	}
 	var jobs []job
 	n := len(sz.names)
-	for i, e := range sz.names {
+	if dirty == nil {
+		dirty = make([]int, n)
+		for i := range dirty {
+			dirty[i] = i
+		}
+	}
+	for _, i := range dirty {
+		e := sz.names[i]
 		next := sz.names[(i+1)%n].name
 		all := resign(e)
 		if !all && e.nsec.NextDomain == next {
@@ -164,6 +173,12 @@ func (s *zoneSigner) finish(sz *signedZone, now time.Time, resign func(*signedNa
 // parallel runs fn(0..n-1) on every CPU.
 func parallel(n int, fn func(int)) {
 	workers := min(runtime.GOMAXPROCS(0), n/8+1)
+	if workers == 1 { // a delta: no goroutine to wait for
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
@@ -292,10 +307,17 @@ func (s *zoneSigner) allNames(t *Table, statics map[string]*staticSigs) []*signe
 
 // mergeNames makes the entries of t from those of the last signed table,
 // replacing the records that changed: only the shards t does not share with
-// it are compared.
-func (s *zoneSigner) mergeNames(old *signedZone, t *Table) []*signedName {
+// it are compared. It returns the indexes whose entry is new or whose next
+// name may have changed (a changed name and the one before it).
+func (s *zoneSigner) mergeNames(old *signedZone, t *Table) ([]*signedName, []int) {
 	base := slices.Clone(old.names)
-	var adds []*signedName
+	type insert struct {
+		at int // index in old.names it goes before
+		e  *signedName
+	}
+	var adds []insert
+	var touched []string // keys of the changed names
+	removed := false
 	change := func(name string, rec *Record) {
 		if !s.ours(name) {
 			return
@@ -306,11 +328,17 @@ func (s *zoneSigner) mergeNames(old *signedZone, t *Table) []*signedName {
 		}
 		var buf [keyBufLen]byte
 		k, _ := canonKey(buf[:0], name)
-		if i, found := old.find(k); found {
+		i, found := old.find(k)
+		switch {
+		case found:
 			base[i] = e
-		} else if e != nil {
-			adds = append(adds, e)
+			removed = removed || e == nil
+		case e != nil:
+			adds = append(adds, insert{i, e})
+		default:
+			return
 		}
+		touched = append(touched, string(k))
 	}
 	for i, sh := range t.shards {
 		was := old.table.shards[i]
@@ -328,23 +356,41 @@ func (s *zoneSigner) mergeNames(old *signedZone, t *Table) []*signedName {
 			}
 		}
 	}
-	if len(adds) == 0 && !slices.Contains(base, nil) {
-		return base
-	}
-	slices.SortFunc(adds, func(a, b *signedName) int { return strings.Compare(a.key, b.key) })
-	out := make([]*signedName, 0, len(base)+len(adds))
-	j := 0
-	for _, e := range base {
-		if e == nil {
-			continue
+	out := base
+	if len(adds) > 0 || removed {
+		slices.SortFunc(adds, func(a, b insert) int { return strings.Compare(a.e.key, b.e.key) })
+		out = make([]*signedName, 0, len(base)+len(adds))
+		from := 0
+		for _, a := range adds { // copy runs of base between insertions
+			out = appendLive(out, base[from:a.at])
+			out = append(out, a.e)
+			from = a.at
 		}
-		for j < len(adds) && adds[j].key < e.key {
-			out = append(out, adds[j])
-			j++
-		}
-		out = append(out, e)
+		out = appendLive(out, base[from:])
 	}
-	return append(out, adds[j:]...)
+	var dirty []int
+	for _, k := range touched {
+		i, found := findName(out, []byte(k))
+		if found {
+			dirty = append(dirty, i)
+		}
+		dirty = append(dirty, (i-1+len(out))%len(out))
+	}
+	slices.Sort(dirty)
+	return out, slices.Compact(dirty)
+}
+
+// appendLive appends the entries of from that are not nil (removed).
+func appendLive(out, from []*signedName) []*signedName {
+	for len(from) > 0 {
+		i := slices.Index(from, nil)
+		if i < 0 {
+			return append(out, from...)
+		}
+		out = append(out, from[:i]...)
+		from = from[i+1:]
+	}
+	return out
 }
 
 // signStatics signs the Corefile's RRsets of the zone.

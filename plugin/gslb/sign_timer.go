@@ -63,7 +63,7 @@ func (s *zoneSigner) resign() int {
 		}
 		sz.names[i] = e
 	}
-	s.finish(sz, now, due)
+	s.finish(sz, now, due, nil)
 	s.cur.Store(sz)
 	return n
 }

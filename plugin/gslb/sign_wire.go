@@ -10,6 +10,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"slices"
 
 	"github.com/miekg/dns"
@@ -31,40 +32,35 @@ func signFast(sig *dns.RRSIG, k crypto.Signer, rrset []dns.RR) (bool, error) {
 		return false, nil
 	}
 	buf := make([]byte, 0, 512)
-	buf, err := sigHeader(buf, sig)
-	if err != nil {
-		return true, err
-	}
-	wires := make([][]byte, len(rrset))
-	rdata := make([]int, len(rrset)) // where each RR's RDATA starts
-	for i, rr := range rrset {
-		w := make([]byte, dns.Len(rr)+16)
-		n, err := dns.PackRR(rr, w, 0, nil, false)
+	buf = sigHeader(buf, sig)
+	// Each RR at its offset in wire, uncompressed, with the original TTL.
+	var wire [1024]byte
+	w := wire[:0]
+	type span struct{ start, rdata, end int }
+	var spansArr [8]span
+	spans := spansArr[:0]
+	for _, rr := range rrset {
+		need := len(w) + dns.Len(rr) + 16
+		if need > cap(w) {
+			w = slices.Grow(w, need-len(w))
+		}
+		start := len(w)
+		n, err := dns.PackRR(rr, w[:cap(w)], start, nil, false)
 		if err != nil {
 			return true, err
 		}
 		w = w[:n]
-		name := nameLen(w)
+		name := start + nameLen(w[start:])
 		binary.BigEndian.PutUint32(w[name+4:], sig.OrigTtl)
-		wires[i], rdata[i] = w, name+10
+		spans = append(spans, span{start, name + 10, n})
 	}
-	if len(wires) > 1 { // canonical order: by RDATA (RFC 4034 6.3)
-		idx := make([]int, len(wires))
-		for i := range idx {
-			idx[i] = i
+	// Canonical order: by RDATA (RFC 4034 6.3); duplicates count once.
+	slices.SortFunc(spans, func(a, b span) int { return bytes.Compare(w[a.rdata:a.end], w[b.rdata:b.end]) })
+	for i, sp := range spans {
+		if i > 0 && bytes.Equal(w[sp.start:sp.end], w[spans[i-1].start:spans[i-1].end]) {
+			continue
 		}
-		slices.SortFunc(idx, func(a, b int) int { return bytes.Compare(wires[a][rdata[a]:], wires[b][rdata[b]:]) })
-		sorted := make([][]byte, len(wires))
-		for i, j := range idx {
-			sorted[i] = wires[j]
-		}
-		wires = sorted
-	}
-	for i, w := range wires {
-		if i > 0 && bytes.Equal(w, wires[i-1]) {
-			continue // duplicates count once
-		}
-		buf = append(buf, w...)
+		buf = append(buf, w[sp.start:sp.end]...)
 	}
 	var out []byte
 	switch key := k.(type) {
@@ -77,14 +73,13 @@ func signFast(sig *dns.RRSIG, k crypto.Signer, rrset []dns.RR) (bool, error) {
 			d := sha256.Sum256(buf)
 			digest = d[:]
 		}
-		r, s, err := ecdsa.Sign(rand.Reader, key, digest)
+		der, err := ecdsa.SignASN1(rand.Reader, key, digest)
 		if err != nil {
 			return true, err
 		}
-		n := (key.Curve.Params().BitSize + 7) / 8
-		out = make([]byte, 2*n)
-		r.FillBytes(out[:n])
-		s.FillBytes(out[n:])
+		if out = derToRS(der, (key.Curve.Params().BitSize+7)/8); out == nil {
+			return true, errors.New("ECDSA signature: unexpected encoding")
+		}
 	case ed25519.PrivateKey:
 		out = ed25519.Sign(key, buf)
 	default:
@@ -94,20 +89,43 @@ func signFast(sig *dns.RRSIG, k crypto.Signer, rrset []dns.RR) (bool, error) {
 	return true, nil
 }
 
-// sigHeader appends the RRSIG RDATA without its signature.
-func sigHeader(buf []byte, sig *dns.RRSIG) ([]byte, error) {
+// derToRS converts an ASN.1 DER ECDSA signature, SEQUENCE { r INTEGER, s
+// INTEGER }, to r || s of n bytes each (RFC 6605), or nil.
+func derToRS(der []byte, n int) []byte {
+	if len(der) < 2 || der[0] != 0x30 || int(der[1]) != len(der)-2 { // P-256 and P-384: short form
+		return nil
+	}
+	out := make([]byte, 2*n)
+	rest := der[2:]
+	for i := range 2 {
+		if len(rest) < 2 || rest[0] != 0x02 || int(rest[1]) > len(rest)-2 {
+			return nil
+		}
+		v := rest[2 : 2+int(rest[1])]
+		rest = rest[2+int(rest[1]):]
+		for len(v) > 0 && v[0] == 0 {
+			v = v[1:]
+		}
+		if len(v) > n {
+			return nil
+		}
+		copy(out[(i+1)*n-len(v):(i+1)*n], v)
+	}
+	return out
+}
+
+// sigHeader appends the RRSIG RDATA without its signature. The signer
+// name is the zone: canonical, never compressed.
+func sigHeader(buf []byte, sig *dns.RRSIG) []byte {
 	buf = binary.BigEndian.AppendUint16(buf, sig.TypeCovered)
 	buf = append(buf, sig.Algorithm, sig.Labels)
 	buf = binary.BigEndian.AppendUint32(buf, sig.OrigTtl)
 	buf = binary.BigEndian.AppendUint32(buf, sig.Expiration)
 	buf = binary.BigEndian.AppendUint32(buf, sig.Inception)
 	buf = binary.BigEndian.AppendUint16(buf, sig.KeyTag)
-	name := make([]byte, 256)
-	n, err := dns.PackDomainName(dns.CanonicalName(sig.SignerName), name, 0, nil, false)
-	if err != nil {
-		return nil, err
-	}
-	return append(buf, name[:n]...), nil
+	var name [256]byte
+	n, _ := dns.PackDomainName(sig.SignerName, name[:], 0, nil, false)
+	return append(buf, name[:n]...)
 }
 
 // nameLen is the length of the uncompressed name at the start of w.
