@@ -17,10 +17,14 @@ import (
 // writeTestKey makes an ECDSA P-256 key of zone in dir as dnssec-keygen
 // would (flags 257: KSK, 256: ZSK) and returns its path without extension.
 func writeTestKey(t testing.TB, dir, name string, flags uint16) (string, *dns.DNSKEY) {
+	return writeTestKeyAlg(t, dir, name, flags, dns.ECDSAP256SHA256, 256)
+}
+
+func writeTestKeyAlg(t testing.TB, dir, name string, flags uint16, alg uint8, bits int) (string, *dns.DNSKEY) {
 	t.Helper()
 	k := &dns.DNSKEY{Hdr: dns.RR_Header{Name: zone, Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 3600},
-		Flags: flags, Protocol: 3, Algorithm: dns.ECDSAP256SHA256}
-	priv, err := k.Generate(256)
+		Flags: flags, Protocol: 3, Algorithm: alg}
+	priv, err := k.Generate(bits)
 	if err != nil {
 		t.Fatal(err)
 	}
