@@ -1,6 +1,8 @@
 package gslb
 
 import (
+	"maps"
+
 	"github.com/miekg/dns"
 )
 
@@ -91,6 +93,13 @@ func findName(names []*signedName, key []byte) (int, bool) {
 
 // entry returns the signed name of a presentation-format name, or nil.
 func (sz *signedZone) entry(name string) *signedName {
+	var lbuf [maxNameLen]byte
+	if l, ok := lowerName(&lbuf, name); ok {
+		if e := sz.index.get(l); e != nil {
+			return e
+		}
+	}
+	// Not there as written (a name with escapes): look it up in canonical form.
 	var buf [keyBufLen]byte
 	key, ok := canonKey(buf[:0], name)
 	if !ok {
@@ -100,6 +109,44 @@ func (sz *signedZone) entry(name string) *signedName {
 		return sz.names[i]
 	}
 	return nil
+}
+
+// nameIndex finds entries by canonical name, sharded like the table so that
+// a delta copies only the shards it touches.
+type nameIndex [numShards]map[string]*signedName
+
+func newNameIndex(names []*signedName) *nameIndex {
+	ix := &nameIndex{}
+	for i := range ix {
+		ix[i] = map[string]*signedName{}
+	}
+	for _, e := range names {
+		ix[shardOf(e.name)][e.name] = e
+	}
+	return ix
+}
+
+func (ix *nameIndex) get(lname []byte) *signedName { return ix[shardOf(lname)][string(lname)] }
+
+// with returns a copy of ix with entries set and names deleted.
+func (ix *nameIndex) with(set []*signedName, del []string) *nameIndex {
+	out := *ix
+	var cloned [numShards]bool
+	shard := func(name string) map[string]*signedName {
+		i := shardOf(name)
+		if !cloned[i] {
+			out[i] = maps.Clone(out[i])
+			cloned[i] = true
+		}
+		return out[i]
+	}
+	for _, n := range del {
+		delete(shard(n), n)
+	}
+	for _, e := range set {
+		shard(e.name)[e.name] = e
+	}
+	return &out
 }
 
 // cover returns the index of the name whose NSEC covers key (the last name
@@ -120,6 +167,11 @@ func (sz *signedZone) cover(key []byte) int {
 func (sz *signedZone) denial(qname string, nxdomain bool) []dns.RR {
 	if len(sz.names) == 0 {
 		return nil
+	}
+	if !nxdomain { // the name's own NSEC, if it has data
+		if e := sz.entry(qname); e != nil {
+			return e.nsecRRs(nil)
+		}
 	}
 	var buf [keyBufLen]byte
 	key, ok := canonKey(buf[:0], qname)

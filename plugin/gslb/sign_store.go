@@ -37,6 +37,7 @@ type signedZone struct {
 	table *Table
 	// names are the names with data, in canonical order; names[0] is the apex.
 	names      []*signedName
+	index      *nameIndex // the same entries by canonical name
 	statics    map[string]*staticSigs
 	soaSigs    []dns.RR // the SOA with this table's serial
 	soaRefresh int64
@@ -115,23 +116,29 @@ func (s *zoneSigner) update(t *Table) {
 	now := s.now()
 	old := s.cur.Load()
 	sz := &signedZone{table: t}
-	var dirty []int
+	isNew := func(e *signedName) bool { return e.nsec == nil }
 	if old == nil {
 		sz.statics = s.signStatics(now)
 		sz.names = s.allNames(t, sz.statics)
+		s.finish(sz, now, isNew, nil)
+		sz.index = newNameIndex(sz.names)
 	} else {
+		var dirty []int
+		var removed []string
 		sz.statics = old.statics
-		sz.names, dirty = s.mergeNames(old, t)
+		sz.names, dirty, removed = s.mergeNames(old, t)
+		changed := s.finish(sz, now, isNew, dirty)
+		sz.index = old.index.with(changed, removed)
 	}
-	s.finish(sz, now, func(e *signedName) bool { return e.nsec == nil }, dirty)
 	s.cur.Store(sz)
 }
 
 // finish re-links the NSEC chain, signs in parallel the entries resign
 // selects (all their RRsets) and those whose next name changed (their NSEC
 // only; a published entry is copied first), and signs the SOA. dirty lists
-// the only indexes that may need it (nil: look at every name).
-func (s *zoneSigner) finish(sz *signedZone, now time.Time, resign func(*signedName) bool, dirty []int) {
+// the only indexes that may need it (nil: look at every name). It returns
+// the entries it made.
+func (s *zoneSigner) finish(sz *signedZone, now time.Time, resign func(*signedName) bool, dirty []int) []*signedName {
 	type job struct {
 		e    *signedName
 		next string
@@ -168,6 +175,11 @@ func (s *zoneSigner) finish(sz *signedZone, now time.Time, resign func(*signedNa
 	soa.Hdr.Name, soa.Hdr.Ttl, soa.Serial = s.zone, s.ttl, sz.table.version
 	sz.soaSigs = s.sigs([]dns.RR{&soa}, s.ttl, win, false)
 	sz.soaRefresh = s.refreshAt(s.zone, now)
+	made := make([]*signedName, len(jobs))
+	for i, j := range jobs {
+		made[i] = j.e
+	}
+	return made
 }
 
 // parallel runs fn(0..n-1) on every CPU.
@@ -308,8 +320,9 @@ func (s *zoneSigner) allNames(t *Table, statics map[string]*staticSigs) []*signe
 // mergeNames makes the entries of t from those of the last signed table,
 // replacing the records that changed: only the shards t does not share with
 // it are compared. It returns the indexes whose entry is new or whose next
-// name may have changed (a changed name and the one before it).
-func (s *zoneSigner) mergeNames(old *signedZone, t *Table) ([]*signedName, []int) {
+// name may have changed (a changed name and the one before it), and the
+// names removed.
+func (s *zoneSigner) mergeNames(old *signedZone, t *Table) ([]*signedName, []int, []string) {
 	base := slices.Clone(old.names)
 	type insert struct {
 		at int // index in old.names it goes before
@@ -317,7 +330,7 @@ func (s *zoneSigner) mergeNames(old *signedZone, t *Table) ([]*signedName, []int
 	}
 	var adds []insert
 	var touched []string // keys of the changed names
-	removed := false
+	var gone []string
 	change := func(name string, rec *Record) {
 		if !s.ours(name) {
 			return
@@ -332,7 +345,9 @@ func (s *zoneSigner) mergeNames(old *signedZone, t *Table) ([]*signedName, []int
 		switch {
 		case found:
 			base[i] = e
-			removed = removed || e == nil
+			if e == nil {
+				gone = append(gone, name)
+			}
 		case e != nil:
 			adds = append(adds, insert{i, e})
 		default:
@@ -357,7 +372,7 @@ func (s *zoneSigner) mergeNames(old *signedZone, t *Table) ([]*signedName, []int
 		}
 	}
 	out := base
-	if len(adds) > 0 || removed {
+	if len(adds) > 0 || len(gone) > 0 {
 		slices.SortFunc(adds, func(a, b insert) int { return strings.Compare(a.e.key, b.e.key) })
 		out = make([]*signedName, 0, len(base)+len(adds))
 		from := 0
@@ -377,7 +392,7 @@ func (s *zoneSigner) mergeNames(old *signedZone, t *Table) ([]*signedName, []int
 		dirty = append(dirty, (i-1+len(out))%len(out))
 	}
 	slices.Sort(dirty)
-	return out, slices.Compact(dirty)
+	return out, slices.Compact(dirty), gone
 }
 
 // appendLive appends the entries of from that are not nil (removed).

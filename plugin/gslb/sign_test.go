@@ -257,6 +257,44 @@ func TestSignedDelta(t *testing.T) {
 	if a := r.Answer[0].(*dns.A); a.A.String() != "127.0.0.99" {
 		t.Errorf("hello A after the delta: %v", r.Answer)
 	}
+	checkIndex(t, after)
+
+	// A delete: the name is gone from the chain, its predecessor re-linked.
+	if _, err := g.feed.apply(&gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_DELTA, BaseVersion: nt.version}, nil, []string{"app-10x.avi.iberia.local"}); err != nil {
+		t.Fatal(err)
+	}
+	gone := s.cur.Load()
+	checkIndex(t, gone)
+	if e := gone.entry("app-109.avi.iberia.local."); e == nil || e.nsec.NextDomain != "app-11.avi.iberia.local." {
+		t.Errorf("after the delete, app-109's NSEC is %v, want next app-11", e.nsec)
+	}
+	r, _ = serve(t, g, doQuery("app-10x.avi.iberia.local.", dns.TypeA))
+	if r.Rcode != dns.RcodeNameError {
+		t.Errorf("app-10x after its delete: %v", r)
+	}
+	verifySection(t, "app-10x after its delete", r.Ns, map[uint16]*dns.DNSKEY{key.KeyTag(): key}, s.now())
+}
+
+// checkIndex: the name index holds exactly the chain's entries, and the
+// chain is in canonical order, each NSEC naming the next.
+func checkIndex(t *testing.T, sz *signedZone) {
+	t.Helper()
+	n := 0
+	for _, m := range sz.index {
+		n += len(m)
+	}
+	if n != len(sz.names) {
+		t.Errorf("index holds %d names, the chain %d", n, len(sz.names))
+	}
+	for i, e := range sz.names {
+		if sz.index.get([]byte(e.name)) != e {
+			t.Errorf("index: %s is not the chain's entry", e.name)
+		}
+		next := sz.names[(i+1)%len(sz.names)]
+		if e.nsec.NextDomain != next.name || (i+1 < len(sz.names) && !canonLess(e.name, next.name)) {
+			t.Errorf("chain: %s → %s, next entry %s", e.name, e.nsec.NextDomain, next.name)
+		}
+	}
 }
 
 // TestResignTimer: nothing is due before half the validity; by three
@@ -283,6 +321,7 @@ func TestResignTimer(t *testing.T) {
 	if sum != total {
 		t.Errorf("re-signed %d names by three quarters of the validity, want all %d", sum, total)
 	}
+	checkIndex(t, s.cur.Load())
 	now := s.now()
 	r, _ := serve(t, g, doQuery("app-7.avi.iberia.local.", dns.TypeA))
 	verifySection(t, "app-7 A", r.Answer, map[uint16]*dns.DNSKEY{key.KeyTag(): key}, now.Add(s.validity/2))

@@ -64,6 +64,7 @@ func (s *zoneSigner) resign() int {
 		sz.names[i] = e
 	}
 	s.finish(sz, now, due, nil)
+	sz.index = newNameIndex(sz.names)
 	s.cur.Store(sz)
 	return n
 }

@@ -51,6 +51,9 @@ func formatSigned(sb *strings.Builder, mean func(mix, server, mode string) (resu
 				continue
 			}
 			cells := []string{m.name, mode}
+			if _, ok := mean(m.name, signedName, mode); !ok {
+				continue // a mix the signed servers are not asked (ECS)
+			}
 			for _, name := range []string{signedName, onlineName} {
 				s, ok := mean(m.name, name, mode)
 				switch {
