@@ -1,7 +1,6 @@
 package gslb
 
 import (
-	"crypto"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,7 +31,7 @@ func writeTestKeyAlg(t testing.TB, dir, name string, flags uint16, alg uint8, bi
 	if err := os.WriteFile(base+".key", []byte(k.String()+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(base+".private", []byte(k.PrivateKeyString(priv.(crypto.PrivateKey))), 0o600); err != nil {
+	if err := os.WriteFile(base+".private", []byte(k.PrivateKeyString(priv)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return base, k
