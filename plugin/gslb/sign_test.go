@@ -325,3 +325,42 @@ func TestResignTimer(t *testing.T) {
 	r, _ := serve(t, g, doQuery("app-7.avi.iberia.local.", dns.TypeA))
 	verifySection(t, "app-7 A", r.Answer, map[uint16]*dns.DNSKEY{key.KeyTag(): key}, now.Add(s.validity/2))
 }
+
+// TestSignedRepushAndLateSigner: a FULL push of the table already held
+// re-signs only the SOA; a signer that joins a feed with a table (a reload)
+// signs it before its first answer.
+func TestSignedRepushAndLateSigner(t *testing.T) {
+	p, key := writeTestKey(t, t.TempDir(), "csk", 257)
+	cfg := testConfig()
+	cfg.sign = signConfig{keys: []string{p}, validity: defaultValidity}
+	g := newTestGSLB(t, cfg, nil)
+	full(t, g, append(scenarioTable(), bigTable(300)...)...)
+	ss, err := newSigners(g, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := ss[0]
+	if r, _ := serve(t, g, doQuery("hello.avi.iberia.local.", dns.TypeA)); len(r.Answer) != 1 {
+		t.Fatalf("before the signer joined: %v, want the unsigned answer", r.Answer)
+	}
+	g.feed.addSigner(s)
+	r, _ := serve(t, g, doQuery("hello.avi.iberia.local.", dns.TypeA))
+	verifySection(t, "hello A after the signer joined", r.Answer, map[uint16]*dns.DNSKEY{key.KeyTag(): key}, s.now())
+
+	before := s.cur.Load()
+	full(t, g, append(scenarioTable(), bigTable(300)...)...) // equal records, new messages
+	after := s.cur.Load()
+	for i, e := range after.names {
+		if before.names[i] != e {
+			t.Errorf("a FULL push of the same table re-signed %s", e.name)
+		}
+	}
+	if after.table.version == before.table.version || after.soaSigs[0] == before.soaSigs[0] {
+		t.Errorf("the SOA was not re-signed for version %d", after.table.version)
+	}
+	g.feed.removeSigner(s)
+	full(t, g, scenarioTable()...)
+	if s.cur.Load() != after {
+		t.Error("a removed signer still follows the feed")
+	}
+}
