@@ -1,15 +1,20 @@
 package gslb
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 
+	"github.com/coredns/coredns/plugin/pkg/dnstest"
+	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
 )
 
@@ -363,4 +368,56 @@ func TestSignedRepushAndLateSigner(t *testing.T) {
 	if s.cur.Load() != after {
 		t.Error("a removed signer still follows the feed")
 	}
+}
+
+// TestSignedConcurrent: queries with DO run while deltas are applied and
+// the timer re-signs (run with -race): every answer verifies.
+func TestSignedConcurrent(t *testing.T) {
+	p, key := writeTestKey(t, t.TempDir(), "csk", 257)
+	g, s := newSignedGSLB(t, testConfig(), p)
+	full(t, g, append(scenarioTable(), bigTable(50)...)...)
+	keys := map[uint16]*dns.DNSKEY{key.KeyTag(): key}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				for _, name := range []string{"app-7.avi.iberia.local.", "nope.avi.iberia.local."} {
+					rec := dnstest.NewRecorder(&test.ResponseWriter{})
+					if _, err := g.ServeDNS(context.Background(), rec, doQuery(name, dns.TypeA)); err != nil {
+						t.Error(err)
+						return
+					}
+					for _, sec := range [][]dns.RR{rec.Msg.Answer, rec.Msg.Ns} {
+						for _, rr := range sec {
+							if sig, ok := rr.(*dns.RRSIG); ok && sig.KeyTag != key.KeyTag() {
+								t.Errorf("%s: RRSIG by %d", name, sig.KeyTag)
+							}
+						}
+					}
+				}
+			}
+		}()
+	}
+	clk := g.feed.now()
+	for i := range 20 {
+		v := g.feed.table.Load().Version()
+		r := rec("app-7.avi.iberia.local", mem(fmt.Sprintf("192.0.2.%d", i+1), 1))
+		if _, err := g.feed.apply(&gslbv1.ApplyHeader{Kind: gslbv1.Kind_KIND_DELTA, BaseVersion: v}, []*gslbv1.Record{r}, nil); err != nil {
+			t.Fatal(err)
+		}
+		s.now = func() time.Time { return clk.Add(time.Duration(i) * s.validity / 20) }
+		s.resign()
+	}
+	close(done)
+	wg.Wait()
+	r, _ := serve(t, g, doQuery("app-7.avi.iberia.local.", dns.TypeA))
+	verifySection(t, "app-7 A at the end", r.Answer, keys, s.now())
 }
