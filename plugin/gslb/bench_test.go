@@ -81,32 +81,42 @@ func BenchmarkServeDNS(b *testing.B) {
 func BenchmarkApplyFull(b *testing.B) {
 	for _, n := range []int{1_000, 10_000, 100_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			recs := bigTable(n)
 			g := newTestGSLB(b, testConfig(), nil)
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			b.ReportAllocs()
-			for b.Loop() {
-				g.feed.table.Store(nil) // from scratch: nothing to reuse
-				full(b, g, recs...)
-			}
-			b.StopTimer()
-			runtime.GC()
-			runtime.ReadMemStats(&after)
-			runtime.KeepAlive(g)
-			runtime.KeepAlive(recs)
-			// The live heap the served table adds (the pushed records excluded).
-			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "table-heap-MiB")
+			benchApplyFull(b, g, bigTable(n), "table-heap-MiB", func() {})
 		})
 	}
 }
 
+// benchApplyFull pushes recs whole to g from scratch (reset forgets what
+// else would be reused) and reports the live heap the served table adds
+// (the pushed records excluded) as metric.
+func benchApplyFull(b *testing.B, g *GSLB, recs []*gslbv1.Record, metric string, reset func()) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	for b.Loop() {
+		g.feed.table.Store(nil) // from scratch: nothing to reuse
+		reset()
+		full(b, g, recs...)
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(g)
+	runtime.KeepAlive(recs)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), metric)
+}
+
 // BenchmarkApplyDelta changes one record of a 100k-record table.
 func BenchmarkApplyDelta(b *testing.B) {
-	recs := bigTable(100_000)
 	g := newTestGSLB(b, testConfig(), nil)
-	full(b, g, recs...)
+	full(b, g, bigTable(100_000)...)
+	benchApplyDelta(b, g)
+}
+
+// benchApplyDelta applies DELTAs of one record to g's table.
+func benchApplyDelta(b *testing.B, g *GSLB) {
 	// A new record each time: the table keeps the records it was given, so
 	// changing one in place would make the next delta a no-op.
 	changed := make([][]*gslbv1.Record, 7)

@@ -31,6 +31,9 @@ type feed struct {
 	srv   *server
 	saver *persister
 	refs  int // started server blocks using this feed
+	// signers are the signed zones of the server blocks using this feed:
+	// each table is signed before it is served (setup_sign.go).
+	signers []*zoneSigner
 }
 
 // errorKind is why an apply was refused.
@@ -217,6 +220,7 @@ func (f *feed) applyLocked(h *gslbv1.ApplyHeader, upserts []*gslbv1.Record, dele
 		return cur, nil // nothing changed: the version (the SOA serial) stays
 	}
 	t := b.finish(f.nextVersion(curVersion), f.now())
+	f.signTable(t)
 	f.table.Store(t)
 	return t, nil
 }
@@ -272,7 +276,9 @@ func (f *feed) restore(s *gslbv1.Snapshot) error {
 	if err := b.checkChains(); err != nil {
 		return err
 	}
-	f.table.Store(b.finish(s.GetVersion(), time.Unix(0, s.GetUpdatedUnixNano())))
+	t := b.finish(s.GetVersion(), time.Unix(0, s.GetUpdatedUnixNano()))
+	f.signTable(t)
+	f.table.Store(t)
 	return nil
 }
 

@@ -38,6 +38,8 @@ type zoneData struct {
 	glue  []dns.RR          // A/AAAA of the NS names, for the additional section
 	hosts map[string][]nsRR // in-zone NS names and their addresses
 	stats *zoneStats
+	// signer: the zone is signed by the gslb option dnssec (nil: unsigned).
+	signer *zoneSigner
 }
 
 type nsRR struct {

@@ -49,6 +49,9 @@ func (g *GSLB) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (
 	}
 
 	t := g.feed.table.Load()
+	if z.signer != nil {
+		t, w = z.signer.signed(w, r, t) // pre-signed answers (sign_serve.go)
+	}
 	if t == nil {
 		return g.notReady(w, m, z, lname, q, qt)
 	}

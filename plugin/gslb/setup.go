@@ -53,6 +53,7 @@ type config struct {
 	geoip           string        // GeoIP database path ("" none)
 	geoReload       time.Duration // how often its file is checked
 	ecsTrust        ecsTrust
+	sign            signConfig // dnssec: pre-signed answers (setup_sign.go)
 }
 
 type nsConfig struct {
@@ -79,6 +80,9 @@ func setup(c *caddy.Controller) error {
 	g := newGSLB(cfg, f, feeds.rng)
 	g.Fall = fl
 	g.geo = geo
+	if err := setupSigning(c, g, cfg); err != nil {
+		return plugin.Error("gslb", c.Err(err.Error()))
+	}
 	if geo != nil {
 		c.OnStartup(func() error { geo.start(); return nil })
 		c.OnShutdown(func() error { geo.close(); return nil })
@@ -325,6 +329,8 @@ func parseDirective(c *caddy.Controller, cfg *config, fl *fall.F) error {
 		cfg.noMemberMetrics = args[0] == "off"
 	case "fallthrough":
 		fl.SetZonesFromArgs(args)
+	case "dnssec":
+		return parseSign(c, cfg, args)
 	case "geoip", "ecs_trust":
 		return parseRouting(c, cfg, dir, args)
 	default:

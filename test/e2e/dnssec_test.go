@@ -16,9 +16,10 @@ import (
 	"github.com/miekg/dns"
 )
 
-// TestDNSSEC: coredns-gslb signs its zone online with CoreDNS's dnssec plugin
-// (corefile-examples/dnssec, a key made by dnssec-keygen), and a validating
-// BIND resolver accepts its answers. Inside a private network namespace:
+// TestDNSSEC: coredns-gslb signs its zone with gslb's dnssec option
+// (corefile-examples/dnssec, a key made by dnssec-keygen: every answer signed
+// when the table is applied), and a validating BIND resolver and a
+// validating Unbound accept its answers. Inside a private network namespace:
 //
 //   - 127.0.0.1: BIND authoritative for iberia.local, signed offline by
 //     dnssec-signzone with the parent's own keys; the delegation of avi to
@@ -27,12 +28,15 @@ import (
 //   - 127.0.0.2: coredns-gslb, port 53, the example Corefile.
 //   - 127.0.0.3: BIND as a validating resolver whose only trust anchor is
 //     iberia.local's key: the private parent plays the root.
+//   - 127.0.0.4: Unbound, validating, with the same trust anchor.
 //
-// Through the resolver, asking for the AD flag: hello A, AAAA hello (NODATA)
-// and an unknown name (its denial) are validated (AD); the 6:4:2 split holds
-// per TTL 1 s period as in TestDelegation, every answer validated; a DS in
-// the parent that does not match the key coredns-gslb signs with gives
-// SERVFAIL (and the data with checking disabled).
+// Through both resolvers, asking for the AD flag: hello A, AAAA hello
+// (NODATA) and an unknown name (NXDOMAIN, proved by the precomputed NSEC
+// chain) are validated (AD); the 6:4:2 split holds per TTL 1 s period
+// through BIND as in TestDelegation, every answer validated; a DS in the
+// parent that does not match the key coredns-gslb signs with gives SERVFAIL
+// (and the data with checking disabled). Then the KSK rollover completes
+// (the old key removed) and a ZSK rollover runs, each step validated.
 func TestDNSSEC(t *testing.T) {
 	t.Parallel()
 	named, rndc := harness.EnsureBIND(t)
@@ -43,6 +47,7 @@ func TestDNSSEC(t *testing.T) {
 	}
 	ns := harness.NewNetNS(t)
 	ns.AddLoopbackAddress(t, 3, netip.MustParseAddr(dnssecResolverIP)) // 127.0.0.1 is BIND the parent
+	ns.AddLoopbackAddress(t, 4, netip.MustParseAddr(dnssecUnboundIP))
 	lab := &delegLab{t: t, ns: ns, dir: t.TempDir(), rndc: rndc}
 	keys := filepath.Join(lab.dir, "keys")
 	childKeys := filepath.Join(lab.dir, "dnssec")
@@ -126,37 +131,136 @@ func TestDNSSEC(t *testing.T) {
 		}
 		return dnssecWantAD(r)
 	})
+	ub := startValidatingUnbound(t, ns, readDNSKEY(t, anchor+".key"))
+	unbound := &delegClient{ns: ns, addr: dnssecUnboundAddr, c: &dns.Client{Net: "udp", Timeout: harness.QueryTimeout}, ad: true}
+	flush := func() { // both resolvers forget what they validated
+		lab.rndcRun("-s", dnssecResolverIP, "flush")
+		unbound.close()
+		ub.Stop()
+		ub = startValidatingUnbound(t, ns, readDNSKEY(t, anchor+".key"))
+	}
 	t.Run("validated answers", func(t *testing.T) { dnssecValidated(t, resolver) })
+	t.Run("validated answers: Unbound", func(t *testing.T) { dnssecValidated(t, unbound) })
 	t.Run("split through validation", func(t *testing.T) { delegSplit(t, lab, resolver) })
 	t.Run("DS of another key: SERVFAIL", func(t *testing.T) {
 		tools.signParent(t, lab, 2, wrongDS)
 		lab.rndcRun("reload", "iberia.local")
 		harness.Eventually(t, waitTimeout, func() error { return delegParentSerial(parent, 2) })
-		lab.rndcRun("-s", dnssecResolverIP, "flush")
+		flush()
 		dnssecBogus(t, resolver)
+		dnssecBogus(t, unbound)
 	})
+	// restartWith restarts coredns-gslb signing with keys and waits for its
+	// DNSKEY set to hold n keys.
+	restartWith := func(t *testing.T, keys string, n int) {
+		gslb.Stop()
+		gslb = startGSLB(keys)
+		dnssecWaitKeys(t, ns, n)
+	}
 	// deploy/dnssec's rollover, at the step where the parent's DS names the
 	// new key while coredns-gslb serves and signs with both.
 	t.Run("rollover: both keys served, the new key's DS validates", func(t *testing.T) {
-		gslb.Stop()
-		gslb = startGSLB(child + " " + wrong)
-		harness.Eventually(t, harness.StartTimeout, func() error {
-			m := harness.NewQuery(zone, dns.TypeDNSKEY)
-			m.SetEdns0(1232, true)
-			var r *dns.Msg
-			var err error
-			ns.Do(func() { r, err = dnssecExchange(m, delegGSLBAddr) })
-			if err != nil {
-				return err
-			}
-			if n := len(dnssecKeys(r)); n != 2 {
-				return fmt.Errorf("DNSKEY %s: %d keys, want both: %s", zone, n, harness.Brief(r))
-			}
-			return nil
-		})
-		lab.rndcRun("-s", dnssecResolverIP, "flush")
+		restartWith(t, child+" "+wrong, 2)
+		flush()
 		dnssecValidated(t, resolver)
+		dnssecValidated(t, unbound)
 	})
+	t.Run("rollover: the old KSK removed", func(t *testing.T) {
+		restartWith(t, wrong, 1)
+		flush()
+		dnssecValidated(t, resolver)
+		dnssecValidated(t, unbound)
+	})
+	// A ZSK rollover by double signature: the new ZSK is added (both sign:
+	// resolvers holding the old DNSKEY set still validate, no flush), then
+	// the old one removed once the DNSKEY TTL has passed (the flush of the
+	// DNSKEY set stands for it).
+	zsk1, zsk2 := tools.keygen(t, childKeys, zone), tools.keygen(t, childKeys, zone)
+	t.Run("ZSK rollover", func(t *testing.T) {
+		restartWith(t, wrong+" "+zsk1, 2)
+		flush()
+		dnssecValidated(t, resolver)
+		dnssecValidated(t, unbound)
+		restartWith(t, wrong+" "+zsk1+" "+zsk2, 3)
+		dnssecValidated(t, resolver) // the cached set has zsk1 only
+		dnssecValidated(t, unbound)
+		restartWith(t, wrong+" "+zsk2, 2)
+		flush()
+		dnssecValidated(t, resolver)
+		dnssecValidated(t, unbound)
+	})
+}
+
+// dnssecWaitKeys waits for coredns-gslb to answer its DNSKEY set with n keys.
+func dnssecWaitKeys(t *testing.T, ns *harness.NetNS, n int) {
+	t.Helper()
+	harness.Eventually(t, harness.StartTimeout, func() error {
+		m := harness.NewQuery(zone, dns.TypeDNSKEY)
+		m.SetEdns0(1232, true)
+		var r *dns.Msg
+		var err error
+		ns.Do(func() { r, err = dnssecExchange(m, delegGSLBAddr) })
+		if err != nil {
+			return err
+		}
+		if got := len(dnssecKeys(r)); got != n {
+			return fmt.Errorf("DNSKEY %s: %d keys, want %d: %s", zone, got, n, harness.Brief(r))
+		}
+		return nil
+	})
+}
+
+// The validating Unbound's address in the namespace.
+const dnssecUnboundIP = "127.0.0.4"
+
+var dnssecUnboundAddr = dnssecUnboundIP + ":53"
+
+// startValidatingUnbound starts Unbound in the namespace as a validating
+// resolver whose only trust anchor is the parent's key, reaching the parent
+// by a stub zone, and waits until it answers.
+func startValidatingUnbound(t *testing.T, ns *harness.NetNS, anchor *dns.DNSKEY) *harness.Process {
+	t.Helper()
+	bin := ensureUnbound(t)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "unbound.conf")
+	harness.WriteFile(t, conf, fmt.Sprintf(`server:
+  interface: %s
+  port: 53
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "%s"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  verbosity: 1
+  val-log-level: 2
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: no
+  module-config: "validator iterator"
+  trust-anchor: "iberia.local. DNSKEY %d %d %d %s"
+  num-threads: 1
+stub-zone:
+  name: "iberia.local"
+  stub-addr: %s@53
+`, dnssecUnboundIP, dir, anchor.Flags, anchor.Protocol, anchor.Algorithm, anchor.PublicKey, delegParentIP))
+	p := harness.StartProcess(t, harness.Cmd{Name: "unbound", Path: bin, Args: []string{"-d", "-c", conf}, Dir: dir, NetNS: ns})
+	harness.Eventually(t, harness.StartTimeout, func() error {
+		if p.Exited() {
+			return harness.Permanent(fmt.Errorf("unbound exited: %s", p.Tail(20)))
+		}
+		m := harness.NewQuery("iberia.local.", dns.TypeSOA)
+		m.RecursionDesired = true
+		var r *dns.Msg
+		var err error
+		ns.Do(func() { r, err = dnssecExchange(m, dnssecUnboundAddr) })
+		if err == nil && r.Rcode != dns.RcodeSuccess {
+			err = fmt.Errorf("SOA iberia.local: %s", harness.Brief(r))
+		}
+		return err
+	})
+	return p
 }
 
 // dnssecKeys returns the DNSKEY records of an answer.
@@ -222,22 +326,20 @@ func dnssecValidated(t *testing.T, resolver *delegClient) {
 	if err := dnssecWantAD(r); err != nil {
 		t.Errorf("hello A: %v", err)
 	}
-	// NODATA, and an unknown name. CoreDNS's dnssec plugin denies names
-	// with NSEC "black lies" (one NSEC at the name itself listing no
-	// asked-for type), so the unknown name is an authenticated NODATA:
-	// NOERROR without an answer, where the unsigned zone says NXDOMAIN.
-	for _, name := range []string{hello, "nope." + zone} {
-		r := resolver.query(t, name, dns.TypeAAAA, true)
-		if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 || !r.RecursionAvailable {
-			t.Errorf("%s AAAA: %s, want NOERROR, ra, no answer", name, harness.Brief(r))
-		}
-		if err := dnssecWantAD(r); err != nil {
-			t.Errorf("%s AAAA: %v", name, err)
-		}
+	// NODATA (hello has no AAAA), and unknown names: NXDOMAIN, proved by
+	// the NSEC chain gslb signed with the table (one name before hello,
+	// one after every name, one below hello).
+	r = resolver.query(t, hello, dns.TypeAAAA, true)
+	if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 || !r.RecursionAvailable || dnssecWantAD(r) != nil {
+		t.Errorf("hello AAAA: %s (ad %v), want an authenticated NODATA: NOERROR, ra, no answer, AD", harness.Brief(r), r.AuthenticatedData)
 	}
-	r = resolver.query(t, "nope."+zone, dns.TypeA, true)
-	if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 || dnssecWantAD(r) != nil {
-		t.Errorf("nope A: %s (ad %v), want an authenticated denial: NOERROR, no answer, AD", harness.Brief(r), r.AuthenticatedData)
+	for _, name := range []string{"a." + zone, "nope." + zone, "zzz." + zone, "x." + hello} {
+		for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
+			r := resolver.query(t, name, qt, true)
+			if r.Rcode != dns.RcodeNameError || len(r.Answer) != 0 || dnssecWantAD(r) != nil {
+				t.Errorf("%s %s: %s (ad %v), want an authenticated NXDOMAIN", name, dns.TypeToString[qt], harness.Brief(r), r.AuthenticatedData)
+			}
+		}
 	}
 }
 
@@ -255,7 +357,7 @@ func dnssecBogus(t *testing.T, resolver *delegClient) {
 	m.RecursionDesired, m.CheckingDisabled = true, true
 	var r *dns.Msg
 	var err error
-	resolver.ns.Do(func() { r, err = dnssecExchange(m, dnssecResolverAddr) })
+	resolver.ns.Do(func() { r, err = dnssecExchange(m, resolver.addr) })
 	if err != nil {
 		t.Fatal(err)
 	}

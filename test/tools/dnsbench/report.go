@@ -22,20 +22,7 @@ func format(results map[key][]result, all []server, mixes []mix, modes []string,
 	for _, mode := range modes {
 		for _, m := range mixes {
 			fmt.Fprintf(&sb, "### %s, %s\n\n| server | qps | avg latency ms | lost | ÷ whoami | ÷ file | CPU µs/query | qps per core | per core ÷ whoami |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n", m.name, mode)
-			mean := func(server string) (result, bool) {
-				rs := results[key{m.name, server, mode}]
-				if len(rs) == 0 {
-					return result{}, false
-				}
-				var x result
-				for _, r := range rs {
-					x.qps += r.qps / float64(len(rs))
-					x.latency += r.latency / float64(len(rs))
-					x.lost += r.lost
-					x.cpuPerQuery += r.cpuPerQuery / float64(len(rs))
-				}
-				return x, true
-			}
+			mean := func(server string) (result, bool) { return meanOf(results[key{m.name, server, mode}]) }
 			who, okW := mean("coredns-gslb whoami")
 			file, okF := mean("coredns-gslb file")
 			for _, s := range all {
@@ -62,6 +49,7 @@ func format(results map[key][]result, all []server, mixes []mix, modes []string,
 			sb.WriteString("\n")
 		}
 	}
+	formatSigned(&sb, func(mix, server, mode string) (result, bool) { return meanOf(results[key{mix, server, mode}]) }, mixes, modes)
 	formatECS(&sb, results, modes...)
 	return sb.String()
 }
@@ -81,4 +69,19 @@ func cpuModel() string {
 		}
 	}
 	return runtime.GOARCH
+}
+
+// meanOf is the mean of the rounds of one server, mix and mode.
+func meanOf(rs []result) (result, bool) {
+	if len(rs) == 0 {
+		return result{}, false
+	}
+	var x result
+	for _, r := range rs {
+		x.qps += r.qps / float64(len(rs))
+		x.latency += r.latency / float64(len(rs))
+		x.lost += r.lost
+		x.cpuPerQuery += r.cpuPerQuery / float64(len(rs))
+	}
+	return x, true
 }

@@ -139,7 +139,8 @@ func servers(bin, repo string, names benchNames) []server {
 		return err
 	})
 	gslb.routed = true
-	signed := gslbSigned(coreDNS(coredns, "", dnssecStanza+gslbBody, push))
+	signed := gslbSigned(coreDNS(coredns, "", presignedBody, push), signedName)
+	online := gslbSigned(coreDNS(coredns, "", dnssecStanza+gslbBody, push), onlineName)
 	whoami := coreDNS(coredns, "coredns-gslb whoami", "    whoami", nil)
 	whoamiGoStack := goStackStart(coreDNS(coredns, "coredns-gslb whoami", "    whoami", nil))
 	whoamiProm := coreDNS(coredns, "coredns-gslb whoami+prometheus", "    whoami\n    prometheus 127.0.0.1:METRICS", nil)
@@ -152,7 +153,7 @@ func servers(bin, repo string, names benchNames) []server {
 		}
 		return filePrep(dir, port)
 	}
-	return append(out, gslb, signed, whoami, whoamiGoStack, whoamiProm, whoamiMet, file, gdnsd(names), knot(names))
+	return append(out, gslb, signed, online, whoami, whoamiGoStack, whoamiProm, whoamiMet, file, gdnsd(names), knot(names))
 }
 
 // gdnsd serves hello with its `weighted` plugin (one address per answer, by
