@@ -46,7 +46,7 @@ func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[strin
 		return none, err
 	}
 
-	r := &gslbv1.Record{Fqdn: fqdn, Ttl: d.ttl, Algorithm: d.algorithm, DownResponse: d.downResponse, Origin: "file " + p.file}
+	r := &gslbv1.Record{Fqdn: fqdn, Ttl: d.ttl, Algorithm: d.algorithm, DownResponse: d.downResponse, Origin: p.origin}
 	if v := f.get("ttl"); v != nil {
 		if r.Ttl, err = p.uint32(v, label+": ttl", gslbv1.MaxTTL); err != nil {
 			return none, err
