@@ -5,6 +5,7 @@ package filesource
 import (
 	"fmt"
 	"strings"
+	"unique"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/health"
@@ -152,6 +153,8 @@ func (p *parser) member(n *yaml.Node, record string, index int) (memberInfo, err
 			return none, err
 		}
 	}
+	// A few clusters and sites name the members of a large file: one copy each.
+	m.Cluster, m.Site = unique.Make(m.Cluster).Value(), unique.Make(m.Site).Value()
 	if v := f.get("healthReason"); v != nil {
 		if m.HealthReason, err = p.str(v, label+": healthReason"); err != nil {
 			return none, err
