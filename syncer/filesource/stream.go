@@ -29,6 +29,7 @@ package filesource
 import (
 	"bytes"
 	"errors"
+	"runtime"
 
 	"github.com/gslbdns/gslb/syncer/health"
 	"go.yaml.in/yaml/v3"
@@ -42,6 +43,9 @@ const batchBytes = 64 << 10
 // without its two enclosing levels, could otherwise reach where the whole
 // file does not.
 const maxSplitLine = 8000
+
+// gcEvery is how much text is read between two collections.
+const gcEvery = 512 << 10
 
 // errWhole: the file is not split; read it whole.
 var errWhole = errors.New("read the file whole")
@@ -78,8 +82,13 @@ func (p *parser) streamed(data []byte) ([]health.Record, error) {
 		return nil, l.firstError(data, 0, err)
 	}
 	b := p.builder(h, len(l.items))
+	collected := 0
 	for from := 0; from < len(l.items); {
 		to := l.batchEnd(from)
+		if off := l.start(from); off-collected >= gcEvery {
+			runtime.GC()
+			collected = off
+		}
 		seq, ok := l.decode(data, from, to)
 		if !ok {
 			return nil, errWhole
