@@ -44,7 +44,7 @@ const batchBytes = 64 << 10
 // file does not.
 const maxSplitLine = 8000
 
-// gcEvery is how much text is read between two collections.
+// gcEvery is how much text is read between two collections (collector).
 const gcEvery = 512 << 10
 
 // errWhole: the file is not split; read it whole.
@@ -82,13 +82,11 @@ func (p *parser) streamed(data []byte) ([]health.Record, error) {
 		return nil, l.firstError(data, 0, err)
 	}
 	b := p.builder(h, len(l.items))
-	collected := 0
+	gc := newCollector()
+	defer gc.wait()
 	for from := 0; from < len(l.items); {
 		to := l.batchEnd(from)
-		if off := l.start(from); off-collected >= gcEvery {
-			runtime.GC()
-			collected = off
-		}
+		gc.read(l.start(from))
 		seq, ok := l.decode(data, from, to)
 		if !ok {
 			return nil, errWhole
@@ -201,4 +199,43 @@ func (l *layout) framed(root *yaml.Node) bool {
 		}
 	}
 	return false
+}
+
+// collector keeps the heap of a large parse near what it holds: each batch
+// of 64 KB of text leaves about 3 MB of garbage (the yaml nodes, mostly),
+// and the runtime would let it pile up to as much as the table read so far
+// (GOGC=100) before collecting: twice the table at the end. So every
+// gcEvery bytes of text (about 25 MB of garbage) a collection is started
+// in the background, one at a time; the parse goes on meanwhile.
+type collector struct {
+	next int           // the text offset that starts the next collection
+	idle chan struct{} // holds a token when no collection is running
+}
+
+func newCollector() *collector {
+	c := &collector{next: gcEvery, idle: make(chan struct{}, 1)}
+	c.idle <- struct{}{}
+	return c
+}
+
+// read notes that the parse reached offset off of the text.
+func (c *collector) read(off int) {
+	if off < c.next {
+		return
+	}
+	select {
+	case <-c.idle:
+		c.next = off + gcEvery
+		go func() {
+			runtime.GC()
+			c.idle <- struct{}{}
+		}()
+	default: // the last one is still running
+	}
+}
+
+// wait waits for the running collection, if any.
+func (c *collector) wait() {
+	<-c.idle
+	c.idle <- struct{}{}
 }
