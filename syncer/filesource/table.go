@@ -86,7 +86,7 @@ func (p *parser) header(root *yaml.Node) (header, error) {
 			return h, err
 		}
 	}
-	recs, ok := f.fields["records"]
+	recs, ok := f.lookup("records")
 	if !ok {
 		return h, p.errorf(root, `missing "records" ("records: []" for an empty table)`)
 	}
