@@ -206,7 +206,7 @@ func (l *layout) framed(root *yaml.Node) bool {
 // and the runtime would let it pile up to as much as the table read so far
 // (GOGC=100) before collecting: twice the table at the end. So every
 // gcEvery bytes of text (about 25 MB of garbage) a collection is started
-// in the background, one at a time; the parse goes on meanwhile.
+// in the background; the parse goes on meanwhile.
 type collector struct {
 	next int           // the text offset that starts the next collection
 	idle chan struct{} // holds a token when no collection is running
@@ -218,20 +218,19 @@ func newCollector() *collector {
 	return c
 }
 
-// read notes that the parse reached offset off of the text.
+// read notes that the parse reached offset off of the text. A collection
+// still running when the next one is due is waited for: on a busy machine
+// its marking can be slow, and the garbage must not pile up meanwhile.
 func (c *collector) read(off int) {
 	if off < c.next {
 		return
 	}
-	select {
-	case <-c.idle:
-		c.next = off + gcEvery
-		go func() {
-			runtime.GC()
-			c.idle <- struct{}{}
-		}()
-	default: // the last one is still running
-	}
+	<-c.idle
+	c.next = off + gcEvery
+	go func() {
+		runtime.GC()
+		c.idle <- struct{}{}
+	}()
 }
 
 // wait waits for the running collection, if any.
