@@ -238,3 +238,12 @@ func (c *collector) wait() {
 	<-c.idle
 	c.idle <- struct{}{}
 }
+
+// collectFile starts a collection in the background once the bytes of a
+// large file (size bytes) are garbage, after its parse: otherwise they
+// would count in the heap until it doubles, through the push that follows.
+func collectFile(size int) {
+	if size >= gcEvery {
+		go runtime.GC()
+	}
+}

@@ -102,11 +102,13 @@ func (s *Source) load(ctx context.Context) ([]health.Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	sum, size := sha256.Sum256(data), len(data)
 	recs, err := ParseChecked(s.path, data)
+	collectFile(size)
 	if err != nil {
 		return nil, err
 	}
-	s.seen, s.hasSeen = sha256.Sum256(data), true
+	s.seen, s.hasSeen = sum, true
 	s.names = names(recs)
 	return recs, nil
 }
@@ -208,7 +210,9 @@ func (s *Source) check(onChange func([]health.Record, time.Time), onError func(e
 		s.mu.Unlock()
 		return 0
 	}
+	size := len(data)
 	recs, err := ParseChecked(s.path, data)
+	collectFile(size)
 	if err != nil {
 		s.seen, s.hasSeen = sum, true // reported once
 		s.mu.Unlock()
