@@ -70,7 +70,14 @@ func (p *parser) streamed(data []byte) ([]health.Record, error) {
 	if !ok {
 		return nil, errWhole
 	}
-	root, err := p.document(l.frame(data))
+	return p.byBatches(&l, l.frame(data), func(off, end int) []byte { return data[off:end] })
+}
+
+// byBatches parses a file laid out as l, from its frame and the text of
+// its records: text(off, end) returns the bytes of the file in [off, end),
+// called once for each batch, in order.
+func (p *parser) byBatches(l *layout, frame []byte, text func(off, end int) []byte) ([]health.Record, error) {
+	root, err := p.document(frame)
 	if err != nil || !l.framed(root) {
 		return nil, errWhole
 	}
@@ -79,7 +86,7 @@ func (p *parser) streamed(data []byte) ([]health.Record, error) {
 		err = p.recordCount(len(l.items), &yaml.Node{Line: l.items[0].line})
 	}
 	if err != nil {
-		return nil, l.firstError(data, 0, err)
+		return nil, l.firstError(text, 0, err)
 	}
 	b := p.builder(h, len(l.items))
 	gc := newCollector()
@@ -87,13 +94,13 @@ func (p *parser) streamed(data []byte) ([]health.Record, error) {
 	for from := 0; from < len(l.items); {
 		to := l.batchEnd(from)
 		gc.read(l.start(from))
-		seq, ok := l.decode(data, from, to)
+		seq, ok := l.decode(text, from, to)
 		if !ok {
 			return nil, errWhole
 		}
 		for _, n := range seq {
 			if err := b.add(n); err != nil {
-				return nil, l.firstError(data, to, err)
+				return nil, l.firstError(text, to, err)
 			}
 		}
 		from = to
@@ -104,10 +111,10 @@ func (p *parser) streamed(data []byte) ([]health.Record, error) {
 // firstError returns err, found before the batch of record from, unless a
 // batch from there on does not decode: then errWhole, so that the YAML
 // syntax error wins as when the file is read whole.
-func (l *layout) firstError(data []byte, from int, err error) error {
+func (l *layout) firstError(text func(off, end int) []byte, from int, err error) error {
 	for from < len(l.items) {
 		to := l.batchEnd(from)
-		if _, ok := l.decode(data, from, to); !ok {
+		if _, ok := l.decode(text, from, to); !ok {
 			return errWhole
 		}
 		from = to
@@ -138,7 +145,7 @@ func (l *layout) start(i int) int {
 // decode decodes the text of records [from, to) alone, and returns their
 // nodes, lines moved to those of the file; ok is false when the text is not
 // exactly a block list of those records at their column.
-func (l *layout) decode(data []byte, from, to int) (items []*yaml.Node, ok bool) {
+func (l *layout) decode(text func(off, end int) []byte, from, to int) (items []*yaml.Node, ok bool) {
 	end := l.end
 	if to < len(l.items) {
 		end = l.items[to].off
@@ -153,7 +160,7 @@ func (l *layout) decode(data []byte, from, to int) (items []*yaml.Node, ok bool)
 		}
 	}()
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data[l.start(from):end], &doc); err != nil || len(doc.Content) != 1 {
+	if err := yaml.Unmarshal(text(l.start(from), end), &doc); err != nil || len(doc.Content) != 1 {
 		return nil, false
 	}
 	seq := doc.Content[0]
