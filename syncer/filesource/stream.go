@@ -25,6 +25,9 @@ package filesource
 // When a record is wrong, the batches after it are still decoded, for a
 // YAML syntax error there: that one wins, as it does when the file is read
 // whole.
+//
+// The Source does not even hold the file's bytes meanwhile: it reads the
+// batches back from the file (readback.go).
 
 import (
 	"bytes"
