@@ -1,6 +1,7 @@
 package filesource
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -8,7 +9,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
+	"github.com/gslbdns/gslb/syncer/internal/clock"
+	"github.com/gslbdns/gslb/syncer/source"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -69,5 +73,46 @@ func TestParseFileReadsBack(t *testing.T) {
 				t.Fatalf("got %d records, error %v; want errChanging", len(recs), err)
 			}
 		})
+	}
+}
+
+// A file large enough to be read back is loaded, then followed, by Run
+// like any other.
+func TestRunLargeFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "members.yaml")
+	v1 := generated(t, 2000)
+	write(t, path, string(v1))
+	clk := clock.NewFake(time.Unix(0, 0))
+	s := New(path, Options{Clock: clk})
+	r := startWatchWith(t, clk, func(ctx context.Context, r *reports) error {
+		return s.Run(ctx, func(c source.Change) { r.onTimed(c.Records, c.Since) }, r.onError)
+	})
+	wantRecords(t, r, path, v1)
+	<-r.times
+	waitIdle(t, clk)
+
+	v2 := generated(t, 2000, "address: 10.3.7.3, weight: 2", "address: 10.3.7.3, weight: 9")
+	replace(t, path, string(v2))
+	wantRecords(t, r, path, v2)
+}
+
+// wantRecords waits for the next report and checks that it is the file data.
+func wantRecords(t *testing.T, r *reports, path string, data []byte) {
+	t.Helper()
+	got, err := r.next(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Parse(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !proto.Equal(got[i], want[i]) {
+			t.Fatalf("record %d: %v, want %v", i, got[i], want[i])
+		}
 	}
 }
