@@ -85,7 +85,8 @@ bench: build
 	@./test/tools/ensure-deb.sh gdnsd gdnsd
 	@./test/tools/ensure-deb.sh knotd knot
 	@mkdir -p bench
-	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./plugin/... ./syncer/kube | tee bench/go.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./plugin/... ./syncer/kube ./syncer/filesource | tee bench/go.txt
+	GSLB_BIN=$(BIN) $(GO) test -run '^$$' -bench SyncerFile -benchtime 1x ./test/e2e | tee -a bench/go.txt
 	$(GO) run ./test/tools/dnsbench -bin $(BIN) -rounds $(BENCH_ROUNDS) -duration $(BENCH_DURATION) -out bench/dnsperf.md
 
 # Fuzzing, run on purpose (not part of `make test`, which runs only the seeds):

@@ -22,14 +22,14 @@ type field struct {
 // (an unknown or repeated key). The problem is reported by problem() once the
 // caller knows how to name the mapping in the message.
 type fieldSet struct {
-	fields     map[string]field
+	fields     []field // the known keys, each once, in file order (a few: a slice beats a map)
 	badKey     *yaml.Node
 	badKeyText string
 }
 
 // fields collects the fields of the mapping n; allowed lists the valid keys.
 func (p *parser) fields(n *yaml.Node, allowed []string) (*fieldSet, error) {
-	f := &fieldSet{fields: make(map[string]field, len(n.Content)/2)}
+	f := &fieldSet{fields: make([]field, 0, len(n.Content)/2)}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if err := p.noAlias(k); err != nil {
@@ -38,7 +38,7 @@ func (p *parser) fields(n *yaml.Node, allowed []string) (*fieldSet, error) {
 		if err := p.noAlias(v); err != nil {
 			return nil, err
 		}
-		switch prev, dup := f.fields[k.Value]; {
+		switch prev, dup := f.lookup(k.Value); {
 		case k.Kind != yaml.ScalarNode:
 			f.keyProblem(k, fmt.Sprintf("a key must be a name, got %s", describe(k)))
 		case dup:
@@ -46,7 +46,7 @@ func (p *parser) fields(n *yaml.Node, allowed []string) (*fieldSet, error) {
 		case !slices.Contains(allowed, k.Value):
 			f.keyProblem(k, fmt.Sprintf("unknown key %q (want %s)", k.Value, strings.Join(allowed, ", ")))
 		default:
-			f.fields[k.Value] = field{key: k, value: v}
+			f.fields = append(f.fields, field{key: k, value: v})
 		}
 	}
 	return f, nil
@@ -59,10 +59,20 @@ func (f *fieldSet) keyProblem(k *yaml.Node, text string) {
 	}
 }
 
+// lookup returns the field of key.
+func (f *fieldSet) lookup(key string) (field, bool) {
+	for _, fl := range f.fields {
+		if fl.key.Value == key {
+			return fl, true
+		}
+	}
+	return field{}, false
+}
+
 // get returns the value of key, or nil when it is missing or null: an
 // explicit null ("ttl:" or "ttl: ~") means the same as leaving the key out.
 func (f *fieldSet) get(key string) *yaml.Node {
-	if fl, ok := f.fields[key]; ok && !isNull(fl.value) {
+	if fl, ok := f.lookup(key); ok && !isNull(fl.value) {
 		return fl.value
 	}
 	return nil

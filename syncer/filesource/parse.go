@@ -59,7 +59,17 @@ func Parse(name string, data []byte) ([]*gslbv1.Record, error) {
 
 // ParseChecked is Parse, with the health checks of each record's members.
 func ParseChecked(name string, data []byte) ([]health.Record, error) {
-	p := &parser{file: name}
+	p := newParser(name)
+	if recs, err := p.streamed(data); !errors.Is(err, errWhole) {
+		return recs, err
+	}
+	return p.whole(data)
+}
+
+// whole parses the file from the node tree of the whole document. A large
+// file is read by batches of records instead (stream.go), with the same
+// result.
+func (p *parser) whole(data []byte) ([]health.Record, error) {
 	root, err := p.document(data)
 	if err != nil {
 		return nil, err
@@ -77,8 +87,13 @@ func ReadFileChecked(path string) ([]health.Record, error) {
 }
 
 type parser struct {
-	file string
-	v    gslbv1.Validator // each distinct routing is validated once
+	file   string
+	origin string           // of every record: "file " + file
+	v      gslbv1.Validator // each distinct routing is validated once
+}
+
+func newParser(file string) *parser {
+	return &parser{file: file, origin: "file " + file}
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, a ...any) error {

@@ -271,8 +271,9 @@ func TestReadFileMissing(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that no input makes the parser panic, and that whatever
-// it accepts is valid, canonical and sorted. The seeds run under plain go test.
+// FuzzParse checks that no input makes the parser panic, that whatever it
+// accepts is valid, canonical and sorted, and that reading by batches gives
+// what reading whole gives. The seeds run under plain go test.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(example))
 	f.Add([]byte(routingExample))
@@ -281,7 +282,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("defaults: {ttl: -1}\nrecords:\n  - *x\n"))
 	f.Add([]byte(rec("{address: 127.0.0.1, weight: 99999999999999999999}", "{hostname: a.b, weight: 0x1_0}")))
 	f.Add([]byte("records: [{fqdn: a., members: [{address: \"::ffff:1.2.3.4\"}]}, {fqdn: A.}]\n---\n"))
+	f.Add([]byte("records:\n  - fqdn: a.\n    members:\n      - {address: 10.0.0.1}\n# c\n  - {fqdn: b.}\ndrained: {sites: [x]}\n"))
+	f.Add([]byte("records:\n- fqdn: \"a.\n- b.\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Read by batches or whole, a file gives the same (stream.go).
+		sameAsWhole(t, data)
 		recs, err := Parse("f.yaml", data)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "f.yaml:") {

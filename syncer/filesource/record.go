@@ -5,6 +5,7 @@ package filesource
 import (
 	"fmt"
 	"strings"
+	"unique"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/health"
@@ -46,7 +47,7 @@ func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[strin
 		return none, err
 	}
 
-	r := &gslbv1.Record{Fqdn: fqdn, Ttl: d.ttl, Algorithm: d.algorithm, DownResponse: d.downResponse, Origin: "file " + p.file}
+	r := &gslbv1.Record{Fqdn: fqdn, Ttl: d.ttl, Algorithm: d.algorithm, DownResponse: d.downResponse, Origin: p.origin}
 	if v := f.get("ttl"); v != nil {
 		if r.Ttl, err = p.uint32(v, label+": ttl", gslbv1.MaxTTL); err != nil {
 			return none, err
@@ -152,6 +153,8 @@ func (p *parser) member(n *yaml.Node, record string, index int) (memberInfo, err
 			return none, err
 		}
 	}
+	// A few clusters and sites name the members of a large file: one copy each.
+	m.Cluster, m.Site = unique.Make(m.Cluster).Value(), unique.Make(m.Site).Value()
 	if v := f.get("healthReason"); v != nil {
 		if m.HealthReason, err = p.str(v, label+": healthReason"); err != nil {
 			return none, err

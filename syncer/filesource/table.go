@@ -30,62 +30,112 @@ var (
 )
 
 func (p *parser) table(root *yaml.Node) ([]health.Record, error) {
-	if err := p.noAlias(root); err != nil {
-		return nil, err
-	}
-	if root.Kind != yaml.MappingNode {
-		return nil, p.errorf(root, `want a mapping with "records", got %s`, describe(root))
-	}
-	f, err := p.fields(root, fileKeys)
+	h, err := p.header(root)
 	if err != nil {
 		return nil, err
 	}
-	if err := f.problem(p, ""); err != nil {
+	items := h.records.Content
+	if err := p.recordCount(len(items), h.records); err != nil {
 		return nil, err
 	}
-	var d defaults
-	if n := f.get("defaults"); n != nil {
-		if d, err = p.defaults(n); err != nil {
+	b := p.builder(h, len(items))
+	for _, n := range items {
+		if err := b.add(n); err != nil {
 			return nil, err
+		}
+	}
+	return b.finish(), nil
+}
+
+// header is the top level of a file but its records: the defaults, the
+// sites, the drains and the records' list node.
+type header struct {
+	d       defaults
+	drained drainedSet
+	records *yaml.Node
+}
+
+// header reads the top level of the file, but not the records themselves.
+func (p *parser) header(root *yaml.Node) (header, error) {
+	var h header
+	if err := p.noAlias(root); err != nil {
+		return h, err
+	}
+	if root.Kind != yaml.MappingNode {
+		return h, p.errorf(root, `want a mapping with "records", got %s`, describe(root))
+	}
+	f, err := p.fields(root, fileKeys)
+	if err != nil {
+		return h, err
+	}
+	if err := f.problem(p, ""); err != nil {
+		return h, err
+	}
+	if n := f.get("defaults"); n != nil {
+		if h.d, err = p.defaults(n); err != nil {
+			return h, err
 		}
 	}
 	if n := f.get("sites"); n != nil {
-		if d.sites, err = p.sites(n); err != nil {
-			return nil, err
+		if h.d.sites, err = p.sites(n); err != nil {
+			return h, err
 		}
 	}
-	var drained drainedSet
 	if n := f.get("drained"); n != nil {
-		if drained, err = p.drained(n); err != nil {
-			return nil, err
+		if h.drained, err = p.drained(n); err != nil {
+			return h, err
 		}
 	}
-	recs, ok := f.fields["records"]
+	recs, ok := f.lookup("records")
 	if !ok {
-		return nil, p.errorf(root, `missing "records" ("records: []" for an empty table)`)
+		return h, p.errorf(root, `missing "records" ("records: []" for an empty table)`)
 	}
 	if isNull(recs.value) {
 		// A half-written file must not empty the table by accident.
-		return nil, p.errorf(recs.key, `"records" has no value ("records: []" for an empty table)`)
+		return h, p.errorf(recs.key, `"records" has no value ("records: []" for an empty table)`)
 	}
 	if recs.value.Kind != yaml.SequenceNode {
-		return nil, p.errorf(recs.value, "records must be a list, got %s", describe(recs.value))
+		return h, p.errorf(recs.value, "records must be a list, got %s", describe(recs.value))
 	}
-	if n := len(recs.value.Content); n > gslbv1.MaxRecordsPerPush {
-		return nil, p.errorf(recs.value, "%d records, at most %d", n, gslbv1.MaxRecordsPerPush)
+	h.records = recs.value
+	return h, nil
+}
+
+// recordCount refuses more records than one push may carry; at is the list.
+func (p *parser) recordCount(n int, at *yaml.Node) error {
+	if n > gslbv1.MaxRecordsPerPush {
+		return p.errorf(at, "%d records, at most %d", n, gslbv1.MaxRecordsPerPush)
 	}
-	out := make([]health.Record, 0, len(recs.value.Content))
-	firstLine := make(map[string]int, len(recs.value.Content))
-	for i, n := range recs.value.Content {
-		r, err := p.record(n, i, d, firstLine)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+	return nil
+}
+
+// tableBuilder converts the records of a file one by one, in file order.
+type tableBuilder struct {
+	p         *parser
+	h         header
+	out       []health.Record
+	firstLine map[string]int // the line that defined each fqdn so far
+}
+
+func (p *parser) builder(h header, n int) *tableBuilder {
+	return &tableBuilder{p: p, h: h, out: make([]health.Record, 0, n), firstLine: make(map[string]int, n)}
+}
+
+// add converts the next record, from its node.
+func (b *tableBuilder) add(n *yaml.Node) error {
+	r, err := b.p.record(n, len(b.out), b.h.d, b.firstLine)
+	if err != nil {
+		return err
 	}
-	drained.apply(out)
-	slices.SortFunc(out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
-	return out, nil
+	b.out = append(b.out, r)
+	return nil
+}
+
+// finish applies the drains and returns the records sorted by fqdn.
+func (b *tableBuilder) finish() []health.Record {
+	b.h.drained.apply(b.out)
+	slices.SortFunc(b.out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
+	return b.out
 }
 
 func (p *parser) defaults(n *yaml.Node) (defaults, error) {

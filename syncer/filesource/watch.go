@@ -98,17 +98,24 @@ func New(path string, opts Options) *Source {
 func (s *Source) load(ctx context.Context) ([]health.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	data, err := s.readSettledLocked(ctx)
-	if err != nil {
-		return nil, err
+	for {
+		data, err := s.readSettledLocked(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sum, size := sha256.Sum256(data), len(data)
+		recs, err := parseFile(s.path, data, sum)
+		collectFile(size)
+		if errors.Is(err, errChanging) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.seen, s.hasSeen = sum, true
+		s.names = names(recs)
+		return recs, nil
 	}
-	recs, err := ParseChecked(s.path, data)
-	if err != nil {
-		return nil, err
-	}
-	s.seen, s.hasSeen = sha256.Sum256(data), true
-	s.names = names(recs)
-	return recs, nil
 }
 
 // watch calls onChange with the records each time the file's content
@@ -208,7 +215,13 @@ func (s *Source) check(onChange func([]health.Record, time.Time), onError func(e
 		s.mu.Unlock()
 		return 0
 	}
-	recs, err := ParseChecked(s.path, data)
+	size := len(data)
+	recs, err := parseFile(s.path, data, sum)
+	collectFile(size)
+	if errors.Is(err, errChanging) {
+		s.mu.Unlock()
+		return s.opts.Debounce
+	}
 	if err != nil {
 		s.seen, s.hasSeen = sum, true // reported once
 		s.mu.Unlock()
