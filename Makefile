@@ -15,7 +15,7 @@ STATICCHECK_VERSION     := v0.8.2
 PROTO_DIR := plugin/api
 PROTOS    := $(PROTO_DIR)/gslb/v1/gslb.proto $(PROTO_DIR)/gslb/v1/healthshare.proto
 
-.PHONY: all build run test bench fuzz generate check-generate lint tools clean k8s-bins lab lab-down
+.PHONY: all build run test bench fuzz generate check-generate lint tools clean k8s-bins lab lab-down images cluster cluster-down
 
 all: build
 
@@ -114,6 +114,15 @@ lab: build k8s-bins
 
 lab-down:
 	$(GO) run ./test/tools/kubelab down -dir $(LAB_DIR)
+
+# OCI image tarballs (bin/images/{coredns-gslb,gslb-syncer,pause}.tar) from
+# static binaries, without Docker or a registry: deploy/README.md ("Images").
+# Tagged with the chart's appVersion, so the chart's default values find them.
+APP_VERSION = $(shell awk -F'"' '/^appVersion:/ {print $$2}' deploy/helm/gslb/Chart.yaml)
+images:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/static/ \
+		./plugin/cmd/coredns-gslb ./syncer/cmd/gslb-syncer ./syncer/cmd/gslbctl ./test/tools/pause
+	$(GO) run ./test/tools/imagebuild -bin $(BIN)/static -tag $(APP_VERSION) -out $(BIN)/images
 
 clean:
 	rm -rf $(BIN)
