@@ -67,7 +67,7 @@ lint:
 # tests run the binaries from bin/), and the fuzz seed corpora (plain `go test`).
 # The real kube-apiserver and etcd are built from the Go module proxy once
 # (about 11 minutes cold, cached in ~/.cache/gslb) before the tests run.
-test: check-generate lint build k8s-bins
+test: check-generate lint build images k8s-bins
 	@./test/tools/ensure-deb.sh named bind9
 	@./test/tools/ensure-deb.sh rndc bind9-utils
 	GSLB_BIN=$(BIN) $(GO) test -count=1 -race -timeout 30m ./...
@@ -123,6 +123,17 @@ images:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/static/ \
 		./plugin/cmd/coredns-gslb ./syncer/cmd/gslb-syncer ./syncer/cmd/gslbctl ./test/tools/pause
 	$(GO) run ./test/tools/imagebuild -bin $(BIN)/static -tag $(APP_VERSION) -out $(BIN)/images
+
+# A real cluster (test/tools/cluster.sh): control plane and the members s1az1,
+# s1az2, s2 in the network namespace gslb-hub, two nodes (kubelet, containerd,
+# kube-proxy) in gslb-node1 and gslb-node2, the images imported. See README.md.
+CLUSTER_DIR ?= /tmp/gslb-cluster/state
+cluster: images k8s-bins
+	@mkdir -p $(dir $(CLUSTER_DIR))
+	GSLB_IMAGES=$(BIN)/images ./test/tools/cluster.sh up $(CLUSTER_DIR)
+
+cluster-down:
+	./test/tools/cluster.sh down $(CLUSTER_DIR)
 
 clean:
 	rm -rf $(BIN)
