@@ -65,8 +65,10 @@ lint:
 
 # Everything: generated code, lint, unit + integration + end-to-end tests (the e2e
 # tests run the binaries from bin/), and the fuzz seed corpora (plain `go test`).
-# The real kube-apiserver and etcd are built from the Go module proxy once
-# (about 11 minutes cold, cached in ~/.cache/gslb) before the tests run.
+# The real Kubernetes binaries and etcd are built from the Go module proxy once
+# (kube-apiserver about 11 minutes cold, the node binaries of test/e2e/cluster
+# up to 22 more on a busy machine; cached in ~/.cache/gslb) before the tests
+# run; the images (make images) too.
 test: check-generate lint build images k8s-bins
 	@./test/tools/ensure-deb.sh named bind9
 	@./test/tools/ensure-deb.sh rndc bind9-utils

@@ -23,7 +23,7 @@ const siteLabel = "gslb.gslbdns.io/site"
 var leaseRule = rbacv1.PolicyRule{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update"}}
 
 // checkPlacement checks where and how the DaemonSet's Pods run: on labelled
-// DNS nodes, replaced one at a time, spread over zones, under a
+// DNS nodes, replaced by a surge update, spread over zones, under a
 // PodDisruptionBudget of one, labelled with their site.
 func checkPlacement(t *testing.T, objs []*unstructured.Unstructured, ds appsv1.DaemonSet, w expect) {
 	t.Helper()
@@ -31,9 +31,11 @@ func checkPlacement(t *testing.T, objs []*unstructured.Unstructured, ds appsv1.D
 	if !maps.Equal(pod.Spec.NodeSelector, dnsNodeLabel) {
 		t.Errorf("nodeSelector %v, want %v (DNS nodes only)", pod.Spec.NodeSelector, dnsNodeLabel)
 	}
+	// A surge update (test/e2e/cluster TestFaults measures both strategies).
 	if u := ds.Spec.UpdateStrategy; u.Type != appsv1.RollingUpdateDaemonSetStrategyType || u.RollingUpdate == nil ||
-		u.RollingUpdate.MaxUnavailable == nil || u.RollingUpdate.MaxUnavailable.String() != "1" {
-		t.Errorf("updateStrategy %+v, want RollingUpdate, maxUnavailable 1", u)
+		u.RollingUpdate.MaxUnavailable == nil || u.RollingUpdate.MaxUnavailable.String() != "0" ||
+		u.RollingUpdate.MaxSurge == nil || u.RollingUpdate.MaxSurge.String() != "1" {
+		t.Errorf("updateStrategy %+v, want RollingUpdate, maxUnavailable 0, maxSurge 1", u)
 	}
 	if got := pod.Labels[siteLabel]; got != w.site {
 		t.Errorf("Pod label %s=%q, want %q", siteLabel, got, w.site)

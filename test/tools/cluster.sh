@@ -35,6 +35,7 @@ name=${3:-gslb}
 	echo "cluster.sh: NAME '$name' must be 1-10 lower-case letters and digits" >&2
 	exit 2
 }
+dir=$(realpath -m "$dir")
 here=$(cd "$(dirname "$0")" && pwd)
 log() { printf 'cluster.sh: %s\n' "$*" >&2; }
 die() {
@@ -55,7 +56,7 @@ down() {
 		local sock=$dir/node$n/containerd.sock id
 		[[ -S $sock ]] || continue
 		for id in $(timeout 10 ctr -a "$sock" -n k8s.io containers ls -q 2>/dev/null); do
-			timeout 10 ctr -a "$sock" -n k8s.io containers info "$id" 2>/dev/null | grep -o '/var/run/netns/cni-[0-9a-f-]*'
+			{ timeout 10 ctr -a "$sock" -n k8s.io containers info "$id" 2>/dev/null | grep -o '/var/run/netns/cni-[0-9a-f-]*' || true; }
 		done | sort -u >"$dir/node$n/pod-netns"
 	done
 	if [[ -d $dir/pids ]]; then
@@ -84,8 +85,11 @@ down() {
 			[[ -d $cg ]] || continue
 			find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
 		done
-		# The shims of this node's containerd, by the pid files it keeps.
-		find "$dir/node$n/containerd/state" -name shim.pid -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+	done
+	# The shims of the nodes' containerd: each runs in its task's directory
+	# under DIR/nodeN/containerd/state.
+	for p in /proc/[0-9]*; do
+		[[ $(readlink "$p/cwd" 2>/dev/null) == "$dir"/node*/containerd/state/* ]] && kill -KILL "${p#/proc/}" 2>/dev/null || true
 	done
 	sleep 0.2
 	# Mounts under DIR (kubelet volumes, containerd rootfs and snapshots).

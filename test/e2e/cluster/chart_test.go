@@ -84,7 +84,34 @@ func doInstall(t *testing.T, helm string) error {
 		return fmt.Errorf("%v\n%s", err, env.describePods())
 	}
 	t.Logf("helm install: 2 Pods Running and Ready %v after helm install", time.Since(start).Round(time.Second))
+	// Ready Pods reach the Service once kube-proxy has written their rules.
+	for _, addr := range serviceAddrs() {
+		if err := harness.Within(time.Minute, func() error { return answers(addr) }); err != nil {
+			return fmt.Errorf("the Service at %s: %v", addr, err)
+		}
+	}
+	t.Logf("helm install: every node answers through the Service %v after helm install", time.Since(start).Round(time.Second))
 	return nil
+}
+
+// serviceAddrs are the chart Service's addresses: each node's NodePort and
+// port 53 of each node's address (externalIPs).
+func serviceAddrs() []string {
+	var addrs []string
+	for _, node := range nodeAddrs {
+		addrs = append(addrs, fmt.Sprintf("%s:%d", node, nodePort), node+":53")
+	}
+	return addrs
+}
+
+// answers asks addr for hello once and wants one A record.
+func answers(addr string) error {
+	r, err := harness.Exchange(addr, "udp", kubescenario.Hello, dns.TypeA)
+	if err != nil {
+		return err
+	}
+	_, _, err = harness.OneA(r)
+	return err
 }
 
 func helmBin(t *testing.T) string { return gotool.Bin(t, "helm", helmModule, helmVersion) }
@@ -129,12 +156,7 @@ func TestChartServesTheScenario(t *testing.T) {
 	for m, w := range map[string]int{"s1az1": 600, "s1az2": 400, "s2": 200} {
 		want[kubescenario.LBAddress[m]] = w
 	}
-	var addrs []string
-	for _, node := range nodeAddrs {
-		// The NodePort, and port 53 of the node's address (externalIPs).
-		addrs = append(addrs, fmt.Sprintf("%s:%d", node, nodePort), node+":53")
-	}
-	for _, addr := range addrs {
+	for _, addr := range serviceAddrs() {
 		t.Run(addr, func(t *testing.T) {
 			c := harness.Dial(t, addr, "udp")
 			got := map[string]int{}

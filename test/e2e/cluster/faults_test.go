@@ -96,24 +96,34 @@ avi     IN NS   g-dns2.iberia.local.
 	})
 }
 
-// podOn returns the DaemonSet's Pod on node.
+// podOn returns the DaemonSet's live Pod on node; a failure fails t.
 func podOn(t *testing.T, node string) *corev1.Pod {
 	t.Helper()
+	p, err := findPod(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// findPod returns the DaemonSet's live (not terminating) Pod on node.
+func findPod(node string) (*corev1.Pod, error) {
 	pods, err := env.cs.CoreV1().Pods(releaseNS).List(context.Background(), metav1.ListOptions{
 		LabelSelector: "app.kubernetes.io/instance=" + release, FieldSelector: "spec.nodeName=" + node,
 	})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for i := range pods.Items {
 		if pods.Items[i].DeletionTimestamp == nil {
-			return &pods.Items[i]
+			return &pods.Items[i], nil
 		}
 	}
-	t.Fatalf("no live Pod of the DaemonSet on %s", node)
-	return nil
+	return nil, fmt.Errorf("no live Pod of the DaemonSet on %s", node)
 }
 
+// waitReady waits until the DaemonSet is rolled out and each node has
+// exactly one Pod, Ready, and no Pod is terminating.
 func waitReady(t *testing.T, timeout time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -121,6 +131,23 @@ func waitReady(t *testing.T, timeout time.Duration) {
 	if err := waitDaemonSetReady(ctx, 2); err != nil {
 		t.Fatalf("%v\n%s", err, env.describePods())
 	}
+	harness.Eventually(t, timeout, func() error {
+		pods, err := env.cs.CoreV1().Pods(releaseNS).List(context.Background(), metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + release})
+		if err != nil {
+			return err
+		}
+		nodes := map[string]bool{}
+		for _, p := range pods.Items {
+			if p.DeletionTimestamp != nil || !podReady(&p) || nodes[p.Spec.NodeName] {
+				return fmt.Errorf("Pod %s on %s: terminating, not Ready, or not alone", p.Name, p.Spec.NodeName)
+			}
+			nodes[p.Spec.NodeName] = true
+		}
+		if len(nodes) != 2 {
+			return fmt.Errorf("Ready Pods on %d nodes, want 2", len(nodes))
+		}
+		return nil
+	})
 }
 
 // deletePod: `kubectl delete pod` of node1's Pod; the DaemonSet brings it back.
@@ -128,15 +155,25 @@ func deletePod(t *testing.T) {
 	old := podOn(t, "node1")
 	start := time.Now()
 	env.kubectl(t, "-n", releaseNS, "delete", "pod", old.Name, "--wait=false")
+	waitReplaced(t, "node1", old)
+	t.Logf("delete pod: a new Pod Ready on node1 after %v", time.Since(start).Round(100*time.Millisecond))
+}
+
+// waitReplaced waits until node has a new Ready Pod instead of old, and the
+// DaemonSet is whole again.
+func waitReplaced(t *testing.T, node string, old *corev1.Pod) {
+	t.Helper()
 	harness.Eventually(t, 3*time.Minute, func() error {
-		p := podOn(t, "node1")
+		p, err := findPod(node)
+		if err != nil {
+			return err
+		}
 		if p.UID == old.UID || !podReady(p) {
-			return fmt.Errorf("no new Ready Pod on node1 yet")
+			return fmt.Errorf("no new Ready Pod on %s yet", node)
 		}
 		return nil
 	})
 	waitReady(t, time.Minute)
-	t.Logf("delete pod: a new Pod Ready on node1 after %v", time.Since(start).Round(100*time.Millisecond))
 }
 
 func podReady(p *corev1.Pod) bool {
@@ -157,7 +194,7 @@ func upgrade(t *testing.T, maxUnavailable, maxSurge string) {
 	start := time.Now()
 	out, err := runHelm(helmBin(t), "upgrade", release, filepath.Join(env.root, "deploy", "helm", "gslb"), "--namespace", releaseNS,
 		"--reuse-values", "--set", "updateStrategy.maxUnavailable="+maxUnavailable, "--set", "updateStrategy.maxSurge="+maxSurge,
-		"--set", "podAnnotations.gslb-test/rollout="+strconv.Itoa(rollout))
+		"--set-string", "podAnnotations.gslb-test/rollout="+strconv.Itoa(rollout))
 	if err != nil {
 		t.Fatalf("helm upgrade: %v\n%s", err, out)
 	}
@@ -190,7 +227,9 @@ func drainAndEvict(t *testing.T) {
 	if err := evict(p2); !apierrors.IsTooManyRequests(err) {
 		t.Errorf("evicting %s (node2) while node1's Pod is away: %v, want 429 Too Many Requests from the PodDisruptionBudget", p2.Name, err)
 	}
-	waitReady(t, 3*time.Minute)
+	start := time.Now()
+	waitReplaced(t, "node1", p1)
+	t.Logf("eviction: a new Pod Ready on node1 after %v", time.Since(start).Round(100*time.Millisecond))
 }
 
 func evict(p *corev1.Pod) error {
@@ -217,7 +256,10 @@ func freeze(t *testing.T) {
 		t.Fatalf("kill -STOP %s: %v %s", pid, err, out)
 	}
 	harness.Eventually(t, 3*time.Minute, func() error {
-		p := podOn(t, "node1")
+		p, err := findPod("node1")
+		if err != nil {
+			return err
+		}
 		for _, c := range p.Status.ContainerStatuses {
 			if c.Name == "coredns-gslb" && c.RestartCount > restarts && c.Ready {
 				return nil
