@@ -26,6 +26,13 @@ import (
 // addresses, the Service's externalIPs), recursive for the test.
 const bindAddr = "10.88.0.1"
 
+// The two rolling updates TestFaults compares: the chart's earlier default
+// and its surge update.
+const (
+	phaseUpgradeOld   = "helm upgrade maxUnavailable:1"
+	phaseUpgradeSurge = "helm upgrade maxSurge:1"
+)
+
 // TestFaults runs the faults a cluster brings while two clients ask for
 // hello without pause: one through BIND (which delegates to both nodes) and
 // one straight at node1's address. Each phase's counts are printed; through
@@ -48,14 +55,30 @@ func TestFaults(t *testing.T) {
 	}
 	defer func() { t.Logf("queries per phase:\n%s", report(loads...)) }()
 
-	phase("steady", func(t *testing.T) { time.Sleep(3 * time.Second) }) // a baseline of ~150 queries each
+	phase("steady", func(t *testing.T) { // a baseline: 100 queries each
+		harness.Eventually(t, time.Minute, func() error {
+			for _, l := range loads {
+				if ok, failed, _ := l.get("steady"); ok+failed < 100 {
+					return fmt.Errorf("%s: %d queries so far", l.name, ok+failed)
+				}
+			}
+			return nil
+		})
+	})
 	phase("delete pod node1", deletePod)
-	phase("helm upgrade maxUnavailable:1", func(t *testing.T) { upgrade(t, "1", "0") })
-	phase("helm upgrade maxSurge:1", func(t *testing.T) { upgrade(t, "0", "1") })
+	phase(phaseUpgradeOld, func(t *testing.T) { upgrade(t, "1", "0") })
+	phase(phaseUpgradeSurge, func(t *testing.T) { upgrade(t, "0", "1") })
 	phase("drain node1 + evictions", drainAndEvict)
 	phase("SIGSTOP coredns-gslb node1", freeze)
 	phase("members Secret updated", membersSecret)
 
+	// The chart's surge update must lose fewer queries at a node's address
+	// than the update it replaced (maxUnavailable: 1, measured: 6-8 against 1).
+	_, oldFailed, _ := direct.get(phaseUpgradeOld)
+	_, surgeFailed, _ := direct.get(phaseUpgradeSurge)
+	if surgeFailed >= oldFailed {
+		t.Errorf("at node1: %d queries failed during the surge update, %d with maxUnavailable: 1: the surge should lose fewer", surgeFailed, oldFailed)
+	}
 	for _, p := range viaBIND.phases {
 		if ok, failed, last := viaBIND.get(p); failed != 0 || ok == 0 {
 			t.Errorf("phase %q: through BIND %d ok, %d failed (last: %s): want none failed", p, ok, failed, last)
@@ -198,7 +221,8 @@ func upgrade(t *testing.T, maxUnavailable, maxSurge string) {
 	if err != nil {
 		t.Fatalf("helm upgrade: %v\n%s", err, out)
 	}
-	time.Sleep(time.Second) // let the DaemonSet controller observe the new generation
+	// The update raised the DaemonSet's generation: waitReady waits for the
+	// controller to observe it before it counts Pods.
 	waitReady(t, 4*time.Minute)
 	t.Logf("helm upgrade (maxUnavailable %s, maxSurge %s): both Pods replaced and Ready after %v",
 		maxUnavailable, maxSurge, time.Since(start).Round(100*time.Millisecond))
