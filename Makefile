@@ -15,7 +15,7 @@ STATICCHECK_VERSION     := v0.8.2
 PROTO_DIR := plugin/api
 PROTOS    := $(PROTO_DIR)/gslb/v1/gslb.proto $(PROTO_DIR)/gslb/v1/healthshare.proto
 
-.PHONY: all build run test bench fuzz generate check-generate lint tools clean k8s-bins lab lab-down
+.PHONY: all build run test bench fuzz generate check-generate lint tools clean k8s-bins lab lab-down images cluster cluster-down
 
 all: build
 
@@ -65,9 +65,11 @@ lint:
 
 # Everything: generated code, lint, unit + integration + end-to-end tests (the e2e
 # tests run the binaries from bin/), and the fuzz seed corpora (plain `go test`).
-# The real kube-apiserver and etcd are built from the Go module proxy once
-# (about 11 minutes cold, cached in ~/.cache/gslb) before the tests run.
-test: check-generate lint build k8s-bins
+# The real Kubernetes binaries and etcd are built from the Go module proxy once
+# (kube-apiserver about 11 minutes cold, the node binaries of test/e2e/cluster
+# up to 22 more on a busy machine; cached in ~/.cache/gslb) before the tests
+# run; the images (make images) too.
+test: check-generate lint build images k8s-bins
 	@./test/tools/ensure-deb.sh named bind9
 	@./test/tools/ensure-deb.sh rndc bind9-utils
 	GSLB_BIN=$(BIN) $(GO) test -count=1 -race -timeout 30m ./...
@@ -115,6 +117,26 @@ lab: build k8s-bins
 
 lab-down:
 	$(GO) run ./test/tools/kubelab down -dir $(LAB_DIR)
+
+# OCI image tarballs (bin/images/{coredns-gslb,gslb-syncer,pause}.tar) from
+# static binaries, without Docker or a registry: deploy/README.md ("Images").
+# Tagged with the chart's appVersion, so the chart's default values find them.
+APP_VERSION = $(shell awk -F'"' '/^appVersion:/ {print $$2}' deploy/helm/gslb/Chart.yaml)
+images:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/static/ \
+		./plugin/cmd/coredns-gslb ./syncer/cmd/gslb-syncer ./syncer/cmd/gslbctl ./test/tools/pause
+	$(GO) run ./test/tools/imagebuild -bin $(BIN)/static -tag $(APP_VERSION) -out $(BIN)/images
+
+# A real cluster (test/tools/cluster.sh): control plane and the members s1az1,
+# s1az2, s2 in the network namespace gslb-hub, two nodes (kubelet, containerd,
+# kube-proxy) in gslb-node1 and gslb-node2, the images imported. See README.md.
+CLUSTER_DIR ?= /tmp/gslb-cluster/state
+cluster: images k8s-bins
+	@mkdir -p $(dir $(CLUSTER_DIR))
+	GSLB_IMAGES=$(BIN)/images ./test/tools/cluster.sh up $(CLUSTER_DIR)
+
+cluster-down:
+	./test/tools/cluster.sh down $(CLUSTER_DIR)
 
 clean:
 	rm -rf $(BIN)

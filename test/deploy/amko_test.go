@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gslbdns/gslb/test/e2e/harness"
+	"github.com/gslbdns/gslb/test/internal/gotool"
 	"github.com/gslbdns/gslb/test/k8senv"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -31,7 +32,7 @@ var amkoStrictFails = []string{
 func TestConvertAMKO(t *testing.T) {
 	root := harness.RepoRoot(t)
 	gslbctl := harness.Bin(t, "gslbctl")
-	helm := goTool(t, "helm", helmModule, helmVersion)
+	helm := gotool.Bin(t, "helm", helmModule, helmVersion)
 	fixtures, err := filepath.Glob(filepath.Join(root, "syncer", "gslbctl", "testdata", "amko", "*.*"))
 	if err != nil {
 		t.Fatal(err)

@@ -38,10 +38,10 @@ import (
 	"time"
 
 	"github.com/gslbdns/gslb/test/e2e/harness"
+	"github.com/gslbdns/gslb/test/internal/gotool"
 	"github.com/gslbdns/gslb/test/k8senv"
 
 	"github.com/miekg/dns"
-	"golang.org/x/sys/unix"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -74,8 +74,8 @@ const fieldManager = "gslb-deploy-test"
 func TestDeploy(t *testing.T) {
 	root := harness.RepoRoot(t)
 	deploy := filepath.Join(root, "deploy")
-	helm := goTool(t, "helm", helmModule, helmVersion)
-	kustomize := goTool(t, "kustomize", kustomizeModule, kustomizeVersion)
+	helm := gotool.Bin(t, "helm", helmModule, helmVersion)
+	kustomize := gotool.Bin(t, "kustomize", kustomizeModule, kustomizeVersion)
 
 	env := k8senv.Start(t, "cfg")
 	k := newKube(t, env.Cluster("cfg").Config())
@@ -854,69 +854,6 @@ func (k *kube) waitEstablished(t *testing.T, names ...string) {
 		}
 		return nil
 	})
-}
-
-// goTool returns the path of a Go command built from the module proxy, cached
-// under ${GSLB_CACHE:-~/.cache/gslb}/NAME/VERSION/NAME. The build happens in a
-// temporary directory renamed into place, under an flock, so concurrent test
-// processes wait for one build. A build that fails fails the test.
-func goTool(t *testing.T, name, pkg, version string) string {
-	t.Helper()
-	cache := os.Getenv("GSLB_CACHE")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatalf("neither GSLB_CACHE nor HOME is set: no place to cache %s: %v", name, err)
-		}
-		cache = filepath.Join(home, ".cache", "gslb")
-	}
-	base := filepath.Join(cache, name)
-	dir := filepath.Join(base, version)
-	bin := filepath.Join(dir, name)
-	if isExec(bin) {
-		return bin
-	}
-	if err := os.MkdirAll(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	lock, err := os.OpenFile(filepath.Join(base, version+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		t.Logf("another process is building %s %s; waiting for it", name, version)
-		if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
-			t.Fatal(err)
-		}
-	}
-	defer unix.Flock(int(lock.Fd()), unix.LOCK_UN)
-	if isExec(bin) {
-		return bin
-	}
-	work, err := os.MkdirTemp(base, ".build-"+version+".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(work)
-	t.Logf("building %s@%s from the module proxy into %s (once; a few minutes)", pkg, version, dir)
-	start := time.Now()
-	cmd := exec.Command("go", "install", "-trimpath", pkg+"@"+version)
-	cmd.Dir = work
-	cmd.Env = append(os.Environ(), "GOBIN="+work, "GOFLAGS=-mod=mod", "GOWORK=off", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("cannot build %s %s (go install %s@%s): %v\n%s", name, version, pkg, version, err, out)
-	}
-	if err := os.Rename(work, dir); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("built %s %s in %v", name, version, time.Since(start).Round(time.Second))
-	return bin
-}
-
-func isExec(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
 // run runs a tool and returns its stdout; a failure fails the test.

@@ -10,8 +10,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y -qq "$pkg" >/dev/null 2>&1; then
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq "$pkg" >/dev/null
+# Another apt-get (a parallel test, a person) may hold the dpkg lock: wait for it.
+lock="-o DPkg::Lock::Timeout=600"
+if ! apt-get $lock install -y -qq "$pkg" >/dev/null 2>&1; then
+  apt-get $lock update -qq >/dev/null
+  apt-get $lock install -y -qq "$pkg" >/dev/null
 fi
 command -v "$cmd" >/dev/null 2>&1 || { echo "ensure-deb: $pkg installed but $cmd still missing" >&2; exit 1; }
