@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-	"github.com/gslbdns/gslb/syncer/health"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,7 +29,7 @@ var (
 	memberKeys   = []string{"address", "hostname", "cluster", "site", "weight", "priority", "health", "healthReason", "probePort"}
 )
 
-func (p *parser) table(root *yaml.Node) ([]health.Record, error) {
+func (p *parser) table(root *yaml.Node) ([]*gslbv1.Record, error) {
 	if err := p.noAlias(root); err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (p *parser) table(root *yaml.Node) ([]health.Record, error) {
 	if n := len(recs.value.Content); n > gslbv1.MaxRecordsPerPush {
 		return nil, p.errorf(recs.value, "%d records, at most %d", n, gslbv1.MaxRecordsPerPush)
 	}
-	out := make([]health.Record, 0, len(recs.value.Content))
+	out := make([]*gslbv1.Record, 0, len(recs.value.Content))
 	firstLine := make(map[string]int, len(recs.value.Content))
 	for i, n := range recs.value.Content {
 		r, err := p.record(n, i, d, firstLine)
@@ -84,7 +84,7 @@ func (p *parser) table(root *yaml.Node) ([]health.Record, error) {
 		out = append(out, r)
 	}
 	drained.apply(out)
-	slices.SortFunc(out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
+	slices.SortFunc(out, func(a, b *gslbv1.Record) int { return strings.Compare(a.Fqdn, b.Fqdn) })
 	return out, nil
 }
 

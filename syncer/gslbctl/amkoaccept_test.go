@@ -76,7 +76,7 @@ func TestConvertAMKOSplit(t *testing.T) {
 			t.Fatalf("%s: %d records, want 1", file, len(res.Records))
 		}
 		got := map[string]uint32{}
-		for _, m := range res.Records[0].Record.GetMembers() {
+		for _, m := range res.Records[0].GetMembers() {
 			got[m.GetCluster()] = m.GetWeight()
 		}
 		if len(got) != len(want) {

@@ -49,13 +49,12 @@ type peer struct {
 var check = health.Check{Type: health.TypeHTTP, Port: 80, Interval: 100 * time.Millisecond, Timeout: 50 * time.Millisecond,
 	Rise: 2, Fall: 2}.WithDefaults("hello.example.")
 
-func records() []health.Record {
-	r := health.Record{Record: &gslbv1.Record{Fqdn: "hello.example."}}
+func records() []*gslbv1.Record {
+	r := &gslbv1.Record{Fqdn: "hello.example."}
 	for _, a := range []string{"192.0.2.11", "192.0.2.12"} {
-		r.Record.Members = append(r.Record.Members, &gslbv1.Member{Address: a, Weight: 1})
-		r.Checks = append(r.Checks, &check)
+		r.Members = append(r.Members, &gslbv1.Member{Address: a, Weight: 1, Check: check.Proto()})
 	}
-	return []health.Record{r}
+	return []*gslbv1.Record{r}
 }
 
 func newPeer(t *testing.T, name string, down map[string]string, mu *sync.Mutex) *peer {

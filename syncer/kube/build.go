@@ -93,9 +93,9 @@ type HostRuleResult struct {
 // Result is the table and the status of every policy and host rule, keyed
 // by "namespace/name".
 type Result struct {
-	// Records are sorted by fqdn, each with the health checks of its
-	// members (see health.Record).
-	Records   []health.Record
+	// Records are sorted by fqdn; each probed member carries its health
+	// check (Member.check).
+	Records   []*gslbv1.Record
 	Policies  map[string]*PolicyResult
 	HostRules map[string]*HostRuleResult
 	// KeptExpired are FQDNs served by members of expired clusters because
@@ -192,7 +192,8 @@ func Build(in Input) Result {
 		routeRecord(rec, policyAt(accepted, owner), rules[f])
 		drainRecord(rec, drains)
 		if len(rec.Members) > 0 {
-			res.Records = append(res.Records, health.Carry(health.Record{Record: rec, Checks: checks}))
+			health.WriteChecks(rec.Members, checks)
+			res.Records = append(res.Records, rec)
 		}
 	}
 	res.notes = clusterNotes(in.Clusters, drains)

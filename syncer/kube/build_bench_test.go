@@ -6,15 +6,14 @@ import (
 	"testing"
 	"time"
 
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/client-go/tools/cache"
-
-	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
-	"github.com/gslbdns/gslb/syncer/health"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 )
 
 // scaleInput is 3 clusters × n Ingresses (one FQDN each) and one policy.
@@ -159,7 +158,7 @@ func benchIngress(name, ip string) *networkingv1.Ingress {
 // benchRefs measures the partial build of a change of the objects refs
 // name, from the resolution of the references to the record of what the
 // table has of the routes.
-func benchRefs(b *testing.B, members []*member, last []health.Record, pol []*v1alpha1.GlobalDeploymentPolicy, zones, refs []string) {
+func benchRefs(b *testing.B, members []*member, last []*gslbv1.Record, pol []*v1alpha1.GlobalDeploymentPolicy, zones, refs []string) {
 	vs := make([]ClusterView, len(members))
 	for i, m := range members {
 		vs[i] = m.view()

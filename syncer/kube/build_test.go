@@ -96,7 +96,7 @@ func TestBuild(t *testing.T) {
 			},
 			want: map[string]string{hello: "s1az1=127.0.0.11/6/0 s1az2=127.0.0.12/4/0 s2=127.0.0.13/2/0"},
 			check: func(t *testing.T, r Result) {
-				rec := r.Records[0].Record
+				rec := r.Records[0]
 				if rec.Ttl != 2 || rec.Algorithm != gslbv1.Algorithm_ALGORITHM_WRR {
 					t.Errorf("record %v", prototext.Format(rec))
 				}
@@ -201,7 +201,7 @@ func TestBuild(t *testing.T) {
 			},
 			want: map[string]string{hello: "s1az1=127.0.0.11/1/0 s1az2=127.0.0.12/1/0 s2=127.0.0.13/7/0 =198.51.100.7/3/0"},
 			check: func(t *testing.T, r Result) {
-				rec := r.Records[0].Record
+				rec := r.Records[0]
 				if rec.Ttl != 30 || rec.Algorithm != gslbv1.Algorithm_ALGORITHM_RANDOM || rec.DownResponse != gslbv1.DownResponse_DOWN_RESPONSE_FALLBACK || rec.Members[3].Site != "dc3" {
 					t.Errorf("record %v", prototext.Format(rec))
 				}
@@ -278,7 +278,7 @@ func TestBuild(t *testing.T) {
 			r := Build(tt.in())
 			got := map[string]*gslbv1.Record{}
 			for _, hr := range r.Records {
-				rec := hr.Record
+				rec := hr
 				if err := gslbv1.ValidateRecord(rec); err != nil {
 					t.Errorf("invalid record: %v", err)
 				}
@@ -309,14 +309,14 @@ func TestBuild(t *testing.T) {
 
 // An edit of one field (ttl, a weight, the algorithm) changes only that field.
 func TestEditChangesOnlyThatField(t *testing.T) {
-	base := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0)}}).Records[0].Record
+	base := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0)}}).Records[0]
 	edits := map[string]func(*v1alpha1.GlobalDeploymentPolicySpec){
 		"ttl":       func(s *v1alpha1.GlobalDeploymentPolicySpec) { v := int32(60); s.TTL = &v },
 		"weight":    func(s *v1alpha1.GlobalDeploymentPolicySpec) { s.TrafficSplit[1].Weight = 3 },
 		"algorithm": func(s *v1alpha1.GlobalDeploymentPolicySpec) { s.Algorithm = v1alpha1.AlgorithmRandom },
 	}
 	for name, edit := range edits {
-		got := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0, edit)}}).Records[0].Record
+		got := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0, edit)}}).Records[0]
 		diff := 0
 		if got.Ttl != base.Ttl {
 			diff++

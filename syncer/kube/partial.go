@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gslbdns/gslb/syncer/health"
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 )
 
 // buildPartial rebuilds the records of fqdns only, from the objects that
@@ -22,7 +22,7 @@ import (
 // (and on policies, host rules, namespaces and cluster states, whose
 // changes ask for a full build), so the result is what a full build gives.
 // Before a full build of the synced caches it runs one.
-func (s *Source) buildPartial(fqdns []string) ([]health.Record, func() Result) {
+func (s *Source) buildPartial(fqdns []string) ([]*gslbv1.Record, func() Result) {
 	prev := s.lastBuilt()
 	if !s.configSynced() || prev.Policies == nil { // nil: the last result is the seed's
 		records, res := s.build()
@@ -47,17 +47,17 @@ func (s *Source) buildPartial(fqdns []string) ([]health.Record, func() Result) {
 // mergeRecords returns last (sorted by FQDN) with the records of fqdns
 // replaced by those res has for them (removed when it has none); the other
 // records of res are ignored. last is not modified.
-func mergeRecords(last []health.Record, fqdns []string, res Result) []health.Record {
+func mergeRecords(last []*gslbv1.Record, fqdns []string, res Result) []*gslbv1.Record {
 	dirty := fqdnSet(fqdns)
-	fresh := map[string]health.Record{}
+	fresh := map[string]*gslbv1.Record{}
 	for _, r := range res.Records {
-		if dirty[r.Record.Fqdn] {
-			fresh[r.Record.Fqdn] = r
+		if dirty[r.Fqdn] {
+			fresh[r.Fqdn] = r
 		}
 	}
-	out := make([]health.Record, 0, len(last)+len(fresh))
+	out := make([]*gslbv1.Record, 0, len(last)+len(fresh))
 	for _, r := range last {
-		f := r.Record.Fqdn
+		f := r.Fqdn
 		if !dirty[f] {
 			out = append(out, r)
 			continue
@@ -71,7 +71,7 @@ func mergeRecords(last []health.Record, fqdns []string, res Result) []health.Rec
 		for _, r := range fresh {
 			out = append(out, r)
 		}
-		slices.SortFunc(out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
+		slices.SortFunc(out, func(a, b *gslbv1.Record) int { return strings.Compare(a.Fqdn, b.Fqdn) })
 	}
 	return out
 }
@@ -83,7 +83,7 @@ func mergeRecords(last []health.Record, fqdns []string, res Result) []health.Rec
 // part (it compiles them all), their FQDNs and conflicts merged, and the
 // policies' per-cluster counts counted again in records (clusterStatus).
 // prev is not modified.
-func mergeResult(prev Result, fqdns []string, part Result, records []health.Record, clusters []ClusterView) Result {
+func mergeResult(prev Result, fqdns []string, part Result, records []*gslbv1.Record, clusters []ClusterView) Result {
 	dirty := fqdnSet(fqdns)
 	out := Result{Records: records, Policies: make(map[string]*PolicyResult, len(part.Policies)), notes: part.notes,
 		HostRules:   make(map[string]*HostRuleResult, len(part.HostRules)),

@@ -194,10 +194,10 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 				for i := range max(len(table), len(want)) {
 					var g, w string
 					if i < len(table) {
-						g = table[i].Record.String()
+						g = table[i].String()
 					}
 					if i < len(want) {
-						w = want[i].Record.String()
+						w = want[i].String()
 					}
 					if g != w {
 						t.Fatalf("seed %d step %d (dirty %v): record %d\n got %s\nwant %s", seed, step, dirty, i, g, w)

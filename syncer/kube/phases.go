@@ -349,10 +349,10 @@ func clusterStatus(names []string, state func(string) ClusterState, fqdns []stri
 }
 
 // indexRecords maps each record's FQDN to it.
-func indexRecords(recs []health.Record) map[string]*gslbv1.Record {
+func indexRecords(recs []*gslbv1.Record) map[string]*gslbv1.Record {
 	out := make(map[string]*gslbv1.Record, len(recs))
 	for _, r := range recs {
-		out[r.Record.Fqdn] = r.Record
+		out[r.Fqdn] = r
 	}
 	return out
 }

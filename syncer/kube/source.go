@@ -14,7 +14,6 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/internal/observed"
 	"github.com/gslbdns/gslb/syncer/source"
 
@@ -40,7 +39,7 @@ type Source struct {
 	prevConfig *configCluster       // the replaced config cluster, served until config syncs
 	firstEvent map[string]time.Time // key → when it was first enqueued
 
-	last   []health.Record // the table last reported
+	last   []*gslbv1.Record // the table last reported
 	status *statusWriter
 
 	// The worker's last result, as a full build gives it (a partial

@@ -136,8 +136,8 @@ type keptCluster struct {
 // not synced: every record kept, marked stale since at (or since the mark
 // it already had: a second restart keeps the first time), its members
 // probed with the checks the seed carries (Member.check).
-func keptTable(seed []*gslbv1.Record, at time.Time) []health.Record {
-	out := make([]health.Record, len(seed))
+func keptTable(seed []*gslbv1.Record, at time.Time) []*gslbv1.Record {
+	out := make([]*gslbv1.Record, len(seed))
 	for i, r := range seed {
 		c := proto.CloneOf(r)
 		if c.Stale == nil {
@@ -145,7 +145,7 @@ func keptTable(seed []*gslbv1.Record, at time.Time) []health.Record {
 		}
 		out[i] = probeCarried(c)
 	}
-	slices.SortFunc(out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
+	slices.SortFunc(out, func(a, b *gslbv1.Record) int { return strings.Compare(a.Fqdn, b.Fqdn) })
 	return out
 }
 
@@ -154,16 +154,14 @@ func keptTable(seed []*gslbv1.Record, at time.Time) []health.Record {
 // targets from the health the plugin served: a DOWN left as the source's
 // would be an administrative override, never lifted by the probes). A
 // drained member stays down: the drains are the config cluster's.
-func probeCarried(r *gslbv1.Record) health.Record {
-	hr := health.Carried(r)
-	for j, c := range hr.Checks {
-		m := r.Members[j]
-		if c == nil || isDrained(m) {
+func probeCarried(r *gslbv1.Record) *gslbv1.Record {
+	for _, m := range r.Members {
+		if health.MemberCheck(m) == nil || isDrained(m) {
 			continue
 		}
 		m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""
 	}
-	return hr
+	return r
 }
 
 // staleLog reports what is kept without being seen, by owner ("config",
@@ -181,7 +179,7 @@ type staleCount struct {
 	reason string
 }
 
-func countStale(recs []health.Record) map[string]staleCount {
+func countStale(recs []*gslbv1.Record) map[string]staleCount {
 	out := map[string]staleCount{}
 	add := func(src string, st *gslbv1.Stale) {
 		c := out[src]
@@ -192,11 +190,11 @@ func countStale(recs []health.Record) map[string]staleCount {
 		out[src] = c
 	}
 	for _, r := range recs {
-		if st := r.Record.GetStale(); st != nil {
+		if st := r.GetStale(); st != nil {
 			add("config", st)
 			continue // its members are kept with it
 		}
-		for _, m := range r.Record.Members {
+		for _, m := range r.Members {
 			if st := m.GetStale(); st != nil {
 				add(m.Cluster, st)
 			}
@@ -205,7 +203,7 @@ func countStale(recs []health.Record) map[string]staleCount {
 	return out
 }
 
-func (l *staleLog) report(log *slog.Logger, m *metrics, recs []health.Record) {
+func (l *staleLog) report(log *slog.Logger, m *metrics, recs []*gslbv1.Record) {
 	now := countStale(recs)
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -23,7 +23,6 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/source"
 
 	"google.golang.org/protobuf/proto"
@@ -46,7 +45,7 @@ func (s *Source) lastBuilt() Result {
 
 // build runs Build on the caches as they are now; before the config
 // cluster has synced it returns the seed (see stale.go), nil without one.
-func (s *Source) build() ([]health.Record, Result) {
+func (s *Source) build() ([]*gslbv1.Record, Result) {
 	if !s.configSynced() {
 		if s.seed == nil {
 			return nil, Result{}
@@ -79,7 +78,7 @@ func (s *Source) observeBuild(in Input, res Result) {
 	s.resMu.Unlock()
 	unready := map[string]int{}
 	for _, r := range res.Records {
-		for _, m := range r.Record.Members {
+		for _, m := range r.Members {
 			if m.Health == gslbv1.Health_HEALTH_DOWN && m.Cluster != "" {
 				unready[m.Cluster]++
 			}
@@ -90,12 +89,10 @@ func (s *Source) observeBuild(in Input, res Result) {
 	}
 }
 
-func equalTables(a, b []health.Record) bool {
-	return slices.EqualFunc(a, b, func(x, y health.Record) bool {
-		return proto.Equal(x.Record, y.Record) && slices.EqualFunc(x.Checks, y.Checks, func(c, d *health.Check) bool {
-			return (c == nil) == (d == nil) && (c == nil || *c == *d)
-		})
-	})
+// equalTables tells whether two tables are equal, the members' checks
+// included.
+func equalTables(a, b []*gslbv1.Record) bool {
+	return slices.EqualFunc(a, b, func(x, y *gslbv1.Record) bool { return proto.Equal(x, y) })
 }
 
 // work runs the queue until it shuts down; it reports each changed table,
@@ -108,7 +105,7 @@ func (s *Source) work(onChange func(source.Change)) {
 		}
 		first := s.firstEnqueued(keys)
 		s.retireConfig()
-		var records []health.Record
+		var records []*gslbv1.Record
 		result := s.lastBuilt
 		fqdns, refs, full := splitKeys(keys)
 		if !full {
