@@ -9,14 +9,9 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 	"github.com/gslbdns/gslb/syncer/source"
 )
-
-// ackWait is how long the status waits for every name server to
-// acknowledge the table last published before it says one did not: a push
-// takes milliseconds, and a status written at once would say "not
-// acknowledged", then "acknowledged" a second later, two writes per change.
-const ackWait = 5 * time.Second
 
 // acks is the name servers' side of the status. Only Published, Acked and
 // snapshot touch it, under Source.acksMu.
@@ -26,14 +21,6 @@ type acks struct {
 	targets []string         // the name servers, in the syncer's order
 	want    map[string]uint64
 	acked   map[string]uint64 // the last generation each acknowledged
-}
-
-// pushView is what acks say at one moment.
-type pushView struct {
-	records []*gslbv1.Record // nil: no table published yet
-	since   time.Time
-	targets int      // name servers
-	pending []string // those that do not hold the table last published
 }
 
 // Published implements source.StatusSink.
@@ -68,34 +55,21 @@ func (s *Source) startAcks() {
 }
 
 // pushed returns what the acks say now.
-func (s *Source) pushed() pushView {
+func (s *Source) pushed() table.Push {
 	s.acksMu.Lock()
 	defer s.acksMu.Unlock()
 	a := &s.acks
-	v := pushView{records: a.records, since: a.since, targets: len(a.targets)}
+	v := table.Push{Records: a.records, Since: a.since, Targets: len(a.targets)}
 	for _, t := range a.targets {
 		if a.acked[t] < a.want[t] {
-			v.pending = append(v.pending, t)
+			v.Pending = append(v.Pending, t)
 		}
 	}
 	return v
 }
 
-// settling returns how long the status still waits for acknowledgements
-// (ackWait from the table's publication); 0 when every name server holds
-// it, or the wait is over.
-func (v pushView) settling(now time.Time) time.Duration {
-	if v.records != nil && len(v.pending) == 0 {
-		return 0
-	}
-	return max(ackWait-now.Sub(v.since), 0)
-}
-
-// acknowledged is how many name servers hold the table last published.
-func (v pushView) acknowledged() int { return v.targets - len(v.pending) }
-
 // newAcks returns the acks of a source that starts now: the status waits
-// up to ackWait for the first table to be published and acknowledged.
+// up to table.AckWait for the first table to be published and acknowledged.
 func newAcks(now time.Time) acks {
 	return acks{since: now, want: map[string]uint64{}, acked: map[string]uint64{}}
 }

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -108,7 +110,7 @@ func (c *member) refFQDNs(what, key string) []string {
 // for now, as obj (nil: deleted, its conversion forgotten). Call with mu
 // held.
 func (rc *routeCache) fqdnsOf(id routeID, obj any, gws cache.Indexer) []string {
-	out := sortedKeys(rc.pub[id])
+	out := table.SortedKeys(rc.pub[id])
 	if obj == nil {
 		delete(rc.conv, id)
 		return out
@@ -125,7 +127,7 @@ func (rc *routeCache) fqdnsOf(id routeID, obj any, gws cache.Indexer) []string {
 func (rc *routeCache) indexedFQDNs(idx map[string]cache.Indexer, index, key string) []string {
 	var out []string
 	routes := routeKinds()
-	for _, kind := range sortedKeys(idx) {
+	for _, kind := range table.SortedKeys(idx) {
 		if !routes[kind] {
 			continue
 		}
@@ -140,13 +142,13 @@ func (rc *routeCache) indexedFQDNs(idx map[string]cache.Indexer, index, key stri
 // publish records which FQDNs the table has from the member's routes,
 // after a build on v, its view: a full one, or a partial one of the FQDNs
 // dirty, which replaced only those.
-func (rc *routeCache) publish(v ClusterView, full bool, dirty []string) {
+func (rc *routeCache) publish(v table.ClusterView, full bool, dirty []string) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if full {
 		rc.pub, rc.byFQDN = map[routeID]map[string]bool{}, map[string]map[routeID]bool{}
 	}
-	want, routes := fqdnSet(dirty), routeKinds()
+	want, routes := table.FQDNSet(dirty), routeKinds()
 	for _, f := range dirty {
 		for r := range rc.byFQDN[f] {
 			delete(rc.pub[r], f)
@@ -179,7 +181,7 @@ func addTo[K, V comparable](m map[K]map[V]bool, k K, v V) {
 
 // publishViews records, for each member, what a build on its view gives
 // (publish): a full build, or a partial one of dirty.
-func publishViews(ms []*member, vs []ClusterView, full bool, dirty []string) {
+func publishViews(ms []*member, vs []table.ClusterView, full bool, dirty []string) {
 	for i, m := range ms {
 		m.routes.publish(vs[i], full, dirty)
 	}

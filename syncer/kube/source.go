@@ -2,7 +2,7 @@
 // type LoadBalancer, Ingresses and the EndpointSlices of their Services in
 // several member clusters (one kubeconfig, one context per cluster), and
 // GlobalDeploymentPolicy and GSLBHostRule objects in a config cluster,
-// builds the table with Build (only the changed FQDNs' records after a
+// builds the table with table.Build (only the changed FQDNs' records after a
 // change of one object), with the health checks of the members, and
 // writes the policies' status back, with the health the prober found.
 package kube
@@ -15,6 +15,7 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/internal/observed"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 	"github.com/gslbdns/gslb/syncer/source"
 
 	"k8s.io/client-go/tools/cache"
@@ -47,7 +48,7 @@ type Source struct {
 	// acks (acks.go). The status writer runs no build of its own.
 	resMu      sync.Mutex
 	lastKept   int // len(KeptExpired) of the last build, to log changes only
-	built      Result
+	built      table.Result
 	statusKick chan struct{}
 
 	acksMu sync.Mutex

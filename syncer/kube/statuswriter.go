@@ -9,7 +9,19 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"time"
+
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // statusMinInterval spaces the status writes.
@@ -43,7 +55,7 @@ func (s *Source) statusLoop(ctx context.Context, onError func(error)) {
 			continue
 		}
 		push := s.pushed()
-		if d := push.settling(time.Now()); d > 0 {
+		if d := push.Settling(time.Now()); d > 0 {
 			wake = d
 			continue
 		}
@@ -114,4 +126,76 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// statusWriter writes the policies' and host rules' status, only when it
+// changed, and records an Event per new conflict.
+type statusWriter struct {
+	cc *configCluster
+}
+
+// writing tells whether this syncer writes the status (it holds the Lease,
+// or there is no election).
+func (w *statusWriter) writing() bool {
+	return w != nil && w.cc != nil && w.cc.writer.writing()
+}
+
+// write writes the status of every policy and host rule that res has a
+// result for, with the health and acknowledgements of push.
+func (w *statusWriter) write(ctx context.Context, res table.Result, states map[string]table.ClusterState, push table.Push) error {
+	if !w.writing() {
+		return nil
+	}
+	var idx table.ServedIndex
+	if push.Records != nil {
+		idx = table.IndexServed(push.Records)
+	}
+	ps, rs := w.cc.list()
+	var errs []error
+	for _, p := range ps {
+		r := res.Policies[table.Key(p)]
+		if r == nil {
+			continue
+		}
+		st := table.PolicyStatus(p, r, states, idx, push)
+		for _, c := range r.Conflicts {
+			if !slices.Contains(p.Status.Conflicts, c) { // new since the status last written
+				w.cc.recorder.Event(p, corev1.EventTypeWarning, "FQDNConflict", c)
+			}
+		}
+		if equality.Semantic.DeepEqual(st, p.Status) {
+			continue
+		}
+		errs = append(errs, w.patch(ctx, p.Namespace, p.Name, v1alpha1.GlobalDeploymentPolicies.Resource, st))
+	}
+	for _, r := range rs {
+		hr := res.HostRules[table.Key(r)]
+		if hr == nil {
+			continue
+		}
+		st := table.HostRuleStatus(r, hr, idx)
+		if equality.Semantic.DeepEqual(st, r.Status) {
+			continue
+		}
+		errs = append(errs, w.patch(ctx, r.Namespace, r.Name, v1alpha1.GSLBHostRules.Resource, st))
+	}
+	return errors.Join(errs...)
+}
+
+// patch replaces the whole status (a JSON patch "add" of /status): a merge
+// patch would keep the fields the new status leaves out, such as the last
+// unhealthy member once it recovers.
+func (w *statusWriter) patch(ctx context.Context, ns, name, resource string, status any) error {
+	body, err := json.Marshal([]map[string]any{{"op": "add", "path": "/status", "value": status}})
+	if err != nil {
+		return err
+	}
+	gvr := v1alpha1.SchemeGroupVersion.WithResource(resource)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, err = w.cc.dyn.Resource(gvr).Namespace(ns).Patch(ctx, name, types.JSONPatchType, body, metav1.PatchOptions{}, "status")
+	if err != nil {
+		return fmt.Errorf("status of %s %s/%s: %w", resource, ns, name, err)
+	}
+	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 	"github.com/gslbdns/gslb/syncer/source"
 
 	"google.golang.org/protobuf/proto"
@@ -30,14 +31,14 @@ import (
 
 // setBuilt hands res, the result of a full build or one merged from a
 // partial build, to the status writer.
-func (s *Source) setBuilt(res Result) {
+func (s *Source) setBuilt(res table.Result) {
 	s.resMu.Lock()
 	s.built = res
 	s.resMu.Unlock()
 }
 
 // lastBuilt is the result last handed to the status writer.
-func (s *Source) lastBuilt() Result {
+func (s *Source) lastBuilt() table.Result {
 	s.resMu.Lock()
 	defer s.resMu.Unlock()
 	return s.built
@@ -45,27 +46,27 @@ func (s *Source) lastBuilt() Result {
 
 // build runs Build on the caches as they are now; before the config
 // cluster has synced it returns the seed (see stale.go), nil without one.
-func (s *Source) build() ([]*gslbv1.Record, Result) {
+func (s *Source) build() ([]*gslbv1.Record, table.Result) {
 	if !s.configSynced() {
 		if s.seed == nil {
-			return nil, Result{}
+			return nil, table.Result{}
 		}
-		recs := keptTable(s.seed, s.seedAt)
+		recs := table.KeptTable(s.seed, s.seedAt)
 		s.stale.report(s.log, s.metrics, recs)
-		return recs, Result{}
+		return recs, table.Result{}
 	}
 	ms := s.orderedMembers()
-	in := Input{Clusters: viewsOf(ms), Zones: s.opts.Zones}
+	in := table.Input{Clusters: viewsOf(ms), Zones: s.opts.Zones}
 	in.Policies, in.HostRules = s.policies()
 	in.Drains = s.drains()
-	res := Build(in)
+	res := table.Build(in)
 	publishViews(ms, in.Clusters, true, nil)
 	s.observeBuild(in, res)
 	return res.Records, res
 }
 
 // observeBuild logs and counts what a full build found.
-func (s *Source) observeBuild(in Input, res Result) {
+func (s *Source) observeBuild(in table.Input, res table.Result) {
 	s.stale.report(s.log, s.metrics, res.Records)
 	s.metrics.builds.Inc()
 	s.metrics.records.Set(float64(len(res.Records)))
@@ -113,9 +114,9 @@ func (s *Source) work(onChange func(source.Change)) {
 		}
 		switch {
 		case full:
-			var res Result
+			var res table.Result
 			records, res = s.build()
-			result = func() Result { return res }
+			result = func() table.Result { return res }
 		case len(fqdns) > 0:
 			records, result = s.buildPartial(fqdns)
 		}

@@ -1,4 +1,12 @@
-package kube
+// Package table is the Kubernetes source's table: Build turns what the
+// member clusters and the config cluster hold (Input: the objects, their
+// endpoints, the policies, host rules and drains) into gslb's records and
+// each policy's and host rule's result (Result), and PolicyStatus and
+// HostRuleStatus turn a result into the status to write. Everything here
+// is a pure function of its arguments: no client-go, no goroutine, no
+// clock (the times are in the input). The informers, the work queue and
+// the status writes are syncer/kube's.
+package table
 
 import (
 	"slices"
@@ -203,7 +211,7 @@ func Build(in Input) Result {
 
 // policyClusters fills in each accepted policy's per-cluster state.
 func policyClusters(accepted []*policy, clusters []ClusterView, res Result) {
-	records, state, kept := indexRecords(res.Records), stateOf(clusters), fqdnSet(res.KeptExpired)
+	records, state, kept := indexRecords(res.Records), stateOf(clusters), FQDNSet(res.KeptExpired)
 	for _, p := range accepted {
 		p.res.Clusters = clusterStatus(p.clusters, state, p.res.FQDNs, records, kept, res.notes)
 	}
@@ -293,7 +301,7 @@ func memberNames(cs []ClusterView) string {
 	return strings.Join(names, ", ")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func SortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
 		ks = append(ks, k)

@@ -1,4 +1,4 @@
-package kube
+package table
 
 import (
 	"fmt"
@@ -228,7 +228,7 @@ func TestCountEndpoints(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", k, got[k], w)
 		}
 	}
-	stripped, _ := stripSlice(slice("a", discoveryv1.AddressTypeIPv4, no, yes, nil))
+	stripped, _ := StripSlice(slice("a", discoveryv1.AddressTypeIPv4, no, yes, nil))
 	if s := stripped.(*sliceCount); s.Service != "ns/a" || s.Family != discoveryv1.AddressTypeIPv4 || s.Count != (EndpointCount{2, 3}) ||
 		s.Name != "aIPv4" || s.Labels != nil {
 		t.Errorf("stripped %+v", s)
@@ -249,11 +249,11 @@ func TestCountEndpointsStripped(t *testing.T) {
 	}
 	var stripped, mixed []any
 	for i, s := range raw {
-		o, err := stripSlice(s)
+		o, err := StripSlice(s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again, _ := stripSlice(o); again != o {
+		if again, _ := StripSlice(o); again != o {
 			t.Errorf("%s: stripped twice gives a new object", s.Name)
 		}
 		if cp := o.(*sliceCount).DeepCopyObject().(*sliceCount); cp == o || !equality.Semantic.DeepEqual(cp, o) {
@@ -283,8 +283,8 @@ func TestStatusShowsMemberHealth(t *testing.T) {
 	cs := twoBackends(EndpointCount{0, 3}, EndpointCount{1, 1})
 	p := gdp("p", 0)
 	r := Build(Input{Clusters: cs, Policies: []*v1alpha1.GlobalDeploymentPolicy{p}})
-	served := indexServed(r.Records)
-	st := PolicyStatus(p, r.Policies["gslb/p"], map[string]ClusterState{"s1az1": ClusterUp, "s1az2": ClusterUp, "s2": ClusterUp}, served, pushView{})
+	served := IndexServed(r.Records)
+	st := PolicyStatus(p, r.Policies["gslb/p"], map[string]ClusterState{"s1az1": ClusterUp, "s1az2": ClusterUp, "s2": ClusterUp}, served, Push{})
 	if len(st.UnhealthyMembers) != 1 || st.UnhealthyMembers[0] != (v1alpha1.MemberHealth{FQDN: hello, Cluster: "s1az1", Target: "127.0.0.11",
 		Health: "Down", Reason: "0/3 endpoints ready in service default/web"}) {
 		t.Errorf("unhealthy %+v", st.UnhealthyMembers)
@@ -316,8 +316,8 @@ func TestStripKeepsWhatBuildReads(t *testing.T) {
 		Annotations: map[string]string{v1alpha1.AnnotationExternalDNS: "s.example,t.example", "other": "x"}},
 		Spec:   corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Ports: []corev1.ServicePort{{Name: "h", Port: 8080, Protocol: corev1.ProtocolTCP}}},
 		Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{IP: "2001:db8::1"}}}}}
-	si, _ := stripManaged(in)
-	ss, _ := stripManaged(svc)
+	si, _ := StripManaged(in)
+	ss, _ := StripManaged(svc)
 	a, _ := IngressObject(in)
 	b, _ := IngressObject(si.(*networkingv1.Ingress))
 	c, _ := ServiceObject(svc)
