@@ -85,7 +85,7 @@ func BenchmarkChange(b *testing.B) {
 // the partial build of a change of those objects as the worker makes it:
 // the references resolved, and what the table has of the routes recorded
 // (partial-ref).
-func benchViews(b *testing.B, members []*member, dirtyFQDN string, refs ...string) {
+func benchViews(b *testing.B, members []*member, dirtyFQDN string, refs ...objectRef) {
 	pol := scaleInput(1).Policies
 	s := &Source{metrics: newMetrics(nil), opts: Options{Zones: []string{"avi.iberia.local."}}, log: slog.New(slog.DiscardHandler)}
 	full := func() table.Result {
@@ -159,7 +159,7 @@ func benchIngress(name, ip string) *networkingv1.Ingress {
 // benchRefs measures the partial build of a change of the objects refs
 // name, from the resolution of the references to the record of what the
 // table has of the routes.
-func benchRefs(b *testing.B, members []*member, last []*gslbv1.Record, pol []*v1alpha1.GlobalDeploymentPolicy, zones, refs []string) {
+func benchRefs(b *testing.B, members []*member, last []*gslbv1.Record, pol []*v1alpha1.GlobalDeploymentPolicy, zones []string, refs []objectRef) {
 	vs := make([]table.ClusterView, len(members))
 	for i, m := range members {
 		vs[i] = m.view()

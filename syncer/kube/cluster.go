@@ -37,7 +37,7 @@ type member struct {
 	dyn    dynamic.Interface // the optional kinds (optional.go)
 	log    *slog.Logger
 	opts   *Options
-	notify func(keys ...string) // enqueues work
+	notify func(keys ...workKey) // enqueues work (Source.enqueue: takes no lock of the member)
 	m      *metrics
 
 	mu        sync.Mutex
@@ -200,11 +200,11 @@ func (c *member) loop(ctx context.Context) {
 			}
 			c.m.clusterUp.WithLabelValues(c.name).Set(0)
 			c.log.Warn("member cluster unreachable: its last-known members are kept for the grace period", "grace", c.opts.Grace, "err", err)
-			go c.notify(allKey)
+			c.notify(allKey)
 		case !c.up && !c.replacing && !expiredSeen && time.Since(c.downSince) >= c.opts.Grace:
 			expiredSeen = true
 			c.log.Warn("member cluster unreachable past the grace period", "since", c.downSince.Format(time.RFC3339))
-			go c.notify(allKey)
+			c.notify(allKey)
 		}
 		c.mu.Unlock()
 		select {
@@ -269,7 +269,7 @@ func (c *member) startGeneration(ctx context.Context) {
 			}
 		}
 		if len(fqdns) > 0 {
-			c.notify(fqdns...)
+			c.notify(fqdnKeys(fqdns)...)
 		}
 	}
 	_, _ = eps.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -278,13 +278,13 @@ func (c *member) startGeneration(ctx context.Context) {
 		DeleteFunc: sliceChanged,
 	})
 	h := cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { c.notify(table.ObjectFQDNs(o)...) },
-		UpdateFunc: func(o, n any) { c.notify(append(table.ObjectFQDNs(o), table.ObjectFQDNs(n)...)...) },
+		AddFunc:    func(o any) { c.notify(fqdnKeys(table.ObjectFQDNs(o))...) },
+		UpdateFunc: func(o, n any) { c.notify(fqdnKeys(append(table.ObjectFQDNs(o), table.ObjectFQDNs(n)...))...) },
 		DeleteFunc: func(o any) {
 			if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
 				o = d.Obj
 			}
-			c.notify(table.ObjectFQDNs(o)...)
+			c.notify(fqdnKeys(table.ObjectFQDNs(o))...)
 		},
 	}
 	nsh := cache.ResourceEventHandlerFuncs{
@@ -317,7 +317,7 @@ func (c *member) startGeneration(ctx context.Context) {
 			// are last-known members from now on, with the grace period.
 			c.replacing, c.downSince = false, time.Now()
 			c.log.Warn("member cluster does not sync with its new credentials: its last-known members are kept for the grace period", "grace", c.opts.Grace)
-			go c.notify(allKey)
+			c.notify(allKey)
 		}
 		return
 	}
@@ -331,7 +331,7 @@ func (c *member) startGeneration(ctx context.Context) {
 	c.m.clusterUp.WithLabelValues(c.name).Set(1)
 	c.log.Info("member cluster synced", "services", len(c.served.svc.ListKeys()), "ingresses", len(c.served.ing.ListKeys()),
 		"endpointslices", len(c.served.eps.ListKeys()))
-	go c.notify(allKey)
+	c.notify(allKey)
 }
 
 // snapshot returns the caches last synced (nil: none yet) and the view of

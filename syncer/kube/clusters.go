@@ -48,7 +48,7 @@ func (s *Source) reload(ctx context.Context) error {
 	if err := s.applyConfigLocked(ctx, ms.config); err != nil {
 		return err
 	}
-	go s.enqueue(allKey)
+	s.enqueue(allKey)
 	return nil
 }
 

@@ -46,8 +46,8 @@ func BenchmarkChangeRoutes(b *testing.B) {
 				members = append(members, &member{name: fmt.Sprintf("c%d", c), served: st, up: true, m: newMetrics(nil), opts: &Options{Grace: time.Minute}})
 			}
 			// A change of route p00042 and of its backend's endpoints, in c0.
-			benchViews(b, members, "p00042.avi.iberia.local.", refKey("c0", refRoute, "HTTPRoute/default/p00042"),
-				refKey("c0", refBackend, "default/p00042"))
+			benchViews(b, members, "p00042.avi.iberia.local.", objectRef{"c0", refRoute, "HTTPRoute/default/p00042"},
+				objectRef{"c0", refBackend, "default/p00042"})
 		})
 	}
 }

@@ -27,7 +27,7 @@ func newRandomOptionals() *optionals {
 }
 
 // changeOptional makes one random change of a Gateway or a route.
-func (c *randomCluster) changeOptional(ns string) []string {
+func (c *randomCluster) changeOptional(ns string) []workKey {
 	idx, _ := c.st.opt.snapshot()
 	switch c.r.IntN(6) {
 	case 0, 1:
@@ -44,14 +44,14 @@ func (c *randomCluster) changeOptional(ns string) []string {
 		}
 		o, _, _ := idx[kind].GetByKey(keys[c.r.IntN(len(keys))])
 		_ = idx[kind].Delete(o)
-		return []string{c.m.optionalChanged(kind, o)}
+		return []workKey{c.m.optionalChanged(kind, o)}
 	}
 }
 
-func (c *randomCluster) putOptional(kind string, o any) []string {
+func (c *randomCluster) putOptional(kind string, o any) []workKey {
 	idx, _ := c.st.opt.snapshot()
 	_ = idx[kind].Update(o)
-	return []string{c.m.optionalChanged(kind, o)}
+	return []workKey{c.m.optionalChanged(kind, o)}
 }
 
 // hostname is one of the FQDNs, a wildcard, or none ("").

@@ -49,7 +49,7 @@ func (c *randomCluster) addr() string { return fmt.Sprintf("127.0.%d.%d", c.r.In
 
 // change makes one random change and returns the keys the event handlers
 // enqueue: FQDNs, or references to routes, Gateways and backends.
-func (c *randomCluster) change() []string {
+func (c *randomCluster) change() []workKey {
 	ns := []string{"a", "b"}[c.r.IntN(2)]
 	name := fmt.Sprintf("o%d", c.r.IntN(12))
 	svcName := fmt.Sprintf("s%d", c.r.IntN(6))
@@ -84,7 +84,7 @@ func (c *randomCluster) change() []string {
 		}
 		o, _, _ := idx.GetByKey(keys[c.r.IntN(len(keys))])
 		_ = idx.Delete(o)
-		return table.ObjectFQDNs(o)
+		return fqdnKeys(table.ObjectFQDNs(o))
 	default: // an EndpointSlice: ready, not ready, or gone
 		key := ns + "/" + svcName
 		sl := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: svcName,
@@ -96,27 +96,27 @@ func (c *randomCluster) change() []string {
 		} else {
 			_ = c.st.eps.Update(sl)
 		}
-		var fqdns []string
+		var keys []workKey
 		if c.st.opt.usesService(key) {
-			fqdns = append(fqdns, refKey(c.m.name, refBackend, key))
+			keys = append(keys, refKey(c.m.name, refBackend, key))
 		}
 		for _, idx := range []cache.Indexer{c.st.svc, c.st.ing} {
 			objs, _ := idx.ByIndex(backendIndex, key)
 			for _, o := range objs {
-				fqdns = append(fqdns, table.ObjectFQDNs(o)...)
+				keys = append(keys, fqdnKeys(table.ObjectFQDNs(o))...)
 			}
 		}
-		return fqdns
+		return keys
 	}
 }
 
-func (c *randomCluster) put(idx cache.Indexer, o any) []string {
+func (c *randomCluster) put(idx cache.Indexer, o any) []workKey {
 	var fqdns []string
 	if old, ok, _ := idx.Get(o); ok {
 		fqdns = table.ObjectFQDNs(old)
 	}
 	_ = idx.Update(o)
-	return append(fqdns, table.ObjectFQDNs(o)...)
+	return fqdnKeys(append(fqdns, table.ObjectFQDNs(o)...))
 }
 
 // Rebuilding only the changed FQDNs gives the table a full build gives,
@@ -174,8 +174,8 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 			fqdns, refs, _ := splitKeys(keys)
 			dirty := append(fqdns, dirtyFQDNs(ms, refs)...)
 			for _, k := range refs {
-				if _, what, _, _ := parseRef(k); len(dirtyFQDNs(ms, []string{k})) > 0 {
-					resolved[what]++
+				if len(dirtyFQDNs(ms, []objectRef{k})) > 0 {
+					resolved[k.what]++
 				}
 			}
 			slices.Sort(dirty)
@@ -194,7 +194,7 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 			kept += len(fullRes.KeptExpired)
 			refused += b2i(!fullRes.HostRules["gslb/h"].Accepted)
 			for _, d := range statusDiff(res, fullRes) {
-				t.Fatalf("seed %d step %d (keys %q, dirty %v): status: %s", seed, step, keys, dirty, d)
+				t.Fatalf("seed %d step %d (keys %+v, dirty %v): status: %s", seed, step, keys, dirty, d)
 			}
 			if !equalTables(tab, want) {
 				for i := range max(len(tab), len(want)) {

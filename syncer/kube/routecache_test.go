@@ -148,7 +148,7 @@ func TestRefFQDNs(t *testing.T) {
 	f := newRouteFixture()
 	idx, _ := f.m.served.opt.snapshot()
 	f.m.routes.publish(table.ClusterView{Objects: f.m.routes.all(idx)}, true, nil)
-	ref := func(what, key string) []string { return dirtyFQDNs([]*member{f.m}, []string{refKey("c", what, key)}) }
+	ref := func(what, key string) []string { return dirtyFQDNs([]*member{f.m}, []objectRef{{"c", what, key}}) }
 
 	// A route moved from hello.example.net to c.example.org.
 	moved := named(testRoute([]string{"c.example.org"}, f.onGw.Spec.ParentRefs, f.onGw.Status), "on-gw")
@@ -167,7 +167,7 @@ func TestRefFQDNs(t *testing.T) {
 		_ = f.routes.Delete(f.onOther)
 		return ref(refRoute, "HTTPRoute/default/on-other")
 	}(), "other.example.net.")
-	check(t, "unknown cluster", dirtyFQDNs([]*member{f.m}, []string{refKey("elsewhere", refGateway, "infra/gw")}))
+	check(t, "unknown cluster", dirtyFQDNs([]*member{f.m}, []objectRef{{"elsewhere", refGateway, "infra/gw"}}))
 
 	// The partial views of those FQDNs: the route without hostnames found
 	// by its listener's, the moved one by its own.

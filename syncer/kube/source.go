@@ -19,26 +19,21 @@ import (
 	"github.com/gslbdns/gslb/syncer/source"
 
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 )
-
-// allKey asks for a rebuild of everything (policies, namespaces, cluster state).
-const allKey = "*"
 
 // Source implements source.Source, source.Seeded and source.StatusSink (acks.go).
 type Source struct {
 	opts    Options
 	log     *slog.Logger
 	metrics *metrics
-	queue   workqueue.TypedInterface[string]
+	queue   *workQueue // queue.go
 
 	mu         sync.Mutex
 	members    map[string]*member
 	order      []string // member names in configuration order
 	kubeHash   string   // contentHash of the kubeconfig and members file last applied
 	config     *configCluster
-	prevConfig *configCluster       // the replaced config cluster, served until config syncs
-	firstEvent map[string]time.Time // key → when it was first enqueued
+	prevConfig *configCluster // the replaced config cluster, served until config syncs
 
 	last   []*gslbv1.Record // the table last reported
 	status *statusWriter
@@ -90,25 +85,17 @@ func New(opts Options) *Source {
 	}
 	return &Source{
 		opts: opts, log: opts.Logger.With("source", "kubernetes"), metrics: newMetrics(opts.Registerer),
-		queue:   workqueue.NewTypedWithConfig(workqueue.TypedQueueConfig[string]{Name: "gslb-fqdns"}),
-		members: map[string]*member{}, firstEvent: map[string]time.Time{}, statusKick: make(chan struct{}, 1),
+		queue:   newWorkQueue(),
+		members: map[string]*member{}, statusKick: make(chan struct{}, 1),
 		acks: newAcks(time.Now()),
 	}
 }
 
-func (s *Source) enqueue(keys ...string) {
-	now := time.Now()
-	s.mu.Lock()
-	for _, k := range keys {
-		if _, ok := s.firstEvent[k]; !ok {
-			s.firstEvent[k] = now
-		}
-	}
-	s.mu.Unlock()
-	for _, k := range keys {
-		s.queue.Add(k)
-	}
-	s.metrics.queueDepth.Set(float64(s.queue.Len()))
+// enqueue asks the worker to rebuild keys. It takes no lock but the
+// queue's: callers may hold Source.mu or a member's mu.
+func (s *Source) enqueue(keys ...workKey) {
+	s.queue.add(keys...)
+	s.metrics.queueDepth.Set(float64(s.queue.len()))
 }
 
 // Run implements source.Source: it connects to every cluster, waits (up to
@@ -134,7 +121,7 @@ func (s *Source) Run(ctx context.Context, onChange func(source.Change), onError 
 	wg.Go(func() { s.statusLoop(ctx, onError) })
 	wg.Go(func() {
 		<-ctx.Done()
-		s.queue.ShutDown()
+		s.queue.shutDown()
 	})
 	s.work(onChange)
 	wg.Wait()

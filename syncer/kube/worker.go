@@ -19,7 +19,6 @@ package kube
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
@@ -100,11 +99,12 @@ func equalTables(a, b []*gslbv1.Record) bool {
 // with the time of the oldest watch event it reflects.
 func (s *Source) work(onChange func(source.Change)) {
 	for {
-		keys, shutdown := s.takeKeys()
-		if shutdown {
+		keys, ok := s.queue.take()
+		if !ok {
 			return
 		}
-		first := s.firstEnqueued(keys)
+		s.metrics.queueDepth.Set(float64(s.queue.len()))
+		first := s.queue.firstEnqueued(keys)
 		s.retireConfig()
 		var records []*gslbv1.Record
 		result := s.lastBuilt
@@ -127,67 +127,13 @@ func (s *Source) work(onChange func(source.Change)) {
 		}
 		s.setBuilt(result())
 		s.kickStatus()
-		for _, k := range keys {
-			s.queue.Done(k)
-		}
+		s.queue.done(keys)
 	}
-}
-
-// takeKeys waits for a key and takes every key queued: one build serves them all.
-func (s *Source) takeKeys() ([]string, bool) {
-	key, shutdown := s.queue.Get()
-	if shutdown {
-		return nil, true
-	}
-	keys := []string{key}
-	for s.queue.Len() > 0 {
-		k, sd := s.queue.Get()
-		if sd {
-			break
-		}
-		keys = append(keys, k)
-	}
-	s.metrics.queueDepth.Set(float64(s.queue.Len()))
-	return keys, false
-}
-
-// firstEnqueued returns when the earliest of keys was enqueued (now when
-// none is known), and forgets them.
-func (s *Source) firstEnqueued(keys []string) time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var first time.Time
-	for _, k := range keys {
-		if t, ok := s.firstEvent[k]; ok && (first.IsZero() || t.Before(first)) {
-			first = t
-		}
-		delete(s.firstEvent, k)
-	}
-	if first.IsZero() {
-		first = time.Now()
-	}
-	return first
-}
-
-// splitKeys returns the FQDNs among keys, the references to objects
-// (refKey), and whether allKey is one.
-func splitKeys(keys []string) (fqdns, refs []string, full bool) {
-	for _, k := range keys {
-		switch {
-		case k == allKey:
-			full = true
-		case strings.HasPrefix(k, refPrefix):
-			refs = append(refs, k)
-		default:
-			fqdns = append(fqdns, k)
-		}
-	}
-	return fqdns, refs, full
 }
 
 // dirty is the FQDNs to rebuild: fqdns and those the references refs
 // concern (routedirty.go), sorted, unique.
-func (s *Source) dirty(fqdns, refs []string) []string {
+func (s *Source) dirty(fqdns []string, refs []objectRef) []string {
 	out := append(slices.Clone(fqdns), dirtyFQDNs(s.orderedMembers(), refs)...)
 	slices.Sort(out)
 	return slices.Compact(out)
