@@ -14,7 +14,7 @@ import (
 )
 
 // acks is the name servers' side of the status. Only Published, Acked and
-// snapshot touch it, under Source.acksMu.
+// pushed touch it, under ControlPlane.acksMu.
 type acks struct {
 	records []*gslbv1.Record // the table last published; nil: none yet
 	since   time.Time        // when it was published (or the source started)
@@ -24,9 +24,9 @@ type acks struct {
 }
 
 // Published implements source.StatusSink.
-func (s *Source) Published(records []*gslbv1.Record, gens []source.TargetGeneration) {
-	s.acksMu.Lock()
-	a := &s.acks
+func (p *ControlPlane) Published(records []*gslbv1.Record, gens []source.TargetGeneration) {
+	p.acksMu.Lock()
+	a := &p.acks
 	a.records, a.since = records, time.Now()
 	for _, g := range gens {
 		if _, ok := a.want[g.Target]; !ok {
@@ -34,31 +34,31 @@ func (s *Source) Published(records []*gslbv1.Record, gens []source.TargetGenerat
 		}
 		a.want[g.Target] = g.Generation
 	}
-	s.acksMu.Unlock()
-	s.kickStatus()
+	p.acksMu.Unlock()
+	p.kickStatus()
 }
 
 // Acked implements source.StatusSink.
-func (s *Source) Acked(target string, gen uint64) {
-	s.acksMu.Lock()
-	s.acks.acked[target] = max(s.acks.acked[target], gen)
-	s.acksMu.Unlock()
-	s.kickStatus()
+func (p *ControlPlane) Acked(target string, gen uint64) {
+	p.acksMu.Lock()
+	p.acks.acked[target] = max(p.acks.acked[target], gen)
+	p.acksMu.Unlock()
+	p.kickStatus()
 }
 
 // startAcks starts the wait for the first table: the start-up wait for
 // the caches does not count.
-func (s *Source) startAcks() {
-	s.acksMu.Lock()
-	s.acks.since = time.Now()
-	s.acksMu.Unlock()
+func (p *ControlPlane) startAcks() {
+	p.acksMu.Lock()
+	p.acks.since = time.Now()
+	p.acksMu.Unlock()
 }
 
 // pushed returns what the acks say now.
-func (s *Source) pushed() table.Push {
-	s.acksMu.Lock()
-	defer s.acksMu.Unlock()
-	a := &s.acks
+func (p *ControlPlane) pushed() table.Push {
+	p.acksMu.Lock()
+	defer p.acksMu.Unlock()
+	a := &p.acks
 	v := table.Push{Records: a.records, Since: a.since, Targets: len(a.targets)}
 	for _, t := range a.targets {
 		if a.acked[t] < a.want[t] {

@@ -13,7 +13,7 @@ import (
 // published, whatever the order of Published and Acked (a plugin may ack
 // before the sink hears of the table).
 func TestAcks(t *testing.T) {
-	s := New(Options{})
+	s := NewControlPlane(Options{})
 	tab := []*gslbv1.Record{{Fqdn: "hello."}}
 	if v := s.pushed(); v.Records != nil || v.Settling(time.Now()) <= 0 {
 		t.Fatalf("before any table: %+v, settling %v; want none, waiting", v, v.Settling(time.Now()))

@@ -189,6 +189,7 @@ func (s *Source) applyConfigLocked(ctx context.Context, cfg *rest.Config) error 
 		s.log.Info("config cluster credentials or server changed: restarting its watches")
 	}
 	s.config = cc
+	s.plane.setConfig(cc)
 	go func() {
 		if cache.WaitForCacheSync(cc.stopped, cc.synced) {
 			s.enqueue(allKey)

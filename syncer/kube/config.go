@@ -56,7 +56,7 @@ func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*config
 		cancel()
 		return nil, err
 	}
-	if err := s.startProbeElection(ctx, cc); err != nil {
+	if err := s.plane.startProbeElection(ctx, cc); err != nil {
 		cancel()
 		return nil, err
 	}

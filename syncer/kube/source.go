@@ -14,14 +14,14 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-	"github.com/gslbdns/gslb/syncer/internal/observed"
 	"github.com/gslbdns/gslb/syncer/kube/table"
 	"github.com/gslbdns/gslb/syncer/source"
 
 	"k8s.io/client-go/tools/cache"
 )
 
-// Source implements source.Source, source.Seeded and source.StatusSink (acks.go).
+// Source implements source.Source and source.Seeded; its ControlPlane
+// is the status sink and the probe election.
 type Source struct {
 	opts    Options
 	log     *slog.Logger
@@ -41,20 +41,16 @@ type Source struct {
 	// The worker's last result, as a full build gives it (a partial
 	// build's merged in, partial.go): the status writer's input, with the
 	// acks (acks.go). The status writer runs no build of its own.
-	resMu      sync.Mutex
-	lastKept   int // len(KeptExpired) of the last build, to log changes only
-	built      table.Result
-	statusKick chan struct{}
-
-	acksMu sync.Mutex
-	acks   acks
+	resMu    sync.Mutex
+	lastKept int // len(KeptExpired) of the last build, to log changes only
+	built    table.Result
 
 	// The plugin's table at start-up (see stale.go), and when it was read.
 	seed   []*gslbv1.Record
 	seedAt time.Time
 	stale  staleLog
 
-	probeLead observed.Value[source.Leadership] // the site's probe election (probeleader.go)
+	plane *ControlPlane // the status sink, the probe election, the site's Events (controlplane.go)
 }
 
 // Seed gives the source the table a plugin serves, read at start-up: what
@@ -64,30 +60,17 @@ func (s *Source) Seed(records []*gslbv1.Record) {
 	s.seed, s.seedAt = records, time.Now()
 }
 
-// New returns a source; nothing runs before Run.
-func New(opts Options) *Source {
-	if opts.Grace <= 0 {
-		opts.Grace = DefaultGrace
-	}
-	if opts.Probe <= 0 {
-		opts.Probe = DefaultProbe
-	}
-	if opts.Reload <= 0 {
-		opts.Reload = DefaultReload
-	}
-	if opts.StartWait <= 0 {
-		opts.StartWait = DefaultStartWait
-	}
-	opts.Lease.defaults()
-	opts.ProbeLease.defaults()
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+// New returns a source whose config cluster serves plane (built with the
+// same opts; nil: one of its own, for a caller that needs none of it);
+// nothing runs before Run.
+func New(opts Options, plane *ControlPlane) *Source {
+	opts = opts.withDefaults()
+	if plane == nil {
+		plane = NewControlPlane(opts)
 	}
 	return &Source{
 		opts: opts, log: opts.Logger.With("source", "kubernetes"), metrics: newMetrics(opts.Registerer),
-		queue:   newWorkQueue(),
-		members: map[string]*member{}, statusKick: make(chan struct{}, 1),
-		acks: newAcks(time.Now()),
+		queue: newWorkQueue(), members: map[string]*member{}, plane: plane,
 	}
 }
 
@@ -113,7 +96,7 @@ func (s *Source) Run(ctx context.Context, onChange func(source.Change), onError 
 	records, res := s.build()
 	s.last = records
 	s.setBuilt(res)
-	s.startAcks()
+	s.plane.startAcks()
 	onChange(source.Change{Records: records, Since: time.Now()})
 
 	var wg sync.WaitGroup

@@ -27,14 +27,6 @@ import (
 // statusMinInterval spaces the status writes.
 const statusMinInterval = time.Second
 
-// kickStatus asks the status loop to write the status again.
-func (s *Source) kickStatus() {
-	select {
-	case s.statusKick <- struct{}{}:
-	default:
-	}
-}
-
 // statusLoop writes the policies' and host rules' status when kicked (a
 // build, a table published, an acknowledgement, the election won), at
 // most once per statusMinInterval, once every name server acknowledged the
@@ -45,7 +37,7 @@ func (s *Source) statusLoop(ctx context.Context, onError func(error)) {
 	var last time.Time
 	var backoff, wake time.Duration
 	for {
-		if !awaitKick(ctx, s.statusKick, wake) || !sleep(ctx, statusMinInterval-time.Since(last)) {
+		if !awaitKick(ctx, s.plane.statusKick, wake) || !sleep(ctx, statusMinInterval-time.Since(last)) {
 			return
 		}
 		wake = 0
@@ -54,7 +46,7 @@ func (s *Source) statusLoop(ctx context.Context, onError func(error)) {
 			backoff = 0
 			continue
 		}
-		push := s.pushed()
+		push := s.plane.pushed()
 		if d := push.Settling(time.Now()); d > 0 {
 			wake = d
 			continue
@@ -117,7 +109,7 @@ func (s *Source) writerChanged() {
 	writing := s.writer().writing()
 	s.metrics.statusWriter.Set(b2f(writing))
 	if writing {
-		s.kickStatus()
+		s.plane.kickStatus()
 	}
 }
 

@@ -126,7 +126,7 @@ func (s *Source) work(onChange func(source.Change)) {
 			s.metrics.latency.Observe(time.Since(first).Seconds())
 		}
 		s.setBuilt(result())
-		s.kickStatus()
+		s.plane.kickStatus()
 		s.queue.done(keys)
 	}
 }
