@@ -3,7 +3,7 @@ package kube
 // What the name servers were given and what they acknowledged
 // (source.StatusSink): the table the prober last published, with the
 // members' health it found, and for each name server whether it holds
-// that table. The policies' Synced condition says it (status.go).
+// that table. The policies' Synced condition says it (table/status.go).
 
 import (
 	"time"

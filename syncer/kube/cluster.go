@@ -105,9 +105,17 @@ func configHash(cfg *rest.Config) string {
 	return hex.EncodeToString(h[:8])
 }
 
-func newMember(name string, cfg *rest.Config, s *Source) (*member, error) {
+// clientConfig is a copy of cfg with the client rate limits of every
+// cluster's clients (client-go's 5 per second, burst 10, would slow the
+// lists of a large cluster's start).
+func clientConfig(cfg *rest.Config) *rest.Config {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = 50, 100
+	return cfg
+}
+
+func newMember(name string, cfg *rest.Config, s *Source) (*member, error) {
+	cfg = clientConfig(cfg)
 	cfg.Timeout = 0
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

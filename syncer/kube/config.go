@@ -40,8 +40,7 @@ type configCluster struct {
 }
 
 func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*configCluster, error) {
-	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = 50, 100
+	cfg = clientConfig(cfg)
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, err

@@ -35,7 +35,7 @@ func optionalIndexers() cache.Indexers {
 
 // optionalHostnames are the names (not wildcards) an object of an optional
 // kind holds: every FQDN a route gives is one of its own, one of a
-// listener's of a Gateway it names (gateway.go, intersectHost) or, on a
+// listener's of a Gateway it names (table/gateway.go, intersectHost) or, on a
 // listener without hostname, one of its hostname annotations.
 func optionalHostnames(obj any) []string {
 	var names []string

@@ -45,7 +45,7 @@ type Source struct {
 	lastKept int // len(KeptExpired) of the last build, to log changes only
 	built    table.Result
 
-	// The plugin's table at start-up (see stale.go), and when it was read.
+	// The plugin's table at start-up (see table/stale.go), and when it was read.
 	seed   []*gslbv1.Record
 	seedAt time.Time
 	stale  staleLog
@@ -54,7 +54,7 @@ type Source struct {
 }
 
 // Seed gives the source the table a plugin serves, read at start-up: what
-// a source that has not synced yet keeps (see stale.go). Call it before
+// a source that has not synced yet keeps (see table/stale.go). Call it before
 // Run; nil (no plugin answered) keeps nothing.
 func (s *Source) Seed(records []*gslbv1.Record) {
 	s.seed, s.seedAt = records, time.Now()
@@ -85,7 +85,7 @@ func (s *Source) enqueue(keys ...workKey) {
 // StartWait) for their caches, reports the first table, then runs the work
 // queue (worker.go), the status writer (statuswriter.go) and the kubeconfig
 // reloads (clusters.go) until ctx ends. Clusters that do not answer count
-// as unreachable; what has not synced keeps the seed (stale.go).
+// as unreachable; what has not synced keeps the seed (table/stale.go).
 func (s *Source) Run(ctx context.Context, onChange func(source.Change), onError func(error)) error {
 	if err := s.reload(ctx); err != nil {
 		return err

@@ -44,7 +44,7 @@ func (s *Source) lastBuilt() table.Result {
 }
 
 // build runs Build on the caches as they are now; before the config
-// cluster has synced it returns the seed (see stale.go), nil without one.
+// cluster has synced it returns the seed (see table/stale.go), nil without one.
 func (s *Source) build() ([]*gslbv1.Record, table.Result) {
 	if !s.configSynced() {
 		if s.seed == nil {
