@@ -1,5 +1,10 @@
 package kube
 
+// A partial build: after a change of objects, the worker builds the records
+// of the FQDNs those objects ask for from the members' partial views
+// (views.go); table.MergeRecords and table.MergeResult merge them into the
+// last table and result (table/partial.go).
+
 import (
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/kube/table"
