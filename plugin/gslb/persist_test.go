@@ -8,19 +8,8 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/test/wait"
 )
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 func TestPersistRoundTrip(t *testing.T) {
 	dir := shortDir(t)
@@ -31,7 +20,7 @@ func TestPersistRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "the persist file", func() bool {
+	wait.For(t, 10*time.Second, "the persist file", func() bool {
 		s, err := readSnapshot(path)
 		return err == nil && s != nil && s.GetVersion() == tb.Version()
 	})
@@ -65,13 +54,13 @@ func TestPersistCoalescesAndFlushes(t *testing.T) {
 		return tb
 	}
 	first := apply(1)
-	eventually(t, 10*time.Second, "the first write", func() bool {
+	wait.For(t, 10*time.Second, "the first write", func() bool {
 		s, err := readSnapshot(path)
 		return err == nil && s != nil && s.GetVersion() == first.Version()
 	})
 	// One change within the interval: it is pending when the feed stops.
 	last := apply(2)
-	eventually(t, 10*time.Second, "the change to be taken up", func() bool { return len(f.saver.kick) == 0 })
+	wait.For(t, 10*time.Second, "the change to be taken up", func() bool { return len(f.saver.kick) == 0 })
 	if s, _ := readSnapshot(path); s.GetVersion() != first.Version() {
 		t.Fatalf("written again within the interval: version %d", s.GetVersion())
 	}
@@ -175,7 +164,7 @@ func TestPersistKeepsChecks(t *testing.T) {
 	if hello.src.Members[0].Check != hello.src.Members[2].Check || hello.src.Members[0].Check != test.src.Members[0].Check {
 		t.Error("equal checks are stored once per member, not shared")
 	}
-	eventually(t, 10*time.Second, "the persist file", func() bool {
+	wait.For(t, 10*time.Second, "the persist file", func() bool {
 		s, err := readSnapshot(path)
 		return err == nil && s != nil && s.GetVersion() == tb.Version()
 	})

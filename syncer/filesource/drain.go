@@ -13,7 +13,7 @@ package filesource
 
 import (
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-	"github.com/gslbdns/gslb/syncer/health"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -57,12 +57,12 @@ func (p *parser) drained(n *yaml.Node) (drainedSet, error) {
 }
 
 // apply marks the drained members of recs down, with the reason.
-func (d drainedSet) apply(recs []health.Record) {
+func (d drainedSet) apply(recs []*gslbv1.Record) {
 	if len(d.clusters) == 0 && len(d.sites) == 0 {
 		return
 	}
 	for _, r := range recs {
-		for _, m := range r.Record.Members {
+		for _, m := range r.Members {
 			switch {
 			case m.Cluster != "" && d.clusters[m.Cluster]:
 				m.Health, m.HealthReason = gslbv1.Health_HEALTH_DOWN, "drained in the members file (drained.clusters: "+m.Cluster+")"

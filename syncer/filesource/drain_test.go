@@ -31,7 +31,7 @@ func TestDrained(t *testing.T) {
 		{"not a list", "drained: {clusters: s1az1}\n", "", "m.yaml:7: drained: clusters must be a list, got"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			recs, err := ParseChecked("m.yaml", []byte(drainFile+tc.drained))
+			recs, err := Parse("m.yaml", []byte(drainFile+tc.drained))
 			if tc.err != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), tc.err) {
 					t.Fatalf("error %v, want %q", err, tc.err)
@@ -42,7 +42,7 @@ func TestDrained(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, m := range recs[0].Record.Members {
+			for _, m := range recs[0].Members {
 				got = append(got, strconv.Itoa(int(m.Weight))+":"+strings.TrimPrefix(gslbv1.Health_name[int32(m.Health)], "HEALTH_")+":"+m.HealthReason)
 			}
 			if strings.Join(got, " ") != tc.want {

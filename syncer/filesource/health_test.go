@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/health"
-	"google.golang.org/protobuf/proto"
 )
 
 const checkedExample = `defaults:
@@ -37,66 +37,61 @@ records:
 `
 
 func TestParseChecks(t *testing.T) {
-	recs, err := ParseChecked("members.yaml", []byte(checkedExample))
+	recs, err := Parse("members.yaml", []byte(checkedExample))
 	if err != nil {
 		t.Fatal(err)
 	}
-	by := map[string]health.Record{}
+	by := map[string]*gslbv1.Record{}
 	for _, r := range recs {
-		by[r.Record.Fqdn] = r
+		by[r.Fqdn] = r
 	}
 	base := health.Check{Type: health.TypeHTTP, Method: "GET", Path: "/", ExpectStatus: "200-399",
 		Interval: 2 * time.Second, Timeout: time.Second, Rise: 2, Fall: 3}
 
 	hello := by["hello.avi.iberia.local."]
-	if len(hello.Checks) != 3 || hello.Checks[2] != nil {
-		t.Fatalf("hello checks %v: want two, none for the hostname", hello.Checks)
+	if len(health.ChecksOf(hello)) != 3 || health.ChecksOf(hello)[2] != nil {
+		t.Fatalf("hello checks %v: want two, none for the hostname", health.ChecksOf(hello))
 	}
 	want := base
 	want.Host, want.BodyContains, want.Port = "hello.avi.iberia.local", "resides", 18080
-	if *hello.Checks[0] != want {
-		t.Errorf("member 1 (probePort)\n got %+v\nwant %+v", *hello.Checks[0], want)
+	if *health.ChecksOf(hello)[0] != want {
+		t.Errorf("member 1 (probePort)\n got %+v\nwant %+v", *health.ChecksOf(hello)[0], want)
 	}
 	want.Port = 8080
-	if *hello.Checks[1] != want {
-		t.Errorf("member 2\n got %+v\nwant %+v", *hello.Checks[1], want)
+	if *health.ChecksOf(hello)[1] != want {
+		t.Errorf("member 2\n got %+v\nwant %+v", *health.ChecksOf(hello)[1], want)
 	}
 
 	want = base
 	want.Host, want.Port = "plain.avi.iberia.local", 80
-	if c := by["plain.avi.iberia.local."].Checks; len(c) != 1 || *c[0] != want {
+	if c := health.ChecksOf(by["plain.avi.iberia.local."]); len(c) != 1 || *c[0] != want {
 		t.Errorf("plain (defaults only): %v, want %+v", c, want)
 	}
-	if c := by["off.avi.iberia.local."].Checks; c != nil {
+	if c := health.ChecksOf(by["off.avi.iberia.local."]); c != nil {
 		t.Errorf("type none: checks %v", c)
 	}
 	want = base
 	want.Type, want.Method, want.Host, want.SNI, want.InsecureSkipVerify, want.ExpectStatus, want.Port =
 		health.TypeHTTPS, "HEAD", "tls.avi.iberia.local", "tls.example", true, "200-299", 80
-	if c := by["tls.avi.iberia.local."].Checks; len(c) != 1 || *c[0] != want {
+	if c := health.ChecksOf(by["tls.avi.iberia.local."]); len(c) != 1 || *c[0] != want {
 		t.Errorf("https\n got %+v\nwant %+v", *c[0], want)
 	}
 	want = health.Check{Type: health.TypeTCP, Port: 5432, Interval: 500 * time.Millisecond, Timeout: 200 * time.Millisecond, Rise: 1, Fall: 3}
-	if c := by["tcp.avi.iberia.local."].Checks; len(c) != 1 || *c[0] != want {
+	if c := health.ChecksOf(by["tcp.avi.iberia.local."]); len(c) != 1 || *c[0] != want {
 		t.Errorf("tcp (the HTTP fields of the defaults dropped)\n got %+v\nwant %+v", *c[0], want)
-	}
-	// Parse gives the same records without the checks.
-	plain, err := Parse("members.yaml", []byte(checkedExample))
-	if err != nil || len(plain) != len(recs) || !proto.Equal(plain[0], recs[0].Record) {
-		t.Errorf("Parse: %d records, %v", len(plain), err)
 	}
 }
 
 func TestParseCheckDefaultsOnly(t *testing.T) {
 	in := "defaults:\n  healthCheck: {}\nrecords:\n  - {fqdn: a.example., members: [{address: 10.0.0.1}]}\n"
-	recs, err := ParseChecked("m.yaml", []byte(in))
+	recs, err := Parse("m.yaml", []byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := health.Check{}.WithDefaults("a.example.")
 	want.Type = health.TypeHTTP
 	want = want.WithDefaults("a.example.")
-	if c := recs[0].Checks; len(c) != 1 || *c[0] != want {
+	if c := health.ChecksOf(recs[0]); len(c) != 1 || *c[0] != want {
 		t.Errorf("an empty healthCheck: %+v, want the defaults %+v", c, want)
 	}
 }
@@ -142,7 +137,7 @@ func TestParseCheckErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseChecked("m.yaml", []byte(tt.in))
+			_, err := Parse("m.yaml", []byte(tt.in))
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("error\n got %v\nwant %s", err, tt.want)
 			}
@@ -164,17 +159,17 @@ records:
   - {fqdn: b.example., healthCheck: {type: http, port: 80}, members: [{address: 10.0.0.1}]}
   - {fqdn: c.example., members: [{address: 10.0.0.1, health: down}]}
 `
-	recs, err := ParseChecked("m.yaml", []byte(in))
+	recs, err := Parse("m.yaml", []byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := *recs[0].Checks[0]; c.Type != health.TypeTCP || c.Port != 8443 || c.Path != "" || c.SNI != "" || c.Interval != 5*time.Second {
+	if c := *health.ChecksOf(recs[0])[0]; c.Type != health.TypeTCP || c.Port != 8443 || c.Path != "" || c.SNI != "" || c.Interval != 5*time.Second {
 		t.Errorf("tcp over https defaults: %+v", c)
 	}
-	if c := *recs[1].Checks[0]; c.Type != health.TypeHTTP || c.Port != 80 || c.Path != "/ready" || c.SNI != "" || c.Host != "b.example" {
+	if c := *health.ChecksOf(recs[1])[0]; c.Type != health.TypeHTTP || c.Port != 80 || c.Path != "/ready" || c.SNI != "" || c.Host != "b.example" {
 		t.Errorf("http over https defaults: %+v", c)
 	}
-	if c := *recs[2].Checks[0]; c.Type != health.TypeHTTPS || c.SNI != "x.example" || c.Host != "c.example" {
+	if c := *health.ChecksOf(recs[2])[0]; c.Type != health.TypeHTTPS || c.SNI != "x.example" || c.Host != "c.example" {
 		t.Errorf("defaults: %+v", c)
 	}
 }

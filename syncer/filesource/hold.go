@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gslbdns/gslb/syncer/health"
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 )
 
 // HoldError reports a change held back because it would remove most of the
@@ -27,7 +27,7 @@ func (e *HoldError) Error() string {
 // DeleteShare of the records reported last, and it has not been stable for
 // DeleteHold. It returns how much longer to wait (0: apply it) and, the
 // first time a content is held, the error to report. Callers hold s.mu.
-func (s *Source) holdLocked(recs []health.Record, sum [32]byte, stable time.Duration, inPlace bool) (time.Duration, error) {
+func (s *Source) holdLocked(recs []*gslbv1.Record, sum [32]byte, stable time.Duration, inPlace bool) (time.Duration, error) {
 	o := s.opts
 	if !inPlace || o.DeleteShare >= 1 || stable >= o.DeleteHold || len(s.names) == 0 {
 		return 0, nil
@@ -51,10 +51,10 @@ func (s *Source) holdLocked(recs []health.Record, sum [32]byte, stable time.Dura
 }
 
 // names returns the set of the records' names.
-func names(recs []health.Record) map[string]struct{} {
+func names(recs []*gslbv1.Record) map[string]struct{} {
 	m := make(map[string]struct{}, len(recs))
 	for _, r := range recs {
-		m[r.Record.GetFqdn()] = struct{}{}
+		m[r.GetFqdn()] = struct{}{}
 	}
 	return m
 }

@@ -32,7 +32,6 @@ import (
 	"unicode/utf8"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-	"github.com/gslbdns/gslb/syncer/health"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -48,17 +47,9 @@ func ReadFile(path string) ([]*gslbv1.Record, error) {
 // Parse parses a members file; name is the file name used in errors. The
 // records come back valid (gslbv1.ValidateRecord), in canonical form (names
 // lower-case and fully qualified, addresses as netip prints them) and sorted
-// by fqdn. The first problem found is returned as a *ParseError.
+// by fqdn, each probed member carrying its health check (Member.check).
+// The first problem found is returned as a *ParseError.
 func Parse(name string, data []byte) ([]*gslbv1.Record, error) {
-	recs, err := ParseChecked(name, data)
-	if err != nil {
-		return nil, err
-	}
-	return health.Records(recs), nil
-}
-
-// ParseChecked is Parse, with the health checks of each record's members.
-func ParseChecked(name string, data []byte) ([]health.Record, error) {
 	p := newParser(name)
 	if recs, err := p.streamed(data); !errors.Is(err, errWhole) {
 		return recs, err
@@ -69,21 +60,12 @@ func ParseChecked(name string, data []byte) ([]health.Record, error) {
 // whole parses the file from the node tree of the whole document. A large
 // file is read by batches of records instead (stream.go), with the same
 // result.
-func (p *parser) whole(data []byte) ([]health.Record, error) {
+func (p *parser) whole(data []byte) ([]*gslbv1.Record, error) {
 	root, err := p.document(data)
 	if err != nil {
 		return nil, err
 	}
 	return p.table(root)
-}
-
-// ReadFileChecked is ReadFile, with the health checks of each record's members.
-func ReadFileChecked(path string) ([]health.Record, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return ParseChecked(path, data)
 }
 
 type parser struct {

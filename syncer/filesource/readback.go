@@ -8,20 +8,20 @@ import (
 	"io"
 	"os"
 
-	"github.com/gslbdns/gslb/syncer/health"
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 )
 
-// parseFile is ParseChecked for the Source: data is the content of the
+// parseFile is Parse for the Source: data is the content of the
 // file at path, sum its hash. A large file read by batches (stream.go) has
 // its records read back from the file, batch by batch, rather than from
 // data, which the caller drops: the parse then does not hold the file's
 // bytes (29 MB for 100,000 records) besides the table it builds. What is
 // read back is hashed; errChanging when it is not data any more (the file
 // changed meanwhile: the caller reads it again).
-func parseFile(path string, data []byte, sum [sha256.Size]byte) ([]health.Record, error) {
+func parseFile(path string, data []byte, sum [sha256.Size]byte) ([]*gslbv1.Record, error) {
 	l, ok := scanLayout(data)
 	if !ok || len(data) < gcEvery {
-		return ParseChecked(path, data)
+		return Parse(path, data)
 	}
 	f, err := os.Open(path)
 	if err != nil {

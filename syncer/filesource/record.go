@@ -9,13 +9,14 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/health"
+
 	"go.yaml.in/yaml/v3"
 )
 
 // record builds the index-th record, with the checks of its members, from
 // its node. firstLine maps the fqdns seen so far to the line that defined them.
-func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[string]int) (health.Record, error) {
-	var none health.Record
+func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[string]int) (*gslbv1.Record, error) {
+	var none *gslbv1.Record
 	if err := p.noAlias(n); err != nil {
 		return none, err
 	}
@@ -105,13 +106,14 @@ func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[strin
 		return none, p.errorf(n, "%v", err)
 	}
 	canonicalise(r)
-	out := health.Record{Record: r}
+	var checks []*health.Check
 	if c, ok := mergeChecks(d.check, own, fqdn); ok {
-		if out.Checks, err = p.recordChecks(c, infos, label, checkNode(d.check, own, n)); err != nil {
+		if checks, err = p.recordChecks(c, infos, label, checkNode(d.check, own, n)); err != nil {
 			return none, err
 		}
 	}
-	return health.Carry(out), nil
+	health.WriteChecks(r.Members, checks)
+	return r, nil
 }
 
 func (p *parser) member(n *yaml.Node, record string, index int) (memberInfo, error) {

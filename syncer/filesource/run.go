@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/gslbdns/gslb/syncer/health"
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/source"
 )
 
@@ -31,7 +31,7 @@ func (s *Source) Run(ctx context.Context, onChange func(source.Change), onError 
 		return err
 	}
 	onChange(source.Change{Records: recs, Since: time.Now()})
-	return s.watch(ctx, func(recs []health.Record, since time.Time) {
+	return s.watch(ctx, func(recs []*gslbv1.Record, since time.Time) {
 		onChange(source.Change{Records: recs, Since: since})
 	}, onError)
 }

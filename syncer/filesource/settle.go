@@ -6,7 +6,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/gslbdns/gslb/syncer/health"
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/internal/clock"
 )
 
@@ -18,7 +18,7 @@ import (
 type pending struct {
 	s        *Source
 	clk      clock.Clock
-	onChange func([]health.Record, time.Time)
+	onChange func([]*gslbv1.Record, time.Time)
 	onError  func(error)
 
 	active bool      // a change was noticed and is not read yet

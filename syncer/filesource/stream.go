@@ -34,7 +34,7 @@ import (
 	"errors"
 	"runtime"
 
-	"github.com/gslbdns/gslb/syncer/health"
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -68,7 +68,7 @@ type itemAt struct{ off, line int }
 
 // streamed parses the file by batches of records (see above), or returns
 // errWhole.
-func (p *parser) streamed(data []byte) ([]health.Record, error) {
+func (p *parser) streamed(data []byte) ([]*gslbv1.Record, error) {
 	l, ok := scanLayout(data)
 	if !ok {
 		return nil, errWhole
@@ -79,7 +79,7 @@ func (p *parser) streamed(data []byte) ([]health.Record, error) {
 // byBatches parses a file laid out as l, from its frame and the text of
 // its records: text(off, end) returns the bytes of the file in [off, end),
 // called once for each batch, in order.
-func (p *parser) byBatches(l *layout, frame []byte, text func(off, end int) []byte) ([]health.Record, error) {
+func (p *parser) byBatches(l *layout, frame []byte, text func(off, end int) []byte) ([]*gslbv1.Record, error) {
 	root, err := p.document(frame)
 	if err != nil || !l.framed(root) {
 		return nil, errWhole

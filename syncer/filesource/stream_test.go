@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -28,8 +27,8 @@ func sameAsWhole(t *testing.T, data []byte) (split bool) {
 		t.Fatalf("by batches: %d records, whole: %d", len(got), len(want))
 	}
 	for i := range want {
-		if !proto.Equal(got[i].Record, want[i].Record) || !reflect.DeepEqual(got[i].Checks, want[i].Checks) {
-			t.Fatalf("record %d by batches:\n%v %v\nwhole:\n%v %v", i, got[i].Record, got[i].Checks, want[i].Record, want[i].Checks)
+		if !proto.Equal(got[i], want[i]) {
+			t.Fatalf("record %d by batches:\n%v\nwhole:\n%v", i, got[i], want[i])
 		}
 	}
 	return true

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-	"github.com/gslbdns/gslb/syncer/health"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,7 +28,7 @@ var (
 	memberKeys   = []string{"address", "hostname", "cluster", "site", "weight", "priority", "health", "healthReason", "probePort"}
 )
 
-func (p *parser) table(root *yaml.Node) ([]health.Record, error) {
+func (p *parser) table(root *yaml.Node) ([]*gslbv1.Record, error) {
 	h, err := p.header(root)
 	if err != nil {
 		return nil, err
@@ -113,12 +112,12 @@ func (p *parser) recordCount(n int, at *yaml.Node) error {
 type tableBuilder struct {
 	p         *parser
 	h         header
-	out       []health.Record
+	out       []*gslbv1.Record
 	firstLine map[string]int // the line that defined each fqdn so far
 }
 
 func (p *parser) builder(h header, n int) *tableBuilder {
-	return &tableBuilder{p: p, h: h, out: make([]health.Record, 0, n), firstLine: make(map[string]int, n)}
+	return &tableBuilder{p: p, h: h, out: make([]*gslbv1.Record, 0, n), firstLine: make(map[string]int, n)}
 }
 
 // add converts the next record, from its node.
@@ -132,9 +131,9 @@ func (b *tableBuilder) add(n *yaml.Node) error {
 }
 
 // finish applies the drains and returns the records sorted by fqdn.
-func (b *tableBuilder) finish() []health.Record {
+func (b *tableBuilder) finish() []*gslbv1.Record {
 	b.h.drained.apply(b.out)
-	slices.SortFunc(b.out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
+	slices.SortFunc(b.out, func(a, b *gslbv1.Record) int { return strings.Compare(a.Fqdn, b.Fqdn) })
 	return b.out
 }
 

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
-	"github.com/gslbdns/gslb/syncer/health"
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/internal/clock"
 )
 
@@ -95,7 +95,7 @@ func New(path string, opts Options) *Source {
 
 // load reads and parses the file, once it is stable; watch then reports
 // only what differs from it.
-func (s *Source) load(ctx context.Context) ([]health.Record, error) {
+func (s *Source) load(ctx context.Context) ([]*gslbv1.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
@@ -123,7 +123,7 @@ func (s *Source) load(ctx context.Context) ([]health.Record, error) {
 // (Options.Clock's): the first file system event of the burst that led to
 // the read, the poll that saw the file's stat change, or the first check
 // when watch starts. See Run.
-func (s *Source) watch(ctx context.Context, onChange func(records []health.Record, since time.Time), onError func(error)) error {
+func (s *Source) watch(ctx context.Context, onChange func(records []*gslbv1.Record, since time.Time), onError func(error)) error {
 	clk := s.opts.Clock
 	var (
 		events <-chan fsnotify.Event
@@ -191,7 +191,7 @@ func (s *Source) watch(ctx context.Context, onChange func(records []health.Recor
 // content changed, as noticed at since. It returns how much longer to wait
 // before checking again, 0 when done: the file changed while it was read,
 // or the change is held back (see Options.DeleteShare).
-func (s *Source) check(onChange func([]health.Record, time.Time), onError func(error), since time.Time, stable time.Duration) time.Duration {
+func (s *Source) check(onChange func([]*gslbv1.Record, time.Time), onError func(error), since time.Time, stable time.Duration) time.Duration {
 	s.mu.Lock()
 	prev := s.stat
 	data, err := s.readLocked()

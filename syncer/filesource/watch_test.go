@@ -10,7 +10,6 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/internal/clock"
 )
 
@@ -39,9 +38,9 @@ func newReports(clk *clock.Fake) *reports {
 
 func (r *reports) onChange(recs []*gslbv1.Record) { r.changes <- recs }
 func (r *reports) onError(err error)              { r.errs <- err }
-func (r *reports) onTimed(recs []health.Record, since time.Time) {
+func (r *reports) onTimed(recs []*gslbv1.Record, since time.Time) {
 	r.times <- since
-	r.changes <- health.Records(recs)
+	r.changes <- recs
 }
 
 // wantSince checks the time of the change last reported by startWatchTimed.
@@ -151,7 +150,7 @@ func write(t *testing.T, path, content string) {
 func startWatch(t *testing.T, s *Source, clk *clock.Fake) *reports {
 	t.Helper()
 	return startWatchWith(t, clk, func(ctx context.Context, r *reports) error {
-		return s.watch(ctx, func(recs []health.Record, _ time.Time) { r.onChange(health.Records(recs)) }, r.onError)
+		return s.watch(ctx, func(recs []*gslbv1.Record, _ time.Time) { r.onChange(recs) }, r.onError)
 	})
 }
 

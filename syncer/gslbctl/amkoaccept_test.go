@@ -5,19 +5,19 @@ import (
 	"testing"
 
 	"github.com/gslbdns/gslb/syncer/gslbctl"
-	"github.com/gslbdns/gslb/syncer/kube"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 )
 
 // amkoClusters are the scenario's three members, each with the Ingress
 // hello labelled app: gslb in a namespace labelled like the fixtures'
 // namespace selectors.
-func amkoClusters() []kube.ClusterView {
-	var out []kube.ClusterView
+func amkoClusters() []table.ClusterView {
+	var out []table.ClusterView
 	for i, name := range []string{"s1az1", "s1az2", "s2"} {
-		out = append(out, kube.ClusterView{
-			Name: name, State: kube.ClusterUp,
+		out = append(out, table.ClusterView{
+			Name: name, State: table.ClusterUp,
 			NamespaceLabels: map[string]map[string]string{"default": {"ns": "prod", "gslb": "enabled"}},
-			Objects: []kube.Object{{
+			Objects: []table.Object{{
 				Kind: "Ingress", Namespace: "default", Name: "hello", Labels: map[string]string{"app": "gslb"},
 				FQDNs: []string{"hello.avi.iberia.local."}, Addresses: []string{"192.0.2." + string(rune('1'+i))},
 			}},
@@ -27,7 +27,7 @@ func amkoClusters() []kube.ClusterView {
 }
 
 // TestConvertAMKOAccepted feeds every fixture's converted objects to the
-// syncer's own build (kube.Build): every policy and host rule is accepted,
+// syncer's own build (table.Build): every policy and host rule is accepted,
 // defaults included (a default that refused a policy would take its FQDNs
 // out of the DNS).
 func TestConvertAMKOAccepted(t *testing.T) {
@@ -43,17 +43,17 @@ func TestConvertAMKOAccepted(t *testing.T) {
 		n++
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			c := convert(t, f)
-			res := kube.Build(kube.Input{Clusters: amkoClusters(), Policies: c.Policies, HostRules: c.HostRules, Zones: []string{"avi.iberia.local."}})
+			res := table.Build(table.Input{Clusters: amkoClusters(), Policies: c.Policies, HostRules: c.HostRules, Zones: []string{"avi.iberia.local."}})
 			for _, p := range c.Policies {
-				r := res.Policies[kube.Key(p)]
+				r := res.Policies[table.Key(p)]
 				if r == nil || !r.Accepted {
-					t.Errorf("policy %s not accepted: %+v", kube.Key(p), r)
+					t.Errorf("policy %s not accepted: %+v", table.Key(p), r)
 				}
 			}
 			for _, h := range c.HostRules {
-				r := res.HostRules[kube.Key(h)]
+				r := res.HostRules[table.Key(h)]
 				if r == nil || !r.Accepted {
-					t.Errorf("host rule %s not accepted: %+v", kube.Key(h), r)
+					t.Errorf("host rule %s not accepted: %+v", table.Key(h), r)
 				}
 			}
 		})
@@ -71,12 +71,12 @@ func TestConvertAMKOSplit(t *testing.T) {
 		"scenario-kubectl.yaml": {"s1az1": 20, "s1az2": 20, "s2": 1},
 	} {
 		c := convert(t, filepath.Join("testdata", "amko", file))
-		res := kube.Build(kube.Input{Clusters: amkoClusters(), Policies: c.Policies, Zones: []string{"avi.iberia.local."}})
+		res := table.Build(table.Input{Clusters: amkoClusters(), Policies: c.Policies, Zones: []string{"avi.iberia.local."}})
 		if len(res.Records) != 1 {
 			t.Fatalf("%s: %d records, want 1", file, len(res.Records))
 		}
 		got := map[string]uint32{}
-		for _, m := range res.Records[0].Record.GetMembers() {
+		for _, m := range res.Records[0].GetMembers() {
 			got[m.GetCluster()] = m.GetWeight()
 		}
 		if len(got) != len(want) {

@@ -113,14 +113,14 @@ func BenchmarkProbeCPU(b *testing.B) {
 	go io.Copy(io.Discard, out)
 
 	check := Check{Type: TypeHTTP, Port: uint16(port), Interval: benchInterval, Timeout: time.Second, BodyContains: "resides"}
-	var recs []Record
+	var recs []*gslbv1.Record
 	for r := range benchRecords {
 		fqdn := fmt.Sprintf("bench%d.avi.iberia.local.", r)
 		c := check.WithDefaults(fqdn)
-		rec := Record{Record: &gslbv1.Record{Fqdn: fqdn}}
+		rec := &gslbv1.Record{Fqdn: fqdn}
+		pc := c.Proto()
 		for i := range benchAddresses {
-			rec.Record.Members = append(rec.Record.Members, &gslbv1.Member{Address: benchAddress(i), Weight: 1})
-			rec.Checks = append(rec.Checks, &c)
+			rec.Members = append(rec.Members, &gslbv1.Member{Address: benchAddress(i), Weight: 1, Check: pc})
 		}
 		recs = append(recs, rec)
 	}

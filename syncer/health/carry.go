@@ -36,60 +36,85 @@ func (c *Check) Proto() *gslbv1.HealthCheck {
 // CheckOf returns the check a table's member carries, nil when it carries
 // none (or one of a type this syncer does not know).
 func CheckOf(pc *gslbv1.HealthCheck) *Check {
-	if pc == nil {
+	c, ok := checkOf(pc)
+	if !ok {
 		return nil
 	}
-	c := &Check{
-		Method: pc.GetMethod(), Path: pc.GetPath(), Host: pc.GetHost(),
-		ExpectStatus: pc.GetExpectStatus(), BodyContains: pc.GetBodyContains(),
-		SNI: pc.GetSni(), InsecureSkipVerify: pc.GetInsecureSkipVerify(),
-		Address: pc.GetAddress(), Port: uint16(pc.GetPort()),
-		Interval: time.Duration(pc.GetIntervalMs()) * time.Millisecond,
-		Timeout:  time.Duration(pc.GetTimeoutMs()) * time.Millisecond,
-		Rise:     int(pc.GetRise()), Fall: int(pc.GetFall()),
+	return &c
+}
+
+func checkOf(pc *gslbv1.HealthCheck) (Check, bool) {
+	if pc == nil {
+		return Check{}, false
 	}
 	for t, pt := range checkTypes {
 		if pt == pc.GetType() && t != int(TypeNone) {
-			c.Type = Type(t)
-			return c
+			return Check{
+				Type:   Type(t),
+				Method: pc.GetMethod(), Path: pc.GetPath(), Host: pc.GetHost(),
+				ExpectStatus: pc.GetExpectStatus(), BodyContains: pc.GetBodyContains(),
+				SNI: pc.GetSni(), InsecureSkipVerify: pc.GetInsecureSkipVerify(),
+				Address: pc.GetAddress(), Port: uint16(pc.GetPort()),
+				Interval: time.Duration(pc.GetIntervalMs()) * time.Millisecond,
+				Timeout:  time.Duration(pc.GetTimeoutMs()) * time.Millisecond,
+				Rise:     int(pc.GetRise()), Fall: int(pc.GetFall()),
+			}, true
 		}
 	}
-	return nil
+	return Check{}, false
 }
 
-// Carry sets each member's check (Member.check) from r.Checks, one message
-// per distinct check, and returns r. The record must be the caller's own,
-// not yet handed to the prober: its members are modified.
-func Carry(r Record) Record {
+// WriteChecks sets each member's check (Member.check) from checks, one
+// message per distinct check: checks[i] is the check of members[i] (its
+// Port the member's probe port), nil when that member is not probed;
+// checks may be shorter than members, or nil. Members given by hostname
+// are never probed: they carry none. The members must be the caller's own,
+// not yet handed to the prober.
+func WriteChecks(members []*gslbv1.Member, checks []*Check) {
 	shared := map[Check]*gslbv1.HealthCheck{}
-	for j, m := range r.Record.GetMembers() {
+	for j, m := range members {
 		m.Check = nil
-		if j >= len(r.Checks) || r.Checks[j] == nil || m.GetAddress() == "" {
+		if j >= len(checks) || checks[j] == nil || m.GetAddress() == "" {
 			continue
 		}
-		pc, ok := shared[*r.Checks[j]]
+		pc, ok := shared[*checks[j]]
 		if !ok {
-			pc = r.Checks[j].Proto()
-			shared[*r.Checks[j]] = pc
+			pc = checks[j].Proto()
+			shared[*checks[j]] = pc
 		}
 		m.Check = pc
 	}
-	return r
 }
 
-// Carried returns the record with the checks its members carry (the
-// inverse of Carry): the Checks are nil when no member carries one.
-func Carried(rec *gslbv1.Record) Record {
-	out := Record{Record: rec}
-	for j, m := range rec.GetMembers() {
-		c := CheckOf(m.GetCheck())
-		if c == nil || m.GetAddress() == "" {
-			continue
+// MemberCheck is the check the prober runs on m: the one it carries, nil
+// when it carries none (or one of a type this syncer does not know) or is
+// given by hostname.
+func MemberCheck(m *gslbv1.Member) *Check {
+	c, ok := memberCheck(m)
+	if !ok {
+		return nil
+	}
+	return &c
+}
+
+func memberCheck(m *gslbv1.Member) (Check, bool) {
+	if m.GetAddress() == "" {
+		return Check{}, false
+	}
+	return checkOf(m.GetCheck())
+}
+
+// ChecksOf returns the check of each of r's members (MemberCheck), nil
+// when none carries one.
+func ChecksOf(r *gslbv1.Record) []*Check {
+	var out []*Check
+	for j, m := range r.GetMembers() {
+		if c := MemberCheck(m); c != nil {
+			if out == nil {
+				out = make([]*Check, len(r.GetMembers()))
+			}
+			out[j] = c
 		}
-		if out.Checks == nil {
-			out.Checks = make([]*Check, len(rec.GetMembers()))
-		}
-		out.Checks[j] = c
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+
 	"google.golang.org/protobuf/proto"
 )
 
@@ -47,35 +48,31 @@ func TestCheckRoundTrip(t *testing.T) {
 	}
 }
 
-// Carry writes each probed member's check (one message per distinct
-// check, none for hostnames and unprobed members); Carried reads them back.
-func TestCarry(t *testing.T) {
+// WriteChecks writes each probed member's check (one message per distinct
+// check, none for hostnames and unprobed members); MemberCheck reads them
+// back.
+func TestWriteChecks(t *testing.T) {
 	c := Check{Type: TypeTCP, Port: 80, Interval: time.Second, Timeout: 500 * time.Millisecond, Rise: 2, Fall: 3}
 	other := c
 	other.Port = 81
 	rec := &gslbv1.Record{Fqdn: "a.example.", Members: []*gslbv1.Member{
-		{Address: "192.0.2.1"}, {Address: "192.0.2.2"}, {Address: "192.0.2.3"}, {Hostname: "b.example."}, {Address: "192.0.2.4"},
+		{Address: "192.0.2.1"}, {Address: "192.0.2.2"}, {Address: "192.0.2.3"}, {Hostname: "b.example."}, {Address: "192.0.2.4", Check: c.Proto()},
 	}}
 	c1, c2 := c, c
-	r := Carry(Record{Record: rec, Checks: []*Check{&c1, &c2, &other, &c}})
-	ms := r.Record.Members
+	WriteChecks(rec.Members, []*Check{&c1, &c2, &other, &c})
+	ms := rec.Members
 	if ms[0].Check == nil || ms[0].Check != ms[1].Check {
 		t.Error("equal checks are not one shared message")
 	}
 	if ms[2].Check.GetPort() != 81 || ms[3].Check != nil || ms[4].Check != nil {
-		t.Errorf("checks %v %v %v, want port 81, none for the hostname and the member beyond Checks", ms[2].Check, ms[3].Check, ms[4].Check)
+		t.Errorf("checks %v %v %v, want port 81, none for the hostname and the member beyond checks", ms[2].Check, ms[3].Check, ms[4].Check)
 	}
-	back := Carried(proto.CloneOf(rec))
+	back := proto.CloneOf(rec)
+	back.Members[3].Check = c.Proto() // a hostname carrying one is still not probed
 	want := []*Check{&c, &c, &other, nil, nil}
-	if len(back.Checks) != len(want) {
-		t.Fatalf("Carried: %d checks, want %d", len(back.Checks), len(want))
-	}
 	for j, w := range want {
-		if g := back.Checks[j]; (g == nil) != (w == nil) || (g != nil && *g != *w) {
+		if g := MemberCheck(back.Members[j]); (g == nil) != (w == nil) || (g != nil && *g != *w) {
 			t.Errorf("member %d: %+v, want %+v", j, g, w)
 		}
-	}
-	if got := Carried(&gslbv1.Record{Members: []*gslbv1.Member{{Address: "192.0.2.1"}}}); got.Checks != nil {
-		t.Errorf("no member carries a check: Checks %v, want nil", got.Checks)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -57,7 +58,7 @@ func histogramCount(t *testing.T, reg *prometheus.Registry, name, typ string) ui
 func TestProberMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	tcp := Check{Type: TypeTCP, Port: 5432, Interval: time.Second, Timeout: 500 * time.Millisecond, Rise: 2, Fall: 3}.WithDefaults("")
-	recs := []Record{
+	recs := []*gslbv1.Record{
 		helloRecord("hello.example.", testCheck, "127.0.0.11", "127.0.0.12"),
 		helloRecord("db.example.", tcp, "127.0.0.21"),
 	}
@@ -138,7 +139,7 @@ func TestProberMetricsSharedSeries(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	other := testCheck
 	other.Path = "/other"
-	recs := []Record{
+	recs := []*gslbv1.Record{
 		helloRecord("a.example.", testCheck, "127.0.0.11"),
 		helloRecord("b.example.", other, "127.0.0.11"),
 	}
@@ -175,12 +176,12 @@ func TestProberMetricsPrivateRegistry(t *testing.T) {
 func BenchmarkCollect(b *testing.B) {
 	reg := prometheus.NewRegistry()
 	p := New(Options{Registerer: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	var recs []Record
+	var recs []*gslbv1.Record
 	for i := range 100 {
-		rec := Record{Record: &gslbv1.Record{Fqdn: fmt.Sprintf("r%d.example.", i)}}
+		rec := &gslbv1.Record{Fqdn: fmt.Sprintf("r%d.example.", i)}
+		pc := testCheck.Proto()
 		for j := range 100 {
-			rec.Record.Members = append(rec.Record.Members, &gslbv1.Member{Address: fmt.Sprintf("10.%d.%d.1", i, j), Weight: 1})
-			rec.Checks = append(rec.Checks, &testCheck)
+			rec.Members = append(rec.Members, &gslbv1.Member{Address: fmt.Sprintf("10.%d.%d.1", i, j), Weight: 1, Check: pc})
 		}
 		recs = append(recs, rec)
 	}

@@ -42,6 +42,7 @@ import (
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/internal/clock"
 	"github.com/gslbdns/gslb/syncer/internal/observed"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
 )
@@ -100,34 +101,6 @@ func (o Options) withDefaults() Options {
 		o.Rand = rand.Float64
 	}
 	return o
-}
-
-// Record is a record of the desired table with the checks of its members.
-type Record struct {
-	Record *gslbv1.Record
-	// Checks[i] is the check of Record.Members[i] (its Port the member's
-	// probe port), or nil when that member is not probed. Checks may be
-	// shorter than Members, or nil: the members beyond are not probed.
-	// Members given by hostname are never probed.
-	Checks []*Check
-}
-
-// Unchecked returns records without checks.
-func Unchecked(records []*gslbv1.Record) []Record {
-	out := make([]Record, len(records))
-	for i, r := range records {
-		out[i] = Record{Record: r}
-	}
-	return out
-}
-
-// Records returns the records of rs, as their source gave them.
-func Records(rs []Record) []*gslbv1.Record {
-	out := make([]*gslbv1.Record, len(rs))
-	for i, r := range rs {
-		out[i] = r.Record
-	}
-	return out
 }
 
 // Stats describe a Prober's work.
@@ -235,7 +208,7 @@ type inheritKey struct {
 //
 // Update returns the table's generation, which counts the calls from 1;
 // Table.Generation tells which Update a published table reflects.
-func (p *Prober) Update(records []Record) uint64 {
+func (p *Prober) Update(records []*gslbv1.Record) uint64 {
 	p.mu.Lock()
 	p.generation++
 	gen := p.generation
@@ -245,12 +218,13 @@ func (p *Prober) Update(records []Record) uint64 {
 	specs := make([]recSpec, len(records))
 	var fresh []*target
 	for i, r := range records {
-		spec := recSpec{rec: r.Record}
-		for j, m := range r.Record.GetMembers() {
-			if j >= len(r.Checks) || r.Checks[j] == nil || r.Checks[j].Type == TypeNone || m.GetAddress() == "" {
+		spec := recSpec{rec: r}
+		for j, m := range r.GetMembers() {
+			c, ok := memberCheck(m)
+			if !ok {
 				continue
 			}
-			key := Target{Address: r.Checks[j].Address, Check: *r.Checks[j]}
+			key := Target{Address: c.Address, Check: c}
 			if key.Address == "" {
 				key.Address = m.GetAddress()
 			}
@@ -269,7 +243,7 @@ func (p *Prober) Update(records []Record) uint64 {
 				t.recs = append(t.recs, i)
 			}
 			if spec.targets == nil {
-				spec.targets = make([]*target, len(r.Record.GetMembers()))
+				spec.targets = make([]*target, len(r.GetMembers()))
 			}
 			spec.targets[j] = t
 		}

@@ -107,13 +107,13 @@ type rig struct {
 	meta   []Table // the tables as published, with their generation and times
 }
 
-func newRig(t *testing.T, opts Options, records []Record) *rig {
+func newRig(t *testing.T, opts Options, records []*gslbv1.Record) *rig {
 	t.Helper()
 	return newRigWith(t, opts, records, nil)
 }
 
 // newRigWith is newRig with prepare called between the first Update and Run.
-func newRigWith(t *testing.T, opts Options, records []Record, prepare func(*rig)) *rig {
+func newRigWith(t *testing.T, opts Options, records []*gslbv1.Record, prepare func(*rig)) *rig {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	r := &rig{t: t, ctx: ctx, clk: clock.NewFake(time.Unix(1_000_000, 0)), net: newFakeNet()}
@@ -221,19 +221,17 @@ func member(t *testing.T, recs []*gslbv1.Record, fqdn, addr string) (gslbv1.Heal
 var testCheck = Check{Type: TypeHTTP, Interval: time.Second, Timeout: 500 * time.Millisecond, Rise: 2, Fall: 3}.WithDefaults("hello.example.")
 
 // helloRecord is hello.example. with members at addrs, all probed by c.
-func helloRecord(fqdn string, c Check, addrs ...string) Record {
-	r := Record{Record: &gslbv1.Record{Fqdn: fqdn}}
+func helloRecord(fqdn string, c Check, addrs ...string) *gslbv1.Record {
+	r := &gslbv1.Record{Fqdn: fqdn}
 	for _, a := range addrs {
-		r.Record.Members = append(r.Record.Members, &gslbv1.Member{Address: a, Weight: 1})
-		cc := c
-		r.Checks = append(r.Checks, &cc)
+		r.Members = append(r.Members, &gslbv1.Member{Address: a, Weight: 1, Check: c.Proto()})
 	}
 	return r
 }
 
 func TestProberFallAndRise(t *testing.T) {
 	rec := helloRecord("hello.example.", testCheck, "127.0.0.11", "127.0.0.12")
-	r := newRig(t, Options{}, []Record{rec})
+	r := newRig(t, Options{}, []*gslbv1.Record{rec})
 	const a, b = "127.0.0.11", "127.0.0.12"
 
 	// The first table waits for the first probes, and shows them.
@@ -288,7 +286,7 @@ func TestProberFallAndRise(t *testing.T) {
 }
 
 func TestProberNoFlapping(t *testing.T) {
-	r := newRig(t, Options{}, []Record{helloRecord("hello.example.", testCheck, "127.0.0.11")})
+	r := newRig(t, Options{}, []*gslbv1.Record{helloRecord("hello.example.", testCheck, "127.0.0.11")})
 	r.waitPublished(1)
 	probes := uint64(1)
 	// Failures, each alone or in pairs, between successes: never fall in a row.
@@ -314,7 +312,7 @@ func TestProberUnknownStaysServedUntilFall(t *testing.T) {
 	// one first.
 	r := newRigWith(t, Options{}, nil, func(r *rig) {
 		r.net.set("127.0.0.11", "connect: connection refused")
-		r.p.Update([]Record{helloRecord("hello.example.", testCheck, "127.0.0.11")})
+		r.p.Update([]*gslbv1.Record{helloRecord("hello.example.", testCheck, "127.0.0.11")})
 	})
 	tab := r.waitPublished(1)
 	if h, why := member(t, tab, "hello.example.", "127.0.0.11"); h != gslbv1.Health_HEALTH_UNKNOWN || why != "" {
@@ -333,7 +331,7 @@ func TestProberSharesTargets(t *testing.T) {
 	c.Host = "shared.example"
 	other := testCheck
 	other.Path = "/other"
-	recs := []Record{
+	recs := []*gslbv1.Record{
 		helloRecord("a.example.", c, "127.0.0.11", "127.0.0.12"),
 		helloRecord("b.example.", c, "127.0.0.11"),
 		helloRecord("c.example.", other, "127.0.0.11"),
@@ -365,13 +363,12 @@ func TestProberSharesTargets(t *testing.T) {
 
 func TestProberSourceHealth(t *testing.T) {
 	rec := helloRecord("hello.example.", testCheck, "127.0.0.11", "127.0.0.12", "127.0.0.13")
-	rec.Record.Members[0].Health = gslbv1.Health_HEALTH_DOWN // administratively down
-	rec.Record.Members[0].HealthReason = "maintenance"
-	rec.Record.Members[1].Health = gslbv1.Health_HEALTH_UP
-	rec.Record.Members = append(rec.Record.Members, &gslbv1.Member{Hostname: "lb.example.net.", Weight: 1})
-	rec.Checks = append(rec.Checks, &testCheck) // a hostname is never probed
+	rec.Members[0].Health = gslbv1.Health_HEALTH_DOWN // administratively down
+	rec.Members[0].HealthReason = "maintenance"
+	rec.Members[1].Health = gslbv1.Health_HEALTH_UP
+	rec.Members = append(rec.Members, &gslbv1.Member{Hostname: "lb.example.net.", Weight: 1, Check: testCheck.Proto()}) // a hostname is never probed
 	// The failure is set before the prober runs: its first probe must fail.
-	r := newRigWith(t, Options{}, []Record{rec}, func(r *rig) { r.net.set("127.0.0.12", "HTTP 503 from GET /") })
+	r := newRigWith(t, Options{}, []*gslbv1.Record{rec}, func(r *rig) { r.net.set("127.0.0.12", "HTTP 503 from GET /") })
 	tab := r.waitPublished(1)
 	if h, why := member(t, tab, "hello.example.", "127.0.0.11"); h != gslbv1.Health_HEALTH_DOWN || why != "maintenance" {
 		t.Errorf("administratively down member: %v %q", h, why)
@@ -389,14 +386,14 @@ func TestProberSourceHealth(t *testing.T) {
 	if h, why := member(t, tab, "hello.example.", "127.0.0.12"); h != gslbv1.Health_HEALTH_DOWN || why != "HTTP 503 from GET /" {
 		t.Errorf("a member the source says is up, whose probe fails: %v %q, want DOWN", h, why)
 	}
-	if rec.Record.Members[1].GetHealth() != gslbv1.Health_HEALTH_UP {
+	if rec.Members[1].GetHealth() != gslbv1.Health_HEALTH_UP {
 		t.Error("the source's record was modified")
 	}
 }
 
 func TestProberUpdateKeepsState(t *testing.T) {
 	rec := helloRecord("hello.example.", testCheck, "127.0.0.11", "127.0.0.12")
-	r := newRig(t, Options{}, []Record{rec})
+	r := newRig(t, Options{}, []*gslbv1.Record{rec})
 	r.waitPublished(1)
 	r.net.set("127.0.0.11", "HTTP 503 from GET /")
 	for i := range testCheck.Fall {
@@ -407,8 +404,8 @@ func TestProberUpdateKeepsState(t *testing.T) {
 
 	// A weight edit: the same targets, the state kept, published at once.
 	edited := helloRecord("hello.example.", testCheck, "127.0.0.11", "127.0.0.12")
-	edited.Record.Members[1].Weight = 5
-	r.p.Update([]Record{edited})
+	edited.Members[1].Weight = 5
+	r.p.Update([]*gslbv1.Record{edited})
 	tab := r.waitPublished(3)
 	if h, _ := member(t, tab, "hello.example.", "127.0.0.11"); h != gslbv1.Health_HEALTH_DOWN {
 		t.Errorf("after an edit of the weights .11 is %v, want still DOWN", h)
@@ -422,7 +419,7 @@ func TestProberUpdateKeepsState(t *testing.T) {
 	c := testCheck
 	c.Path = "/healthz"
 	r.net.set("127.0.0.11", "")
-	r.p.Update([]Record{helloRecord("hello.example.", c, "127.0.0.11", "127.0.0.12")})
+	r.p.Update([]*gslbv1.Record{helloRecord("hello.example.", c, "127.0.0.11", "127.0.0.12")})
 	r.waitProbes(probes + 2) // new targets are probed at once
 	tab = r.waitPublished(4)
 	if h, why := member(t, tab, "hello.example.", "127.0.0.11"); h != gslbv1.Health_HEALTH_DOWN || why != "HTTP 503 from GET /" {
@@ -435,7 +432,7 @@ func TestProberUpdateKeepsState(t *testing.T) {
 	}
 
 	// A member removed is no longer probed.
-	r.p.Update([]Record{helloRecord("hello.example.", c, "127.0.0.12")})
+	r.p.Update([]*gslbv1.Record{helloRecord("hello.example.", c, "127.0.0.12")})
 	r.waitPublished(6)
 	before := r.net.callsOf("127.0.0.11")
 	r.tick(c.Interval, probes+5)
@@ -450,7 +447,7 @@ func TestProberUpdateKeepsState(t *testing.T) {
 
 func TestProberUncheckedPassThrough(t *testing.T) {
 	recs := []*gslbv1.Record{{Fqdn: "a.example.", Members: []*gslbv1.Member{{Address: "10.0.0.1", Health: gslbv1.Health_HEALTH_DOWN}}}}
-	r := newRig(t, Options{}, Unchecked(recs))
+	r := newRig(t, Options{}, recs)
 	tab := r.waitPublished(1)
 	if len(tab) != 1 || tab[0] != recs[0] {
 		t.Errorf("published %v, want the source's record itself", tab)
@@ -473,7 +470,7 @@ func TestProberPool(t *testing.T) {
 	hang := make(chan struct{})
 	r := newRigWith(t, Options{Workers: 3, InitialWait: time.Second}, nil, func(r *rig) {
 		r.net.hang["127.0.0.11"] = hang
-		r.p.Update([]Record{helloRecord("hello.example.", c, addrs...)})
+		r.p.Update([]*gslbv1.Record{helloRecord("hello.example.", c, addrs...)})
 	})
 	r.waitProbes(5)
 	r.net.mu.Lock()
@@ -509,7 +506,7 @@ func TestProberTableGenerationAndHealthSince(t *testing.T) {
 	const a = "127.0.0.11"
 	rec := helloRecord("hello.example.", testCheck, a)
 	var gen uint64
-	r := newRigWith(t, Options{}, nil, func(r *rig) { gen = r.p.Update([]Record{rec}) })
+	r := newRigWith(t, Options{}, nil, func(r *rig) { gen = r.p.Update([]*gslbv1.Record{rec}) })
 	if gen != 2 { // newRig's Update of nil was the first
 		t.Fatalf("Update returned %d, want 2", gen)
 	}
@@ -530,8 +527,8 @@ func TestProberTableGenerationAndHealthSince(t *testing.T) {
 	}
 
 	edited := helloRecord("hello.example.", testCheck, a)
-	edited.Record.Members[0].Weight = 7
-	if gen := r.p.Update([]Record{edited}); gen != 3 {
+	edited.Members[0].Weight = 7
+	if gen := r.p.Update([]*gslbv1.Record{edited}); gen != 3 {
 		t.Fatalf("Update returned %d, want 3", gen)
 	}
 	r.waitPublished(3)

@@ -21,7 +21,7 @@ func TestSeedDownStaysDownUntilRise(t *testing.T) {
 	const down, up = "127.0.0.11", "127.0.0.12"
 	rec := helloRecord("hello.example.", testCheck, down, up)
 	var n int
-	r := newRigWith(t, Options{}, []Record{rec}, func(r *rig) {
+	r := newRigWith(t, Options{}, []*gslbv1.Record{rec}, func(r *rig) {
 		n = r.p.Seed([]*gslbv1.Record{served("hello.example.",
 			servedMember(down, gslbv1.Health_HEALTH_DOWN, "connect: connection refused"),
 			servedMember(up, gslbv1.Health_HEALTH_UP, "HTTP 200 from GET /"))})
@@ -62,11 +62,11 @@ func TestSeedDownStaysDownUntilRise(t *testing.T) {
 // result of its own.
 func TestSeedMatches(t *testing.T) {
 	admin := helloRecord("admin.example.", testCheck, "127.0.0.31")
-	admin.Record.Members[0].Health = gslbv1.Health_HEALTH_DOWN
-	admin.Record.Members[0].HealthReason = "maintenance"
+	admin.Members[0].Health = gslbv1.Health_HEALTH_DOWN
+	admin.Members[0].HealthReason = "maintenance"
 	unprobed := helloRecord("unprobed.example.", testCheck, "127.0.0.41")
-	unprobed.Checks = nil
-	recs := []Record{
+	unprobed.Members[0].Check = nil
+	recs := []*gslbv1.Record{
 		helloRecord("hello.example.", testCheck, "127.0.0.11", "127.0.0.12", "127.0.0.13"),
 		admin,
 		unprobed,
@@ -128,7 +128,7 @@ func TestSeedMatches(t *testing.T) {
 
 // A target with a result of its own is not seeded.
 func TestSeedAfterProbesIgnored(t *testing.T) {
-	r := newRig(t, Options{}, []Record{helloRecord("hello.example.", testCheck, "127.0.0.11")})
+	r := newRig(t, Options{}, []*gslbv1.Record{helloRecord("hello.example.", testCheck, "127.0.0.11")})
 	r.waitPublished(1)
 	if n := r.p.Seed([]*gslbv1.Record{served("hello.example.", servedMember("127.0.0.11", gslbv1.Health_HEALTH_DOWN, "old"))}); n != 0 {
 		t.Errorf("Seed seeded %d probed targets, want 0", n)
@@ -143,7 +143,7 @@ func TestSeedAfterProbesIgnored(t *testing.T) {
 func TestSeedNotifiesWatchers(t *testing.T) {
 	const down, up = "127.0.0.11", "127.0.0.12"
 	var w watched
-	newRigWith(t, Options{}, []Record{helloRecord("hello.example.", testCheck, down, up)}, func(r *rig) {
+	newRigWith(t, Options{}, []*gslbv1.Record{helloRecord("hello.example.", testCheck, down, up)}, func(r *rig) {
 		r.p.WatchDecisions(w.add)
 		r.p.Seed([]*gslbv1.Record{served("hello.example.",
 			servedMember(down, gslbv1.Health_HEALTH_DOWN, "connect: connection refused"),

@@ -32,7 +32,7 @@ func targetKey(addr string) string { return Target{Address: addr, Check: testChe
 // dated by the end of the probe that made it.
 func TestWatchDecisions(t *testing.T) {
 	const a, b = "127.0.0.11", "127.0.0.12"
-	r := newRig(t, Options{}, []Record{helloRecord("hello.example.", testCheck, a, b)})
+	r := newRig(t, Options{}, []*gslbv1.Record{helloRecord("hello.example.", testCheck, a, b)})
 	r.waitPublished(1)
 	var w watched
 	stop := r.p.WatchDecisions(w.add)
@@ -74,7 +74,7 @@ func TestWatchDecisions(t *testing.T) {
 // when they come; probing again starts from the leader's health.
 func TestFollowApply(t *testing.T) {
 	const a, b, c = "127.0.0.11", "127.0.0.12", "127.0.0.13"
-	r := newRigWith(t, Options{InitialWait: time.Second}, []Record{helloRecord("hello.example.", testCheck, a, b)},
+	r := newRigWith(t, Options{InitialWait: time.Second}, []*gslbv1.Record{helloRecord("hello.example.", testCheck, a, b)},
 		func(r *rig) { r.p.Follow(true) })
 	decided := r.clk.Now().Add(-300 * time.Millisecond)
 	r.p.Apply([]Decision{
@@ -99,7 +99,7 @@ func TestFollowApply(t *testing.T) {
 		t.Errorf("following: %+v, want no probe and every target decided", s)
 	}
 	// c comes with the source's next table: DOWN at once, from the leader.
-	r.p.Update([]Record{helloRecord("hello.example.", testCheck, a, b, c)})
+	r.p.Update([]*gslbv1.Record{helloRecord("hello.example.", testCheck, a, b, c)})
 	r.waitTable("c down", func(recs []*gslbv1.Record) bool {
 		if len(recs[0].GetMembers()) != 3 {
 			return false

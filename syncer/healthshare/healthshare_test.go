@@ -14,6 +14,7 @@ import (
 	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/internal/observed"
 	"github.com/gslbdns/gslb/syncer/source"
+	"github.com/gslbdns/gslb/test/wait"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -49,13 +50,12 @@ type peer struct {
 var check = health.Check{Type: health.TypeHTTP, Port: 80, Interval: 100 * time.Millisecond, Timeout: 50 * time.Millisecond,
 	Rise: 2, Fall: 2}.WithDefaults("hello.example.")
 
-func records() []health.Record {
-	r := health.Record{Record: &gslbv1.Record{Fqdn: "hello.example."}}
+func records() []*gslbv1.Record {
+	r := &gslbv1.Record{Fqdn: "hello.example."}
 	for _, a := range []string{"192.0.2.11", "192.0.2.12"} {
-		r.Record.Members = append(r.Record.Members, &gslbv1.Member{Address: a, Weight: 1})
-		r.Checks = append(r.Checks, &check)
+		r.Members = append(r.Members, &gslbv1.Member{Address: a, Weight: 1, Check: check.Proto()})
 	}
-	return []health.Record{r}
+	return []*gslbv1.Record{r}
 }
 
 func newPeer(t *testing.T, name string, down map[string]string, mu *sync.Mutex) *peer {
@@ -143,17 +143,6 @@ func (p *peer) health(addr string) gslbv1.Health {
 	return gslbv1.Health_HEALTH_UNKNOWN
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within 10 s: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestShare: the leader probes, the follower probes nothing and serves the
 // leader's decisions; the leader gone, the follower waits the bound, then
 // probes alone.
@@ -164,16 +153,16 @@ func TestShare(t *testing.T) {
 	follower := newPeer(t, "b", down, &mu)
 	leader.elect.set(source.Leadership{Leading: true, Leader: leader.addr})
 	follower.elect.set(source.Leadership{Leader: leader.addr})
-	eventually(t, "a leads, b follows", func() bool { return leader.role() == "leader" && follower.role() == "follower" })
-	eventually(t, "b serves a's decisions", func() bool { return follower.health("192.0.2.11") == gslbv1.Health_HEALTH_UP })
+	wait.For(t, 10*time.Second, "a leads, b follows", func() bool { return leader.role() == "leader" && follower.role() == "follower" })
+	wait.For(t, 10*time.Second, "b serves a's decisions", func() bool { return follower.health("192.0.2.11") == gslbv1.Health_HEALTH_UP })
 	before := follower.probes.Load()
 
 	mu.Lock()
 	down["192.0.2.12"] = "HTTP 503 from GET /"
 	mu.Unlock()
-	eventually(t, "a decides .12 down", func() bool { return leader.health("192.0.2.12") == gslbv1.Health_HEALTH_DOWN })
+	wait.For(t, 10*time.Second, "a decides .12 down", func() bool { return leader.health("192.0.2.12") == gslbv1.Health_HEALTH_DOWN })
 	decided := time.Now()
-	eventually(t, "b serves .12 down", func() bool { return follower.health("192.0.2.12") == gslbv1.Health_HEALTH_DOWN })
+	wait.For(t, 10*time.Second, "b serves .12 down", func() bool { return follower.health("192.0.2.12") == gslbv1.Health_HEALTH_DOWN })
 	if d := time.Since(decided); d > time.Second {
 		t.Errorf("the follower took %v after the leader's decision, want under 1 s", d)
 	}
@@ -184,11 +173,11 @@ func TestShare(t *testing.T) {
 	// A leader's stream serves only its leader: b is refused by a follower.
 	leader.stop()
 	lost := time.Now()
-	eventually(t, "b alone after the bound", func() bool { return follower.role() == "alone" })
+	wait.For(t, 10*time.Second, "b alone after the bound", func() bool { return follower.role() == "alone" })
 	if d := time.Since(lost); d < 400*time.Millisecond {
 		t.Errorf("b probed alone %v after losing the leader, want the bound (500ms) first", d)
 	}
-	eventually(t, "b probes", func() bool { return follower.probes.Load() > before })
+	wait.For(t, 10*time.Second, "b probes", func() bool { return follower.probes.Load() > before })
 	if h := follower.health("192.0.2.12"); h != gslbv1.Health_HEALTH_DOWN {
 		t.Errorf("b alone shows .12 %v, want DOWN (kept from the leader, still failing)", h)
 	}
@@ -201,10 +190,10 @@ func TestShareRefusedByFollower(t *testing.T) {
 	b := newPeer(t, "b", map[string]string{}, &mu)
 	a.elect.set(source.Leadership{Leading: true, Leader: a.addr})
 	b.elect.set(source.Leadership{Leader: a.addr})
-	eventually(t, "b follows", func() bool { return b.role() == "follower" })
+	wait.For(t, 10*time.Second, "b follows", func() bool { return b.role() == "follower" })
 	c := newPeer(t, "c", map[string]string{}, &mu)
 	c.elect.set(source.Leadership{Leader: b.addr}) // a stale view: b is no leader
-	eventually(t, "c alone", func() bool { return c.role() == "alone" })
+	wait.For(t, 10*time.Second, "c alone", func() bool { return c.role() == "alone" })
 	if n := b.probes.Load(); n != 0 {
 		t.Errorf("b, a follower, probed %d times", n)
 	}

@@ -9,6 +9,7 @@ import (
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/push"
 	"github.com/gslbdns/gslb/syncer/source"
+	"github.com/gslbdns/gslb/test/wait"
 )
 
 // everyAddress is a loopback listener that reports the address of one
@@ -47,10 +48,10 @@ func TestConfigOutageLeaderProbesOn(t *testing.T) {
 	b := newPeerWith(t, "b", down, &mu, advertised(t, site))
 	a.elect.set(source.Leadership{Leading: true, Leader: a.addr})
 	b.elect.set(source.Leadership{Leader: a.addr})
-	eventually(t, "a leads, b follows", func() bool { return a.role() == "leader" && b.role() == "follower" })
+	wait.For(t, 10*time.Second, "a leads, b follows", func() bool { return a.role() == "leader" && b.role() == "follower" })
 
 	a.elect.set(source.Leadership{Leader: a.addr}) // the Lease not renewed: RenewDeadline passed
-	eventually(t, "a alone", func() bool { return a.role() == "alone" })
+	wait.For(t, 10*time.Second, "a alone", func() bool { return a.role() == "alone" })
 	// Several bounds (500ms): long enough for a syncer that follows itself
 	// to stop probing, lose its own stream and wait.
 	for end := time.Now().Add(4 * 500 * time.Millisecond); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
@@ -68,14 +69,14 @@ func TestConfigOutageLeaderProbesOn(t *testing.T) {
 	mu.Lock()
 	down["192.0.2.12"] = "HTTP 503 from GET /"
 	mu.Unlock()
-	eventually(t, "a decides .12 down", func() bool { return a.health("192.0.2.12") == gslbv1.Health_HEALTH_DOWN })
-	eventually(t, "b serves .12 down", func() bool { return b.health("192.0.2.12") == gslbv1.Health_HEALTH_DOWN })
+	wait.For(t, 10*time.Second, "a decides .12 down", func() bool { return a.health("192.0.2.12") == gslbv1.Health_HEALTH_DOWN })
+	wait.For(t, 10*time.Second, "b serves .12 down", func() bool { return b.health("192.0.2.12") == gslbv1.Health_HEALTH_DOWN })
 	if n := b.probes.Load() - before; n != 0 {
 		t.Errorf("b, a follower, probed %d times", n)
 	}
 
 	a.elect.set(source.Leadership{Leading: true, Leader: a.addr}) // the Lease renewed again
-	eventually(t, "a leads again", func() bool { return a.role() == "leader" })
+	wait.For(t, 10*time.Second, "a leads again", func() bool { return a.role() == "leader" })
 	if r := b.role(); r != "follower" {
 		t.Errorf("b is %s after a took its Lease back, want follower (no flapping)", r)
 	}

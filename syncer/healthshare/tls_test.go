@@ -1,13 +1,6 @@
 package healthshare
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,6 +10,8 @@ import (
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/push"
 	"github.com/gslbdns/gslb/syncer/source"
+	"github.com/gslbdns/gslb/test/testca"
+	"github.com/gslbdns/gslb/test/wait"
 
 	"google.golang.org/grpc/credentials"
 )
@@ -26,30 +21,20 @@ import (
 // them, and returns the files.
 func writePKI(t *testing.T, dir string) push.TLSFiles {
 	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "gslb-syncer-ca"}, IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	ca, err := testca.New("gslb-syncer-ca")
 	if err != nil {
 		t.Fatal(err)
 	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: ServerName}, DNSNames: []string{ServerName},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	pair, err := ca.Issue(testca.Leaf{Name: ServerName, Server: true, Client: true, Hosts: []string{ServerName}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyDER, _ := x509.MarshalECPrivateKey(key)
 	f := push.TLSFiles{Cert: filepath.Join(dir, "tls.crt"), Key: filepath.Join(dir, "tls.key"), CA: filepath.Join(dir, "ca.crt")}
-	for path, block := range map[string]*pem.Block{
-		f.CA: {Type: "CERTIFICATE", Bytes: caDER}, f.Cert: {Type: "CERTIFICATE", Bytes: der}, f.Key: {Type: "EC PRIVATE KEY", Bytes: keyDER},
-	} {
-		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.WriteFile(f.CA, ca.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := pair.Write(f.Cert, f.Key); err != nil {
+		t.Fatal(err)
 	}
 	return f
 }
@@ -75,15 +60,15 @@ func TestShareMutualTLS(t *testing.T) {
 	leader.elect.set(source.Leadership{Leading: true, Leader: leader.addr})
 	follower.elect.set(source.Leadership{Leader: leader.addr})
 	stranger.elect.set(source.Leadership{Leader: leader.addr})
-	eventually(t, "b follows over mutual TLS", func() bool { return follower.role() == "follower" })
-	eventually(t, "b serves a's decisions", func() bool { return follower.health("192.0.2.11") == gslbv1.Health_HEALTH_UP })
+	wait.For(t, 10*time.Second, "b follows over mutual TLS", func() bool { return follower.role() == "follower" })
+	wait.For(t, 10*time.Second, "b serves a's decisions", func() bool { return follower.health("192.0.2.11") == gslbv1.Health_HEALTH_UP })
 	before := follower.probes.Load()
 	mu.Lock()
 	down["192.0.2.12"] = "HTTP 503 from GET /"
 	mu.Unlock()
-	eventually(t, "b serves a's new decision", func() bool { return follower.health("192.0.2.12") == gslbv1.Health_HEALTH_DOWN })
+	wait.For(t, 10*time.Second, "b serves a's new decision", func() bool { return follower.health("192.0.2.12") == gslbv1.Health_HEALTH_DOWN })
 	if n := follower.probes.Load() - before; n != 0 || follower.role() != "follower" {
 		t.Errorf("b probed %d times while following (now %s)", n, follower.role())
 	}
-	eventually(t, "c, with another CA's certificate, alone", func() bool { return stranger.role() == "alone" })
+	wait.For(t, 10*time.Second, "c, with another CA's certificate, alone", func() bool { return stranger.role() == "alone" })
 }

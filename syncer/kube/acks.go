@@ -3,23 +3,18 @@ package kube
 // What the name servers were given and what they acknowledged
 // (source.StatusSink): the table the prober last published, with the
 // members' health it found, and for each name server whether it holds
-// that table. The policies' Synced condition says it (status.go).
+// that table. The policies' Synced condition says it (table/status.go).
 
 import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 	"github.com/gslbdns/gslb/syncer/source"
 )
 
-// ackWait is how long the status waits for every name server to
-// acknowledge the table last published before it says one did not: a push
-// takes milliseconds, and a status written at once would say "not
-// acknowledged", then "acknowledged" a second later, two writes per change.
-const ackWait = 5 * time.Second
-
 // acks is the name servers' side of the status. Only Published, Acked and
-// snapshot touch it, under Source.acksMu.
+// pushed touch it, under ControlPlane.acksMu.
 type acks struct {
 	records []*gslbv1.Record // the table last published; nil: none yet
 	since   time.Time        // when it was published (or the source started)
@@ -28,18 +23,10 @@ type acks struct {
 	acked   map[string]uint64 // the last generation each acknowledged
 }
 
-// pushView is what acks say at one moment.
-type pushView struct {
-	records []*gslbv1.Record // nil: no table published yet
-	since   time.Time
-	targets int      // name servers
-	pending []string // those that do not hold the table last published
-}
-
 // Published implements source.StatusSink.
-func (s *Source) Published(records []*gslbv1.Record, gens []source.TargetGeneration) {
-	s.acksMu.Lock()
-	a := &s.acks
+func (p *ControlPlane) Published(records []*gslbv1.Record, gens []source.TargetGeneration) {
+	p.acksMu.Lock()
+	a := &p.acks
 	a.records, a.since = records, time.Now()
 	for _, g := range gens {
 		if _, ok := a.want[g.Target]; !ok {
@@ -47,55 +34,42 @@ func (s *Source) Published(records []*gslbv1.Record, gens []source.TargetGenerat
 		}
 		a.want[g.Target] = g.Generation
 	}
-	s.acksMu.Unlock()
-	s.kickStatus()
+	p.acksMu.Unlock()
+	p.kickStatus()
 }
 
 // Acked implements source.StatusSink.
-func (s *Source) Acked(target string, gen uint64) {
-	s.acksMu.Lock()
-	s.acks.acked[target] = max(s.acks.acked[target], gen)
-	s.acksMu.Unlock()
-	s.kickStatus()
+func (p *ControlPlane) Acked(target string, gen uint64) {
+	p.acksMu.Lock()
+	p.acks.acked[target] = max(p.acks.acked[target], gen)
+	p.acksMu.Unlock()
+	p.kickStatus()
 }
 
 // startAcks starts the wait for the first table: the start-up wait for
 // the caches does not count.
-func (s *Source) startAcks() {
-	s.acksMu.Lock()
-	s.acks.since = time.Now()
-	s.acksMu.Unlock()
+func (p *ControlPlane) startAcks() {
+	p.acksMu.Lock()
+	p.acks.since = time.Now()
+	p.acksMu.Unlock()
 }
 
 // pushed returns what the acks say now.
-func (s *Source) pushed() pushView {
-	s.acksMu.Lock()
-	defer s.acksMu.Unlock()
-	a := &s.acks
-	v := pushView{records: a.records, since: a.since, targets: len(a.targets)}
+func (p *ControlPlane) pushed() table.Push {
+	p.acksMu.Lock()
+	defer p.acksMu.Unlock()
+	a := &p.acks
+	v := table.Push{Records: a.records, Since: a.since, Targets: len(a.targets)}
 	for _, t := range a.targets {
 		if a.acked[t] < a.want[t] {
-			v.pending = append(v.pending, t)
+			v.Pending = append(v.Pending, t)
 		}
 	}
 	return v
 }
 
-// settling returns how long the status still waits for acknowledgements
-// (ackWait from the table's publication); 0 when every name server holds
-// it, or the wait is over.
-func (v pushView) settling(now time.Time) time.Duration {
-	if v.records != nil && len(v.pending) == 0 {
-		return 0
-	}
-	return max(ackWait-now.Sub(v.since), 0)
-}
-
-// acknowledged is how many name servers hold the table last published.
-func (v pushView) acknowledged() int { return v.targets - len(v.pending) }
-
 // newAcks returns the acks of a source that starts now: the status waits
-// up to ackWait for the first table to be published and acknowledged.
+// up to table.AckWait for the first table to be published and acknowledged.
 func newAcks(now time.Time) acks {
 	return acks{since: now, want: map[string]uint64{}, acked: map[string]uint64{}}
 }

@@ -6,24 +6,24 @@ import (
 	"testing"
 	"time"
 
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/client-go/tools/cache"
-
-	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
-	"github.com/gslbdns/gslb/syncer/health"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 )
 
 // scaleInput is 3 clusters × n Ingresses (one FQDN each) and one policy.
-func scaleInput(n int) Input {
-	in := Input{Zones: []string{"avi.iberia.local."}}
+func scaleInput(n int) table.Input {
+	in := table.Input{Zones: []string{"avi.iberia.local."}}
 	for c := range 3 {
-		cv := ClusterView{Name: fmt.Sprintf("c%d", c), NamespaceLabels: map[string]map[string]string{"default": nil}}
+		cv := table.ClusterView{Name: fmt.Sprintf("c%d", c), NamespaceLabels: map[string]map[string]string{"default": nil}}
 		for i := range n {
-			cv.Objects = append(cv.Objects, Object{Kind: "Ingress", Namespace: "default", Name: fmt.Sprintf("p%05d", i),
+			cv.Objects = append(cv.Objects, table.Object{Kind: "Ingress", Namespace: "default", Name: fmt.Sprintf("p%05d", i),
 				Labels: map[string]string{"app": "gslb"}, FQDNs: []string{fmt.Sprintf("p%05d.avi.iberia.local.", i)},
 				Addresses: []string{fmt.Sprintf("127.%d.%d.%d", 20+c, i/250, i%250+1)}})
 		}
@@ -47,7 +47,7 @@ func BenchmarkBuild(b *testing.B) {
 		b.Run(fmt.Sprintf("fqdns=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if r := Build(in); len(r.Records) != n {
+				if r := table.Build(in); len(r.Records) != n {
 					b.Fatalf("%d records", len(r.Records))
 				}
 			}
@@ -85,15 +85,15 @@ func BenchmarkChange(b *testing.B) {
 // the partial build of a change of those objects as the worker makes it:
 // the references resolved, and what the table has of the routes recorded
 // (partial-ref).
-func benchViews(b *testing.B, members []*member, dirtyFQDN string, refs ...string) {
+func benchViews(b *testing.B, members []*member, dirtyFQDN string, refs ...objectRef) {
 	pol := scaleInput(1).Policies
 	s := &Source{metrics: newMetrics(nil), opts: Options{Zones: []string{"avi.iberia.local."}}, log: slog.New(slog.DiscardHandler)}
-	full := func() Result {
-		vs := make([]ClusterView, len(members))
+	full := func() table.Result {
+		vs := make([]table.ClusterView, len(members))
 		for i, m := range members {
 			vs[i] = m.view()
 		}
-		return Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
+		return table.Build(table.Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
 	}
 	lastRes := full()
 	last := lastRes.Records
@@ -104,12 +104,12 @@ func benchViews(b *testing.B, members []*member, dirtyFQDN string, refs ...strin
 		b.ReportAllocs()
 		dirty := []string{dirtyFQDN}
 		for b.Loop() {
-			vs := make([]ClusterView, len(members))
+			vs := make([]table.ClusterView, len(members))
 			for i, m := range members {
 				vs[i] = m.partialView(dirty)
 			}
-			res := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
-			if !equalTables(mergeRecords(last, dirty, res), last) {
+			res := table.Build(table.Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
+			if !equalTables(table.MergeRecords(last, dirty, res), last) {
 				b.Fatal("changed")
 			}
 		}
@@ -122,14 +122,14 @@ func benchViews(b *testing.B, members []*member, dirtyFQDN string, refs ...strin
 	b.Run("partial-status", func(b *testing.B) {
 		b.ReportAllocs()
 		dirty := []string{dirtyFQDN}
-		vs := make([]ClusterView, len(members))
+		vs := make([]table.ClusterView, len(members))
 		for i, m := range members {
 			vs[i] = m.partialView(dirty)
 		}
-		part := Build(Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
-		table := mergeRecords(last, dirty, part)
+		part := table.Build(table.Input{Clusters: vs, Policies: pol, Zones: s.opts.Zones})
+		tab := table.MergeRecords(last, dirty, part)
 		for b.Loop() {
-			if r := mergeResult(lastRes, dirty, part, table, vs); len(r.Policies) != len(lastRes.Policies) {
+			if r := table.MergeResult(lastRes, dirty, part, tab, vs); len(r.Policies) != len(lastRes.Policies) {
 				b.Fatal("policies lost")
 			}
 		}
@@ -159,8 +159,8 @@ func benchIngress(name, ip string) *networkingv1.Ingress {
 // benchRefs measures the partial build of a change of the objects refs
 // name, from the resolution of the references to the record of what the
 // table has of the routes.
-func benchRefs(b *testing.B, members []*member, last []health.Record, pol []*v1alpha1.GlobalDeploymentPolicy, zones, refs []string) {
-	vs := make([]ClusterView, len(members))
+func benchRefs(b *testing.B, members []*member, last []*gslbv1.Record, pol []*v1alpha1.GlobalDeploymentPolicy, zones []string, refs []objectRef) {
+	vs := make([]table.ClusterView, len(members))
 	for i, m := range members {
 		vs[i] = m.view()
 	}
@@ -175,8 +175,8 @@ func benchRefs(b *testing.B, members []*member, last []health.Record, pol []*v1a
 			for i, m := range members {
 				vs[i] = m.partialView(dirty)
 			}
-			res := Build(Input{Clusters: vs, Policies: pol, Zones: zones})
-			if !equalTables(mergeRecords(last, dirty, res), last) {
+			res := table.Build(table.Input{Clusters: vs, Policies: pol, Zones: zones})
+			if !equalTables(table.MergeRecords(last, dirty, res), last) {
 				b.Fatal("changed")
 			}
 			publishViews(members, vs, false, dirty)

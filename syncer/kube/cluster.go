@@ -10,6 +10,7 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
@@ -36,7 +37,7 @@ type member struct {
 	dyn    dynamic.Interface // the optional kinds (optional.go)
 	log    *slog.Logger
 	opts   *Options
-	notify func(keys ...string) // enqueues work
+	notify func(keys ...workKey) // enqueues work (Source.enqueue: takes no lock of the member)
 	m      *metrics
 
 	mu        sync.Mutex
@@ -64,7 +65,7 @@ type member struct {
 
 // converted is an object's Object, and false when it is not a source.
 type converted struct {
-	obj Object
+	obj table.Object
 	ok  bool
 }
 
@@ -79,15 +80,15 @@ const (
 // objectIndexers index Services and Ingresses.
 func objectIndexers() cache.Indexers {
 	return cache.Indexers{
-		backendIndex: func(o any) ([]string, error) { return BackendServices(o), nil },
-		fqdnIndex:    func(o any) ([]string, error) { return ObjectFQDNs(o), nil },
+		backendIndex: func(o any) ([]string, error) { return table.BackendServices(o), nil },
+		fqdnIndex:    func(o any) ([]string, error) { return table.ObjectFQDNs(o), nil },
 	}
 }
 
 // sliceIndexers index EndpointSlices.
 func sliceIndexers() cache.Indexers {
 	return cache.Indexers{serviceIndex: func(o any) ([]string, error) {
-		if k, ok := SliceService(o); ok {
+		if k, ok := table.SliceService(o); ok {
 			return []string{k}, nil
 		}
 		return nil, nil
@@ -104,9 +105,17 @@ func configHash(cfg *rest.Config) string {
 	return hex.EncodeToString(h[:8])
 }
 
-func newMember(name string, cfg *rest.Config, s *Source) (*member, error) {
+// clientConfig is a copy of cfg with the client rate limits of every
+// cluster's clients (client-go's 5 per second, burst 10, would slow the
+// lists of a large cluster's start).
+func clientConfig(cfg *rest.Config) *rest.Config {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = 50, 100
+	return cfg
+}
+
+func newMember(name string, cfg *rest.Config, s *Source) (*member, error) {
+	cfg = clientConfig(cfg)
 	cfg.Timeout = 0
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
@@ -137,14 +146,14 @@ func (c *member) takeOver(old *member) {
 // seed gives a cluster that has not synced yet what the plugin served for
 // it: its members stand for its objects until it syncs, and it counts as
 // unreachable since it was last seen. Call it before start.
-func (c *member) seed(kc *keptCluster) {
-	c.kept, c.downSince = kc.members, kc.lastSeen
+func (c *member) seed(kc *table.KeptCluster) {
+	c.kept, c.downSince = kc.Members, kc.LastSeen
 	n := 0
-	for _, ms := range kc.members {
+	for _, ms := range kc.Members {
 		n += len(ms)
 	}
 	c.log.Info("member cluster seeded from the plugin's table: its members are kept until it syncs, for the grace period from last seen",
-		"members", n, "fqdns", len(kc.members), "last_seen", kc.lastSeen.UTC().Format(time.RFC3339), "grace", c.opts.Grace)
+		"members", n, "fqdns", len(kc.Members), "last_seen", kc.LastSeen.UTC().Format(time.RFC3339), "grace", c.opts.Grace)
 }
 
 // start runs the probe loop until ctx ends or stop is called.
@@ -199,11 +208,11 @@ func (c *member) loop(ctx context.Context) {
 			}
 			c.m.clusterUp.WithLabelValues(c.name).Set(0)
 			c.log.Warn("member cluster unreachable: its last-known members are kept for the grace period", "grace", c.opts.Grace, "err", err)
-			go c.notify(allKey)
+			c.notify(allKey)
 		case !c.up && !c.replacing && !expiredSeen && time.Since(c.downSince) >= c.opts.Grace:
 			expiredSeen = true
 			c.log.Warn("member cluster unreachable past the grace period", "since", c.downSince.Format(time.RFC3339))
-			go c.notify(allKey)
+			c.notify(allKey)
 		}
 		c.mu.Unlock()
 		select {
@@ -241,8 +250,8 @@ func (c *member) startGeneration(ctx context.Context) {
 	opt, optSynced, optMissing, optFactories := c.startOptional(genCtx)
 	routers, routersSynced := c.startRouters(genCtx)
 	optSynced = append(optSynced, routersSynced...)
-	fe := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithTransform(stripSlice),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = sliceServiceSelector }))
+	fe := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithTransform(table.StripSlice),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = table.SliceServiceSelector }))
 	eps := fe.Discovery().V1().EndpointSlices().Informer()
 	// An EndpointSlice change concerns the FQDNs of the objects whose
 	// backends include its Service.
@@ -253,7 +262,7 @@ func (c *member) startGeneration(ctx context.Context) {
 		if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
 			o = d.Obj
 		}
-		key, ok := SliceService(o)
+		key, ok := table.SliceService(o)
 		if !ok {
 			return
 		}
@@ -264,11 +273,11 @@ func (c *member) startGeneration(ctx context.Context) {
 		for _, src := range []cache.SharedIndexInformer{svc, ing} {
 			objs, _ := src.GetIndexer().ByIndex(backendIndex, key)
 			for _, ob := range objs {
-				fqdns = append(fqdns, ObjectFQDNs(ob)...)
+				fqdns = append(fqdns, table.ObjectFQDNs(ob)...)
 			}
 		}
 		if len(fqdns) > 0 {
-			c.notify(fqdns...)
+			c.notify(fqdnKeys(fqdns)...)
 		}
 	}
 	_, _ = eps.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -277,13 +286,13 @@ func (c *member) startGeneration(ctx context.Context) {
 		DeleteFunc: sliceChanged,
 	})
 	h := cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { c.notify(ObjectFQDNs(o)...) },
-		UpdateFunc: func(o, n any) { c.notify(append(ObjectFQDNs(o), ObjectFQDNs(n)...)...) },
+		AddFunc:    func(o any) { c.notify(fqdnKeys(table.ObjectFQDNs(o))...) },
+		UpdateFunc: func(o, n any) { c.notify(fqdnKeys(append(table.ObjectFQDNs(o), table.ObjectFQDNs(n)...))...) },
 		DeleteFunc: func(o any) {
 			if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
 				o = d.Obj
 			}
-			c.notify(ObjectFQDNs(o)...)
+			c.notify(fqdnKeys(table.ObjectFQDNs(o))...)
 		},
 	}
 	nsh := cache.ResourceEventHandlerFuncs{
@@ -316,7 +325,7 @@ func (c *member) startGeneration(ctx context.Context) {
 			// are last-known members from now on, with the grace period.
 			c.replacing, c.downSince = false, time.Now()
 			c.log.Warn("member cluster does not sync with its new credentials: its last-known members are kept for the grace period", "grace", c.opts.Grace)
-			go c.notify(allKey)
+			c.notify(allKey)
 		}
 		return
 	}
@@ -330,16 +339,16 @@ func (c *member) startGeneration(ctx context.Context) {
 	c.m.clusterUp.WithLabelValues(c.name).Set(1)
 	c.log.Info("member cluster synced", "services", len(c.served.svc.ListKeys()), "ingresses", len(c.served.ing.ListKeys()),
 		"endpointslices", len(c.served.eps.ListKeys()))
-	go c.notify(allKey)
+	c.notify(allKey)
 }
 
 // snapshot returns the caches last synced (nil: none yet) and the view of
 // the cluster without objects.
-func (c *member) snapshot() (*stores, ClusterView) {
+func (c *member) snapshot() (*stores, table.ClusterView) {
 	c.mu.Lock()
 	st, up, since, kept := c.served, c.up || c.replacing, c.downSince, c.kept
 	c.mu.Unlock()
-	v := ClusterView{Name: c.name, NamespaceLabels: map[string]map[string]string{}}
+	v := table.ClusterView{Name: c.name, NamespaceLabels: map[string]map[string]string{}}
 	v.State, v.Since = stateAt(up, since, c.opts.Grace, time.Now())
 	if st == nil && !up {
 		v.Kept = kept
@@ -349,7 +358,7 @@ func (c *member) snapshot() (*stores, ClusterView) {
 
 // state returns the cluster's state and, when not up, since when it is
 // unreachable: what its view says of it, without reading its caches.
-func (c *member) state() (ClusterState, time.Time) {
+func (c *member) state() (table.ClusterState, time.Time) {
 	c.mu.Lock()
 	up, since := c.up || c.replacing, c.downSince
 	c.mu.Unlock()
@@ -358,13 +367,13 @@ func (c *member) state() (ClusterState, time.Time) {
 
 // stateAt is the state at now of a cluster up or unreachable since since,
 // with the grace period grace.
-func stateAt(up bool, since time.Time, grace time.Duration, now time.Time) (ClusterState, time.Time) {
+func stateAt(up bool, since time.Time, grace time.Duration, now time.Time) (table.ClusterState, time.Time) {
 	switch {
 	case up:
-		return ClusterUp, time.Time{}
+		return table.ClusterUp, time.Time{}
 	case now.Sub(since) < grace:
-		return ClusterUnreachable, since
+		return table.ClusterUnreachable, since
 	default:
-		return ClusterExpired, since
+		return table.ClusterExpired, since
 	}
 }

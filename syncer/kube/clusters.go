@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
@@ -38,16 +39,16 @@ func (s *Source) reload(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var seeds map[string]*keptCluster
+	var seeds map[string]*table.KeptCluster
 	if s.kubeHash == "" && s.seed != nil { // the first load: seed the clusters
-		seeds = seedClusters(s.seed, s.seedAt)
+		seeds = table.SeedClusters(s.seed, s.seedAt)
 	}
 	s.kubeHash = ms.key
 	s.applyMembersLocked(ctx, ms, seeds)
 	if err := s.applyConfigLocked(ctx, ms.config); err != nil {
 		return err
 	}
-	go s.enqueue(allKey)
+	s.enqueue(allKey)
 	return nil
 }
 
@@ -116,7 +117,7 @@ func (s *Source) readMembership() (ms membership, changed bool, err error) {
 // applyMembersLocked stops the member clusters removed, restarts those
 // with new credentials or server (serving the old caches until the new
 // ones sync) and starts the new ones, seeded when seeds has them.
-func (s *Source) applyMembersLocked(ctx context.Context, ms membership, seeds map[string]*keptCluster) {
+func (s *Source) applyMembersLocked(ctx context.Context, ms membership, seeds map[string]*table.KeptCluster) {
 	replaced := map[string]*member{}
 	for name, m := range s.members {
 		c, ok := ms.cfgs[name]
@@ -188,6 +189,7 @@ func (s *Source) applyConfigLocked(ctx context.Context, cfg *rest.Config) error 
 		s.log.Info("config cluster credentials or server changed: restarting its watches")
 	}
 	s.config = cc
+	s.plane.setConfig(cc)
 	go func() {
 		if cache.WaitForCacheSync(cc.stopped, cc.synced) {
 			s.enqueue(allKey)
@@ -200,13 +202,13 @@ func (s *Source) applyConfigLocked(ctx context.Context, cfg *rest.Config) error 
 
 // clusterStates returns the state of every member cluster by name, from
 // a snapshot of its state alone (the status writer needs no objects).
-func (s *Source) clusterStates() map[string]ClusterState {
+func (s *Source) clusterStates() map[string]table.ClusterState {
 	return statesOf(s.orderedMembers())
 }
 
 // statesOf returns the states of ms by name.
-func statesOf(ms []*member) map[string]ClusterState {
-	out := make(map[string]ClusterState, len(ms))
+func statesOf(ms []*member) map[string]table.ClusterState {
+	out := make(map[string]table.ClusterState, len(ms))
 	for _, m := range ms {
 		out[m.name], _ = m.state()
 	}
@@ -227,8 +229,8 @@ func (s *Source) orderedMembers() []*member {
 }
 
 // viewsOf returns the views of ms.
-func viewsOf(ms []*member) []ClusterView {
-	vs := make([]ClusterView, len(ms))
+func viewsOf(ms []*member) []table.ClusterView {
+	vs := make([]table.ClusterView, len(ms))
 	for i, m := range ms {
 		vs[i] = m.view()
 	}

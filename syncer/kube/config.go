@@ -40,8 +40,7 @@ type configCluster struct {
 }
 
 func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*configCluster, error) {
-	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = 50, 100
+	cfg = clientConfig(cfg)
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -56,7 +55,7 @@ func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*config
 		cancel()
 		return nil, err
 	}
-	if err := s.startProbeElection(ctx, cc); err != nil {
+	if err := s.plane.startProbeElection(ctx, cc); err != nil {
 		cancel()
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // watchDrains sets up, in f, the informer of the config cluster's
-// GSLBDrains (drain.go); h enqueues a full build on every change. The
+// GSLBDrains (table/drain.go); h enqueues a full build on every change. The
 // drains are part of the config cluster's sync: a restarted syncer builds
 // nothing before it knows them, so a drain survives restarts. A config
 // cluster that does not serve the kind (its CRD not applied) has no drains:

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gslbdns/gslb/syncer/kube/internal/kubetest"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,13 +29,13 @@ func BenchmarkChangeRoutes(b *testing.B) {
 					ns:  cache.NewStore(cache.MetaNamespaceKeyFunc), eps: cache.NewIndexer(cache.MetaNamespaceKeyFunc, sliceIndexers())}
 				gws := cache.NewIndexer(cache.MetaNamespaceKeyFunc, optionalIndexers())
 				routes := cache.NewIndexer(cache.MetaNamespaceKeyFunc, optionalIndexers())
-				gw := testGateway(ip(fmt.Sprintf("127.0.%d.1", 20+c)))
+				gw := kubetest.Gateway(kubetest.IP(fmt.Sprintf("127.0.%d.1", 20+c)))
 				gw.Namespace = "default"
 				_ = gws.Add(gw)
-				ref := gwv1.ParentReference{Name: "gw", SectionName: ptr(gwv1.SectionName("any"))}
+				ref := gwv1.ParentReference{Name: "gw", SectionName: kubetest.Ptr(gwv1.SectionName("any"))}
 				for i := range n {
 					name := fmt.Sprintf("p%05d", i)
-					r := testRoute([]string{name + ".avi.iberia.local"}, []gwv1.ParentReference{ref}, accepted(ref), svcRef(name))
+					r := testRoute([]string{name + ".avi.iberia.local"}, []gwv1.ParentReference{ref}, kubetest.Accepted(ref), kubetest.SvcRef(name))
 					r.Name = name
 					_ = routes.Add(r)
 					_ = st.eps.Add(&discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name,
@@ -44,8 +46,8 @@ func BenchmarkChangeRoutes(b *testing.B) {
 				members = append(members, &member{name: fmt.Sprintf("c%d", c), served: st, up: true, m: newMetrics(nil), opts: &Options{Grace: time.Minute}})
 			}
 			// A change of route p00042 and of its backend's endpoints, in c0.
-			benchViews(b, members, "p00042.avi.iberia.local.", refKey("c0", refRoute, "HTTPRoute/default/p00042"),
-				refKey("c0", refBackend, "default/p00042"))
+			benchViews(b, members, "p00042.avi.iberia.local.", objectRef{"c0", refRoute, "HTTPRoute/default/p00042"},
+				objectRef{"c0", refBackend, "default/p00042"})
 		})
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -33,7 +35,7 @@ func newLabelSets() *labelSets {
 // strip is stripManaged with the labels map shared with the objects that
 // have the same labels: the informers' transform.
 func (l *labelSets) strip(obj any) (any, error) {
-	out, err := stripManaged(obj)
+	out, err := table.StripManaged(obj)
 	if m, ok := out.(metav1.Object); ok && err == nil {
 		m.SetLabels(l.shared(m.GetLabels()))
 	}

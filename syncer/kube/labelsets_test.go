@@ -5,6 +5,8 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -64,7 +66,7 @@ func TestLabelSetsStrip(t *testing.T) {
 			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer}},
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default", Labels: map[string]string{"env": "prod"}}},
 	} {
-		want, _ := stripManaged(o)
+		want, _ := table.StripManaged(o)
 		got, err := l.strip(o)
 		if err != nil || !equality.Semantic.DeepEqual(got, want) {
 			t.Fatalf("%d: %v, %+v, want %+v", i, err, got, want)

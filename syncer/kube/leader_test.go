@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gslbdns/gslb/test/wait"
+
 	"k8s.io/client-go/kubernetes/fake"
 )
 
@@ -25,7 +27,7 @@ func TestElection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a leads", a.writing)
+	wait.For(t, 10*time.Second, "a leads", a.writing)
 	gets := func() int {
 		n := 0
 		for _, a := range cs.Actions() {
@@ -41,7 +43,7 @@ func TestElection(t *testing.T) {
 		t.Fatal(err)
 	}
 	// a renews, b tries: six reads of the Lease later b has tried it a few times.
-	waitFor(t, "b tries the Lease", func() bool { return gets() >= before+6 })
+	wait.For(t, 10*time.Second, "b tries the Lease", func() bool { return gets() >= before+6 })
 	if b.writing() {
 		t.Fatal("b writes while a holds the Lease")
 	}
@@ -50,23 +52,12 @@ func TestElection(t *testing.T) {
 	if a.writing() {
 		t.Error("a still writes after its election ended")
 	}
-	waitFor(t, "b leads", b.writing)
+	wait.For(t, 10*time.Second, "b leads", b.writing)
 
 	if e, err := startElection(context.Background(), cs, LeaseOptions{}, log, func() {}); err != nil || !e.writing() {
 		t.Errorf("no lease: writing %v, %v; want writing", e.writing(), err)
 	}
 	if _, err := startElection(context.Background(), cs, LeaseOptions{Namespace: "gslb", Name: "x", Duration: time.Second, Renew: 2 * time.Second, Retry: time.Second}, log, func() {}); err == nil {
 		t.Error("renew deadline above the lease duration: no error")
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within 10s: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,7 +29,7 @@ func BenchmarkMemory(b *testing.B) {
 		caches = liveHeap() - base
 		viewsOf(members) // keeps the conversions, drops the views
 		conv = liveHeap() - base - caches
-		res := Build(Input{Clusters: viewsOf(members), Policies: scaleInput(1).Policies, Zones: []string{"avi.iberia.local."}})
+		res := table.Build(table.Input{Clusters: viewsOf(members), Policies: scaleInput(1).Policies, Zones: []string{"avi.iberia.local."}})
 		result = liveHeap() - base - caches - conv
 		if len(res.Records) != n {
 			b.Fatalf("%d records", len(res.Records))
@@ -62,7 +64,7 @@ func memoryMembers(b *testing.B, n int) []*member {
 		for i := range n {
 			name := fmt.Sprintf("p%05d", i)
 			add(st.ing, labels.strip, benchIngress(name, fmt.Sprintf("127.%d.%d.%d", 20+c, i/250, i%250+1)))
-			add(st.eps, stripSlice, &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name + "-x1",
+			add(st.eps, table.StripSlice, &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name + "-x1",
 				UID: "0b7e3c1a-58d4-4f7e-9c2b-1d5a6e7f8a9b", ResourceVersion: "123456",
 				Labels: map[string]string{discoveryv1.LabelServiceName: name, discoveryv1.LabelManagedBy: "endpointslice-controller.k8s.io"}},
 				AddressType: discoveryv1.AddressTypeIPv4,

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -236,13 +238,13 @@ func (c *member) sayWatched(kind string, watched bool) {
 func optionalBackends(obj any) []string {
 	var out []string
 	switch r := obj.(type) {
-	case *GatewayRoute:
-		bs, _ := routeBackends("", r)
+	case *table.GatewayRoute:
+		bs, _ := table.RouteBackends("", r)
 		for _, b := range bs {
 			out = append(out, r.Namespace+"/"+b)
 		}
-	case *OpenShiftRoute:
-		for _, t := range append([]OpenShiftRouteTarget{r.Spec.To}, r.Spec.AlternateBackends...) {
+	case *table.OpenShiftRoute:
+		for _, t := range append([]table.OpenShiftRouteTarget{r.Spec.To}, r.Spec.AlternateBackends...) {
 			if t.Name != "" {
 				out = append(out, r.Namespace+"/"+t.Name)
 			}
@@ -266,7 +268,7 @@ func toGateway(u *unstructured.Unstructured) (any, error) {
 
 // toGatewayRoute reads a route of any Gateway API kind.
 func toGatewayRoute(u *unstructured.Unstructured) (any, error) {
-	var r GatewayRoute
+	var r table.GatewayRoute
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &r); err != nil {
 		return nil, err
 	}
@@ -276,7 +278,7 @@ func toGatewayRoute(u *unstructured.Unstructured) (any, error) {
 
 // toOpenShiftRoute reads a Route.
 func toOpenShiftRoute(u *unstructured.Unstructured) (any, error) {
-	var r OpenShiftRoute
+	var r table.OpenShiftRoute
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &r); err != nil {
 		return nil, err
 	}
@@ -287,5 +289,5 @@ func toOpenShiftRoute(u *unstructured.Unstructured) (any, error) {
 // stripMeta keeps what the source reads of an object's metadata.
 func stripMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Namespace: m.Namespace, Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion,
-		Labels: m.Labels, Annotations: keptAnnotations(m.Annotations, sourceAnnotations...)}
+		Labels: m.Labels, Annotations: table.KeptAnnotations(m.Annotations, table.SourceAnnotations...)}
 }

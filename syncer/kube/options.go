@@ -238,3 +238,25 @@ func ParseMembers(b []byte) ([]string, error) {
 	}
 	return out, nil
 }
+
+// withDefaults returns o with the defaults of what it leaves unset.
+func (o Options) withDefaults() Options {
+	if o.Grace <= 0 {
+		o.Grace = DefaultGrace
+	}
+	if o.Probe <= 0 {
+		o.Probe = DefaultProbe
+	}
+	if o.Reload <= 0 {
+		o.Reload = DefaultReload
+	}
+	if o.StartWait <= 0 {
+		o.StartWait = DefaultStartWait
+	}
+	o.Lease.defaults()
+	o.ProbeLease.defaults()
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}

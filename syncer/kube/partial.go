@@ -1,16 +1,13 @@
 package kube
 
-// A partial build: after a change of objects, only the records of the
-// FQDNs those objects ask for are built again, and merged into the last
-// table; the status part of the result (the policies' FQDNs, conflicts and
-// per-cluster counts) is merged in the same way, so that the status writer
-// always has what a full build would give without running one.
+// A partial build: after a change of objects, the worker builds the records
+// of the FQDNs those objects ask for from the members' partial views
+// (views.go); table.MergeRecords and table.MergeResult merge them into the
+// last table and result (table/partial.go).
 
 import (
-	"slices"
-	"strings"
-
-	"github.com/gslbdns/gslb/syncer/health"
+	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 )
 
 // buildPartial rebuilds the records of fqdns only, from the objects that
@@ -22,165 +19,24 @@ import (
 // (and on policies, host rules, namespaces and cluster states, whose
 // changes ask for a full build), so the result is what a full build gives.
 // Before a full build of the synced caches it runs one.
-func (s *Source) buildPartial(fqdns []string) ([]health.Record, func() Result) {
+func (s *Source) buildPartial(fqdns []string) ([]*gslbv1.Record, func() table.Result) {
 	prev := s.lastBuilt()
 	if !s.configSynced() || prev.Policies == nil { // nil: the last result is the seed's
 		records, res := s.build()
-		return records, func() Result { return res }
+		return records, func() table.Result { return res }
 	}
 	ms := s.orderedMembers()
-	in := Input{Clusters: make([]ClusterView, len(ms)), Zones: s.opts.Zones}
+	in := table.Input{Clusters: make([]table.ClusterView, len(ms)), Zones: s.opts.Zones}
 	for i, m := range ms {
 		in.Clusters[i] = m.partialView(fqdns)
 	}
 	publishViews(ms, in.Clusters, false, fqdns)
 	in.Policies, in.HostRules = s.policies()
 	in.Drains = s.drains()
-	part := Build(in)
+	part := table.Build(in)
 	s.metrics.partialBuilds.Inc()
 
-	out := mergeRecords(s.last, fqdns, part)
+	out := table.MergeRecords(s.last, fqdns, part)
 	s.metrics.records.Set(float64(len(out)))
-	return out, func() Result { return mergeResult(prev, fqdns, part, out, in.Clusters) }
-}
-
-// mergeRecords returns last (sorted by FQDN) with the records of fqdns
-// replaced by those res has for them (removed when it has none); the other
-// records of res are ignored. last is not modified.
-func mergeRecords(last []health.Record, fqdns []string, res Result) []health.Record {
-	dirty := fqdnSet(fqdns)
-	fresh := map[string]health.Record{}
-	for _, r := range res.Records {
-		if dirty[r.Record.Fqdn] {
-			fresh[r.Record.Fqdn] = r
-		}
-	}
-	out := make([]health.Record, 0, len(last)+len(fresh))
-	for _, r := range last {
-		f := r.Record.Fqdn
-		if !dirty[f] {
-			out = append(out, r)
-			continue
-		}
-		if nr, ok := fresh[f]; ok {
-			out = append(out, nr)
-			delete(fresh, f)
-		}
-	}
-	if len(fresh) > 0 {
-		for _, r := range fresh {
-			out = append(out, r)
-		}
-		slices.SortFunc(out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
-	}
-	return out
-}
-
-// mergeResult returns the Result a full build gives, from prev (the last
-// one) and part (Build on the partial views of fqdns, whose clusters are
-// clusters), given the merged table records: what part says of fqdns
-// replaces what prev said of them. The policies and host rules come from
-// part (it compiles them all), their FQDNs and conflicts merged, and the
-// policies' per-cluster counts counted again in records (clusterStatus).
-// prev is not modified.
-func mergeResult(prev Result, fqdns []string, part Result, records []health.Record, clusters []ClusterView) Result {
-	dirty := fqdnSet(fqdns)
-	out := Result{Records: records, Policies: make(map[string]*PolicyResult, len(part.Policies)), notes: part.notes,
-		HostRules:   make(map[string]*HostRuleResult, len(part.HostRules)),
-		KeptExpired: mergeFQDNs(prev.KeptExpired, part.KeptExpired, dirty, identity),
-		OutOfZone:   mergeFQDNs(prev.OutOfZone, part.OutOfZone, dirty, identity)}
-	byFQDN, state, kept := indexRecords(records), stateOf(clusters), fqdnSet(out.KeptExpired)
-	for key, pr := range part.Policies {
-		r := *pr
-		var old PolicyResult
-		if o := prev.Policies[key]; o != nil {
-			old = *o
-		}
-		r.FQDNs = mergeFQDNs(old.FQDNs, pr.FQDNs, dirty, identity)
-		r.Conflicts = mergeFQDNs(old.Conflicts, pr.Conflicts, dirty, conflictFQDN)
-		r.Invalid, r.invalidBy = mergeInvalid(old.invalidBy, pr.invalidBy, dirty)
-		names := make([]string, len(pr.Clusters))
-		for i, c := range pr.Clusters {
-			names[i] = c.Cluster
-		}
-		r.Clusters = clusterStatus(names, state, r.FQDNs, byFQDN, kept, part.notes)
-		out.Policies[key] = &r
-	}
-	for key, hr := range part.HostRules {
-		// Only a rule's own FQDN can change its result (a health check
-		// that is not valid on top of its owner's).
-		if o := prev.HostRules[key]; o != nil && !dirty[hr.fqdn] {
-			hr = o
-		}
-		out.HostRules[key] = hr
-	}
-	return out
-}
-
-// mergeFQDNs returns the entries of prev whose FQDN (fqdnOf) is not dirty
-// and those of part whose FQDN is, ordered by FQDN as both are (Build
-// orders them so; the entries of one FQDN keep their order).
-func mergeFQDNs(prev, part []string, dirty map[string]bool, fqdnOf func(string) string) []string {
-	keep := func(in []string, want bool) []string {
-		var out []string
-		for _, e := range in {
-			if dirty[fqdnOf(e)] == want {
-				out = append(out, e)
-			}
-		}
-		return out
-	}
-	a, b := keep(prev, false), keep(part, true)
-	if len(b) == 0 {
-		return a
-	}
-	out := make([]string, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if fqdnOf(b[0]) < fqdnOf(a[0]) {
-			out, b = append(out, b[0]), b[1:]
-		} else {
-			out, a = append(out, a[0]), a[1:]
-		}
-	}
-	return append(append(out, a...), b...)
-}
-
-// mergeInvalid returns a policy's ignored values by FQDN (invalidBy) with
-// those of the dirty FQDNs from part and the others from prev, and all of
-// them sorted, unique (PolicyResult.Invalid).
-func mergeInvalid(prev, part map[string][]string, dirty map[string]bool) ([]string, map[string][]string) {
-	var all []string
-	var by map[string][]string
-	take := func(from map[string][]string, want bool) {
-		for f, notes := range from {
-			if dirty[f] != want {
-				continue
-			}
-			if by == nil {
-				by = map[string][]string{}
-			}
-			by[f] = notes
-			all = append(all, notes...)
-		}
-	}
-	take(prev, false)
-	take(part, true)
-	slices.Sort(all)
-	return slices.Compact(all), by
-}
-
-func identity(s string) string { return s }
-
-// conflictFQDN is the FQDN a conflict (PolicyResult.Conflicts) is about.
-func conflictFQDN(c string) string {
-	f, _, _ := strings.Cut(c, ": ")
-	return f
-}
-
-func fqdnSet(fqdns []string) map[string]bool {
-	set := make(map[string]bool, len(fqdns))
-	for _, f := range fqdns {
-		set[f] = true
-	}
-	return set
+	return out, func() table.Result { return table.MergeResult(prev, fqdns, part, out, in.Clusters) }
 }

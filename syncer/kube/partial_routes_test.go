@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/kube/internal/kubetest"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
@@ -25,7 +27,7 @@ func newRandomOptionals() *optionals {
 }
 
 // changeOptional makes one random change of a Gateway or a route.
-func (c *randomCluster) changeOptional(ns string) []string {
+func (c *randomCluster) changeOptional(ns string) []workKey {
 	idx, _ := c.st.opt.snapshot()
 	switch c.r.IntN(6) {
 	case 0, 1:
@@ -42,14 +44,14 @@ func (c *randomCluster) changeOptional(ns string) []string {
 		}
 		o, _, _ := idx[kind].GetByKey(keys[c.r.IntN(len(keys))])
 		_ = idx[kind].Delete(o)
-		return []string{c.m.optionalChanged(kind, o)}
+		return []workKey{c.m.optionalChanged(kind, o)}
 	}
 }
 
-func (c *randomCluster) putOptional(kind string, o any) []string {
+func (c *randomCluster) putOptional(kind string, o any) []workKey {
 	idx, _ := c.st.opt.snapshot()
 	_ = idx[kind].Update(o)
-	return []string{c.m.optionalChanged(kind, o)}
+	return []workKey{c.m.optionalChanged(kind, o)}
 }
 
 // hostname is one of the FQDNs, a wildcard, or none ("").
@@ -71,15 +73,15 @@ func (c *randomCluster) gateway(ns string) *gwv1.Gateway {
 	for i := range 1 + c.r.IntN(3) {
 		l := gwv1.Listener{Name: gwv1.SectionName(fmt.Sprintf("l%d", i)), Port: gwv1.PortNumber(80 + i)}
 		if h := c.hostname(); h != "" {
-			l.Hostname = ptr(gwv1.Hostname(h))
+			l.Hostname = kubetest.Ptr(gwv1.Hostname(h))
 		}
 		g.Spec.Listeners = append(g.Spec.Listeners, l)
 	}
 	switch c.r.IntN(4) {
 	case 0:
-		g.Status.Addresses = []gwv1.GatewayStatusAddress{{Type: ptr(gwv1.HostnameAddressType), Value: "lb.example.net"}}
+		g.Status.Addresses = []gwv1.GatewayStatusAddress{{Type: kubetest.Ptr(gwv1.HostnameAddressType), Value: "lb.example.net"}}
 	default:
-		g.Status.Addresses = []gwv1.GatewayStatusAddress{ip(c.addr())}
+		g.Status.Addresses = []gwv1.GatewayStatusAddress{kubetest.IP(c.addr())}
 	}
 	switch c.r.IntN(6) {
 	case 0:
@@ -93,8 +95,8 @@ func (c *randomCluster) gateway(ns string) *gwv1.Gateway {
 // httpRoute is h0…h7 with random hostnames, parents (g0 or g1 of either
 // namespace, a listener or all), accepted or not, and backends (s0…s5,
 // sometimes one of another namespace).
-func (c *randomCluster) httpRoute(ns string) *GatewayRoute {
-	r := &GatewayRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("h%d", c.r.IntN(8)), Labels: c.labels()}}
+func (c *randomCluster) httpRoute(ns string) *table.GatewayRoute {
+	r := &table.GatewayRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("h%d", c.r.IntN(8)), Labels: c.labels()}}
 	for range c.r.IntN(3) {
 		if h := c.hostname(); h != "" {
 			r.Spec.Hostnames = append(r.Spec.Hostnames, gwv1.Hostname(h))
@@ -103,40 +105,40 @@ func (c *randomCluster) httpRoute(ns string) *GatewayRoute {
 	for range 1 + c.r.IntN(2) {
 		pr := gwv1.ParentReference{Name: gwv1.ObjectName(fmt.Sprintf("g%d", c.r.IntN(2)))}
 		if c.r.IntN(3) == 0 {
-			pr.Namespace = ptr(gwv1.Namespace([]string{"a", "b"}[c.r.IntN(2)]))
+			pr.Namespace = kubetest.Ptr(gwv1.Namespace([]string{"a", "b"}[c.r.IntN(2)]))
 		}
 		if c.r.IntN(2) == 0 {
-			pr.SectionName = ptr(gwv1.SectionName(fmt.Sprintf("l%d", c.r.IntN(3))))
+			pr.SectionName = kubetest.Ptr(gwv1.SectionName(fmt.Sprintf("l%d", c.r.IntN(3))))
 		}
 		r.Spec.ParentRefs = append(r.Spec.ParentRefs, pr)
 		if c.r.IntN(4) > 0 {
-			r.Status.Parents = append(r.Status.Parents, accepted(pr).Parents...)
+			r.Status.Parents = append(r.Status.Parents, kubetest.Accepted(pr).Parents...)
 		}
 	}
-	var rule GatewayRouteRule
+	var rule table.GatewayRouteRule
 	for range 1 + c.r.IntN(2) {
-		rule.BackendRefs = append(rule.BackendRefs, svcRef(fmt.Sprintf("s%d", c.r.IntN(6))))
+		rule.BackendRefs = append(rule.BackendRefs, kubetest.SvcRef(fmt.Sprintf("s%d", c.r.IntN(6))))
 	}
 	if c.r.IntN(6) == 0 {
-		b := svcRef("s1")
-		b.Namespace = ptr(gwv1.Namespace("elsewhere"))
+		b := kubetest.SvcRef("s1")
+		b.Namespace = kubetest.Ptr(gwv1.Namespace("elsewhere"))
 		rule.BackendRefs = append(rule.BackendRefs, b)
 	}
-	r.Spec.Rules = []GatewayRouteRule{rule}
+	r.Spec.Rules = []table.GatewayRouteRule{rule}
 	return r
 }
 
 // openShiftRoute is r0…r3 for one FQDN, admitted or not, answered by the
 // router's hostname or a public address.
-func (c *randomCluster) openShiftRoute(ns string) *OpenShiftRoute {
-	r := &OpenShiftRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("r%d", c.r.IntN(4)), Labels: c.labels()},
-		Spec: OpenShiftRouteSpec{Host: c.fqdn(), To: OpenShiftRouteTarget{Kind: "Service", Name: fmt.Sprintf("s%d", c.r.IntN(6))}}}
+func (c *randomCluster) openShiftRoute(ns string) *table.OpenShiftRoute {
+	r := &table.OpenShiftRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("r%d", c.r.IntN(4)), Labels: c.labels()},
+		Spec: table.OpenShiftRouteSpec{Host: c.fqdn(), To: table.OpenShiftRouteTarget{Kind: "Service", Name: fmt.Sprintf("s%d", c.r.IntN(6))}}}
 	status := string(metav1.ConditionTrue)
 	if c.r.IntN(4) == 0 {
 		status = string(metav1.ConditionFalse)
 	}
-	r.Status.Ingress = []OpenShiftRouteIngress{{RouterName: "default", RouterCanonicalHostname: "router.example.net",
-		Conditions: []OpenShiftRouteCondition{{Type: "Admitted", Status: status}}}}
+	r.Status.Ingress = []table.OpenShiftRouteIngress{{RouterName: "default", RouterCanonicalHostname: "router.example.net",
+		Conditions: []table.OpenShiftRouteCondition{{Type: "Admitted", Status: status}}}}
 	if c.r.IntN(3) == 0 {
 		r.Annotations = map[string]string{v1alpha1.AnnotationPublicAddresses: c.addr()}
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/kube/internal/kubetest"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -47,7 +49,7 @@ func (c *randomCluster) addr() string { return fmt.Sprintf("127.0.%d.%d", c.r.In
 
 // change makes one random change and returns the keys the event handlers
 // enqueue: FQDNs, or references to routes, Gateways and backends.
-func (c *randomCluster) change() []string {
+func (c *randomCluster) change() []workKey {
 	ns := []string{"a", "b"}[c.r.IntN(2)]
 	name := fmt.Sprintf("o%d", c.r.IntN(12))
 	svcName := fmt.Sprintf("s%d", c.r.IntN(6))
@@ -82,7 +84,7 @@ func (c *randomCluster) change() []string {
 		}
 		o, _, _ := idx.GetByKey(keys[c.r.IntN(len(keys))])
 		_ = idx.Delete(o)
-		return ObjectFQDNs(o)
+		return fqdnKeys(table.ObjectFQDNs(o))
 	default: // an EndpointSlice: ready, not ready, or gone
 		key := ns + "/" + svcName
 		sl := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: svcName,
@@ -94,27 +96,27 @@ func (c *randomCluster) change() []string {
 		} else {
 			_ = c.st.eps.Update(sl)
 		}
-		var fqdns []string
+		var keys []workKey
 		if c.st.opt.usesService(key) {
-			fqdns = append(fqdns, refKey(c.m.name, refBackend, key))
+			keys = append(keys, refKey(c.m.name, refBackend, key))
 		}
 		for _, idx := range []cache.Indexer{c.st.svc, c.st.ing} {
 			objs, _ := idx.ByIndex(backendIndex, key)
 			for _, o := range objs {
-				fqdns = append(fqdns, ObjectFQDNs(o)...)
+				keys = append(keys, fqdnKeys(table.ObjectFQDNs(o))...)
 			}
 		}
-		return fqdns
+		return keys
 	}
 }
 
-func (c *randomCluster) put(idx cache.Indexer, o any) []string {
+func (c *randomCluster) put(idx cache.Indexer, o any) []workKey {
 	var fqdns []string
 	if old, ok, _ := idx.Get(o); ok {
-		fqdns = ObjectFQDNs(old)
+		fqdns = table.ObjectFQDNs(old)
 	}
 	_ = idx.Update(o)
-	return append(fqdns, ObjectFQDNs(o)...)
+	return fqdnKeys(append(fqdns, table.ObjectFQDNs(o)...))
 }
 
 // Rebuilding only the changed FQDNs gives the table a full build gives,
@@ -136,10 +138,10 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 		if seed%3 > 0 {
 			cs[2].m.up, cs[2].m.downSince = false, time.Now().Add(-time.Duration(seed%3-1)*time.Hour) // 1: unreachable, 2: expired
 		}
-		older := gdp("older", 0, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
+		older := kubetest.Policy("older", 0, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
 			s.HealthCheck = &v1alpha1.HealthCheck{Type: v1alpha1.HealthCheckTCP}
 		})
-		newer := gdp("newer", 5, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
+		newer := kubetest.Policy("newer", 5, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
 			s.MatchRules.AppSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
 				{Key: "app", Operator: metav1.LabelSelectorOpIn, Values: []string{"gslb", "other"}}}}
 			s.MatchRules.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"env": "prod"}}
@@ -149,22 +151,22 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 		hr := &v1alpha1.GSLBHostRule{ObjectMeta: metav1.ObjectMeta{Namespace: "gslb", Name: "h"},
 			Spec: v1alpha1.GSLBHostRuleSpec{FQDN: "f03.avi.iberia.local", ThirdPartyMembers: []v1alpha1.ThirdPartyMember{{Address: "192.0.2.1", Weight: 1}},
 				HealthCheck: &v1alpha1.HealthCheck{Path: "/x"}}} // refused on top of the older policy's TCP check, when it owns f03
-		full := func(view func(*randomCluster) ClusterView) Result {
-			in := Input{Policies: []*v1alpha1.GlobalDeploymentPolicy{older, newer}, HostRules: []*v1alpha1.GSLBHostRule{hr},
+		full := func(view func(*randomCluster) table.ClusterView) table.Result {
+			in := table.Input{Policies: []*v1alpha1.GlobalDeploymentPolicy{older, newer}, HostRules: []*v1alpha1.GSLBHostRule{hr},
 				Zones: []string{"avi.iberia.local."}}
 			for _, c := range cs {
 				in.Clusters = append(in.Clusters, view(c))
 			}
-			return Build(in)
+			return table.Build(in)
 		}
 		var ms []*member
-		var views []ClusterView
+		var views []table.ClusterView
 		for _, c := range cs {
 			ms = append(ms, c.m)
 		}
-		res := full(func(c *randomCluster) ClusterView { v := c.m.view(); views = append(views, v); return v })
+		res := full(func(c *randomCluster) table.ClusterView { v := c.m.view(); views = append(views, v); return v })
 		publishViews(ms, views, true, nil)
-		table := res.Records
+		tab := res.Records
 		kept, refused := 0, 0
 		for step := range 150 {
 			c := cs[r.IntN(len(cs))]
@@ -172,32 +174,36 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 			fqdns, refs, _ := splitKeys(keys)
 			dirty := append(fqdns, dirtyFQDNs(ms, refs)...)
 			for _, k := range refs {
-				if _, what, _, _ := parseRef(k); len(dirtyFQDNs(ms, []string{k})) > 0 {
-					resolved[what]++
+				if len(dirtyFQDNs(ms, []objectRef{k})) > 0 {
+					resolved[k.what]++
 				}
 			}
 			slices.Sort(dirty)
 			dirty = slices.Compact(dirty)
 			views = nil
-			part := full(func(c *randomCluster) ClusterView { v := c.m.partialView(dirty); views = append(views, v); return v })
+			part := full(func(c *randomCluster) table.ClusterView {
+				v := c.m.partialView(dirty)
+				views = append(views, v)
+				return v
+			})
 			publishViews(ms, views, false, dirty)
-			table = mergeRecords(table, dirty, part)
-			res = mergeResult(res, dirty, part, table, views)
-			fullRes := full(func(c *randomCluster) ClusterView { return c.m.view() })
+			tab = table.MergeRecords(tab, dirty, part)
+			res = table.MergeResult(res, dirty, part, tab, views)
+			fullRes := full(func(c *randomCluster) table.ClusterView { return c.m.view() })
 			want := fullRes.Records
 			kept += len(fullRes.KeptExpired)
 			refused += b2i(!fullRes.HostRules["gslb/h"].Accepted)
 			for _, d := range statusDiff(res, fullRes) {
-				t.Fatalf("seed %d step %d (keys %q, dirty %v): status: %s", seed, step, keys, dirty, d)
+				t.Fatalf("seed %d step %d (keys %+v, dirty %v): status: %s", seed, step, keys, dirty, d)
 			}
-			if !equalTables(table, want) {
-				for i := range max(len(table), len(want)) {
+			if !equalTables(tab, want) {
+				for i := range max(len(tab), len(want)) {
 					var g, w string
-					if i < len(table) {
-						g = table[i].Record.String()
+					if i < len(tab) {
+						g = tab[i].String()
 					}
 					if i < len(want) {
-						w = want[i].Record.String()
+						w = want[i].String()
 					}
 					if g != w {
 						t.Fatalf("seed %d step %d (dirty %v): record %d\n got %s\nwant %s", seed, step, dirty, i, g, w)
@@ -206,7 +212,7 @@ func TestPartialBuildEqualsFull(t *testing.T) {
 				t.Fatalf("seed %d step %d: checks differ", seed, step)
 			}
 		}
-		if len(table) == 0 {
+		if len(tab) == 0 {
 			t.Errorf("seed %d: empty table: the test exercises nothing", seed)
 		}
 		refusals += refused
@@ -233,14 +239,14 @@ func b2i(b bool) int {
 
 // statusDiff says where the status parts of two results differ (a nil
 // slice and an empty one are the same: the status writer compares them so).
-func statusDiff(got, want Result) []string {
+func statusDiff(got, want table.Result) []string {
 	var out []string
-	for _, k := range sortedKeys(want.Policies) {
+	for _, k := range table.SortedKeys(want.Policies) {
 		if g, w := fmt.Sprintf("%+v", got.Policies[k]), fmt.Sprintf("%+v", want.Policies[k]); g != w {
 			out = append(out, fmt.Sprintf("policy %s\n got %s\nwant %s", k, g, w))
 		}
 	}
-	for _, k := range sortedKeys(want.HostRules) {
+	for _, k := range table.SortedKeys(want.HostRules) {
 		if g, w := fmt.Sprintf("%+v", got.HostRules[k]), fmt.Sprintf("%+v", want.HostRules[k]); g != w {
 			out = append(out, fmt.Sprintf("host rule %s\n got %s\nwant %s", k, g, w))
 		}

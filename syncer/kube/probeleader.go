@@ -12,21 +12,21 @@ var probeRole = electionRole{"probe leader", "probing and sharing the health wit
 	"following the leader's health"}
 
 // ElectProbeLeader implements source.ProbeElected: with the probe-lease
-// option, the source campaigns for the site's probe Lease in the config
+// option, the syncer campaigns for the site's probe Lease in the config
 // cluster, its identity IDENTITY@addr so that the followers find where the
 // leader serves its health; it returns the Lease's duration, or false
 // without probe-lease. Call it before Run.
-func (s *Source) ElectProbeLeader(addr string) (time.Duration, bool) {
-	if !s.opts.ProbeLease.enabled() {
+func (p *ControlPlane) ElectProbeLeader(addr string) (time.Duration, bool) {
+	if !p.opts.ProbeLease.enabled() {
 		return 0, false
 	}
-	s.opts.ProbeLease.Identity = leaseIdentity(s.opts.Lease.Identity) + "@" + addr
-	return s.opts.ProbeLease.Duration, true
+	p.opts.ProbeLease.Identity = leaseIdentity(p.opts.Lease.Identity) + "@" + addr
+	return p.opts.ProbeLease.Duration, true
 }
 
 // ProbeLeadership implements source.ProbeElected.
-func (s *Source) ProbeLeadership(ctx context.Context, seen source.Leadership) (source.Leadership, error) {
-	return s.probeLead.WaitFor(ctx, func(l source.Leadership) bool { return l != seen })
+func (p *ControlPlane) ProbeLeadership(ctx context.Context, seen source.Leadership) (source.Leadership, error) {
+	return p.probeLead.WaitFor(ctx, func(l source.Leadership) bool { return l != seen })
 }
 
 // SiteLeader tells whether this syncer leads its site's probes now: what
@@ -35,37 +35,37 @@ func (s *Source) ProbeLeadership(ctx context.Context, seen source.Leadership) (s
 // also before ElectProbeLeader, which it may run concurrently with: it
 // reads the Lease's name (not enabled(), whose copy of the options would
 // read the Identity ElectProbeLeader writes) and the election's state.
-func (s *Source) SiteLeader() bool {
-	if s.opts.ProbeLease.Name == "" {
+func (p *ControlPlane) SiteLeader() bool {
+	if p.opts.ProbeLease.Name == "" {
 		return true
 	}
-	return s.probeLead.Get().Leading
+	return p.probeLead.Get().Leading
 }
 
-func (s *Source) probeElected() bool {
-	return s.opts.ProbeLease.enabled() && s.opts.ProbeLease.Identity != ""
+func (p *ControlPlane) probeElected() bool {
+	return p.opts.ProbeLease.enabled() && p.opts.ProbeLease.Identity != ""
 }
 
 // startProbeElection starts the probe Lease's election on a config
 // cluster's client, when ElectProbeLeader asked for it.
-func (s *Source) startProbeElection(ctx context.Context, cc *configCluster) error {
-	if !s.probeElected() {
+func (p *ControlPlane) startProbeElection(ctx context.Context, cc *configCluster) error {
+	if !p.probeElected() {
 		return nil
 	}
 	var err error
-	cc.probe, err = startRoleElection(ctx, cc.cs, s.opts.ProbeLease, probeRole, s.log, s.probeChanged)
+	cc.probe, err = startRoleElection(ctx, cc.cs, p.opts.ProbeLease, probeRole, p.log, p.probeChanged)
 	return err
 }
 
 // probeChanged follows the probe election of the current config cluster.
-func (s *Source) probeChanged() {
-	s.mu.Lock()
+func (p *ControlPlane) probeChanged() {
+	p.mu.Lock() // the last update reads the last config cluster
+	defer p.mu.Unlock()
 	var l source.Leadership
-	if cc := s.config; cc != nil && cc.probe != nil {
+	if cc := p.config; cc != nil && cc.probe != nil {
 		l = source.Leadership{Leading: cc.probe.leading.Load(), Leader: healthAddr(cc.probe.leader())}
 	}
-	s.mu.Unlock()
-	s.probeLead.Update(func(v *source.Leadership) { *v = l })
+	p.probeLead.Update(func(v *source.Leadership) { *v = l })
 }
 
 // healthAddr is the address in a probe Lease holder's identity

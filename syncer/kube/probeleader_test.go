@@ -24,7 +24,7 @@ func TestSiteLeader(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := New(opts)
+			s := NewControlPlane(opts)
 			var wrong atomic.Int32
 			done := make(chan struct{})
 			go func() {

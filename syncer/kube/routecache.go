@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -33,35 +35,35 @@ func optionalIndexers() cache.Indexers {
 
 // optionalHostnames are the names (not wildcards) an object of an optional
 // kind holds: every FQDN a route gives is one of its own, one of a
-// listener's of a Gateway it names (gateway.go, intersectHost) or, on a
+// listener's of a Gateway it names (table/gateway.go, intersectHost) or, on a
 // listener without hostname, one of its hostname annotations.
 func optionalHostnames(obj any) []string {
 	var names []string
 	switch o := obj.(type) {
-	case *GatewayRoute:
+	case *table.GatewayRoute:
 		for _, h := range o.Spec.Hostnames {
 			names = append(names, string(h))
 		}
-		names = append(names, annotatedNames(o.Annotations)...) // TCPRoute, UDPRoute (RouteObjects)
+		names = append(names, table.AnnotatedNames(o.Annotations)...) // TCPRoute, UDPRoute (RouteObjects)
 	case *gwv1.Gateway:
 		for _, l := range o.Spec.Listeners {
 			if l.Hostname != nil {
 				names = append(names, string(*l.Hostname))
 			}
 		}
-	case *OpenShiftRoute:
+	case *table.OpenShiftRoute:
 		names = append(names, o.Spec.Host)
 	}
 	names = slices.DeleteFunc(names, func(n string) bool { return strings.HasPrefix(n, "*") })
 	for i, n := range names {
 		names[i] = strings.ToLower(n)
 	}
-	return canonicalNames(names)
+	return table.CanonicalNames(names)
 }
 
 // routeParents are the Gateways a route's parentRefs name, accepted or not.
 func routeParents(obj any) []string {
-	r, ok := obj.(*GatewayRoute)
+	r, ok := obj.(*table.GatewayRoute)
 	if !ok {
 		return nil
 	}
@@ -97,7 +99,7 @@ type routeID struct{ kind, namespace, name string }
 type routeConv struct {
 	obj  any
 	deps []gatewayDep
-	objs []Object
+	objs []table.Object
 }
 
 // gatewayDep is a Gateway a conversion looked up, and what it found (nil:
@@ -129,7 +131,7 @@ func routeKinds() map[string]bool {
 // objects returns the Objects of obj, a route of kind, converting it only
 // when it or a Gateway it read changed since the last time. Call with mu
 // held.
-func (rc *routeCache) objects(kind string, obj any, gws cache.Indexer) []Object {
+func (rc *routeCache) objects(kind string, obj any, gws cache.Indexer) []table.Object {
 	key := routeKey(kind, obj)
 	if e, ok := rc.conv[key]; ok && e.obj == obj && e.fresh(gws) {
 		return e.objs
@@ -156,17 +158,17 @@ func (e routeConv) fresh(gws cache.Indexer) bool {
 func convertRoute(kind string, obj any, gws cache.Indexer) routeConv {
 	e := routeConv{obj: obj}
 	switch r := obj.(type) {
-	case *GatewayRoute:
+	case *table.GatewayRoute:
 		lookup := func(ns, name string) *gwv1.Gateway {
 			d := gatewayDep{key: ns + "/" + name}
 			d.gw = gatewayByKey(gws, d.key)
 			e.deps = append(e.deps, d)
 			return d.gw
 		}
-		e.objs = RouteObjects(kind, r, lookup)
-	case *OpenShiftRoute:
-		if ob, ok := OpenShiftRouteObject(r); ok {
-			e.objs = []Object{ob}
+		e.objs = table.RouteObjects(kind, r, lookup)
+	case *table.OpenShiftRoute:
+		if ob, ok := table.OpenShiftRouteObject(r); ok {
+			e.objs = []table.Object{ob}
 		}
 	}
 	return e
@@ -187,14 +189,14 @@ func gatewayByKey(gws cache.Indexer, key string) *gwv1.Gateway {
 
 // all returns the Objects of every route of the caches idx, and forgets
 // the conversions of routes gone.
-func (rc *routeCache) all(idx map[string]cache.Indexer) []Object {
+func (rc *routeCache) all(idx map[string]cache.Indexer) []table.Object {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	old := rc.conv
 	rc.conv = make(map[routeID]routeConv, len(old))
-	var out []Object
+	var out []table.Object
 	routes := routeKinds()
-	for _, kind := range sortedKeys(idx) {
+	for _, kind := range table.SortedKeys(idx) {
 		if !routes[kind] {
 			continue
 		}
@@ -212,13 +214,13 @@ func (rc *routeCache) all(idx map[string]cache.Indexer) []Object {
 // matching returns the Objects of the routes of idx that ask for one of
 // fqdns: those whose hostnames, or whose Gateways' listener hostnames,
 // hold one of them, and whose Objects have it.
-func (rc *routeCache) matching(idx map[string]cache.Indexer, fqdns []string) []Object {
+func (rc *routeCache) matching(idx map[string]cache.Indexer, fqdns []string) []table.Object {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	want := fqdnSet(fqdns)
-	var out []Object
+	want := table.FQDNSet(fqdns)
+	var out []table.Object
 	routes := routeKinds()
-	for _, kind := range sortedKeys(idx) {
+	for _, kind := range table.SortedKeys(idx) {
 		if !routes[kind] {
 			continue
 		}

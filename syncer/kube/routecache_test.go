@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/kube/internal/kubetest"
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -13,32 +16,43 @@ import (
 
 // routeFixture is a member with Gateways gw (hello.example.net on "web",
 // *.example.org on "wild", no hostname on "any") and other (one listener
+// testRoute is default/hello (app=gslb): hosts, attached to refs, with
+// status and backends.
+func testRoute(hosts []string, refs []gwv1.ParentReference, status gwv1.RouteStatus, backends ...gwv1.BackendRef) *table.GatewayRoute {
+	r := &table.GatewayRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "hello", Labels: map[string]string{"app": "gslb"}},
+		Spec: table.GatewayRouteSpec{ParentRefs: refs, Rules: []table.GatewayRouteRule{{BackendRefs: backends}}}, Status: status}
+	for _, h := range hosts {
+		r.Spec.Hostnames = append(r.Spec.Hostnames, gwv1.Hostname(h))
+	}
+	return r
+}
+
 // for other.example.net), and HTTPRoutes.
 type routeFixture struct {
 	m            *member
 	gws, routes  cache.Indexer
 	gw, otherGw  *gwv1.Gateway
-	onGw, onAny  *GatewayRoute // hello.example.net on gw/web; a.example.org, b.example.org on gw/any
-	onOther      *GatewayRoute // other.example.net on other
-	withoutHosts *GatewayRoute // the hostname of gw/web
+	onGw, onAny  *table.GatewayRoute // hello.example.net on gw/web; a.example.org, b.example.org on gw/any
+	onOther      *table.GatewayRoute // other.example.net on other
+	withoutHosts *table.GatewayRoute // the hostname of gw/web
 }
 
 func newRouteFixture() *routeFixture {
 	f := &routeFixture{gws: cache.NewIndexer(cache.MetaNamespaceKeyFunc, optionalIndexers()),
 		routes: cache.NewIndexer(cache.MetaNamespaceKeyFunc, optionalIndexers())}
-	f.gw = testGateway(ip("127.0.0.13"))
+	f.gw = kubetest.Gateway(kubetest.IP("127.0.0.13"))
 	f.otherGw = &gwv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: "infra", Name: "other"},
-		Spec:   gwv1.GatewaySpec{Listeners: []gwv1.Listener{{Name: "x", Hostname: ptr(gwv1.Hostname("other.example.net")), Port: 80}}},
-		Status: gwv1.GatewayStatus{Addresses: []gwv1.GatewayStatusAddress{ip("127.0.0.12")}}}
-	web, anyL, other := parent("web"), parent("any"), gwv1.ParentReference{Namespace: ptr(gwv1.Namespace("infra")), Name: "other"}
-	f.onGw = named(testRoute([]string{"hello.example.net"}, []gwv1.ParentReference{web}, accepted(web), svcRef("hello")), "on-gw")
-	f.onAny = named(testRoute([]string{"a.example.org", "B.example.org"}, []gwv1.ParentReference{anyL}, accepted(anyL), svcRef("ab")), "on-any")
-	f.onOther = named(testRoute(nil, []gwv1.ParentReference{other}, accepted(other), svcRef("other")), "on-other")
-	f.withoutHosts = named(testRoute(nil, []gwv1.ParentReference{web}, accepted(web), svcRef("hello")), "without-hosts")
+		Spec:   gwv1.GatewaySpec{Listeners: []gwv1.Listener{{Name: "x", Hostname: kubetest.Ptr(gwv1.Hostname("other.example.net")), Port: 80}}},
+		Status: gwv1.GatewayStatus{Addresses: []gwv1.GatewayStatusAddress{kubetest.IP("127.0.0.12")}}}
+	web, anyL, other := kubetest.Parent("web"), kubetest.Parent("any"), gwv1.ParentReference{Namespace: kubetest.Ptr(gwv1.Namespace("infra")), Name: "other"}
+	f.onGw = named(testRoute([]string{"hello.example.net"}, []gwv1.ParentReference{web}, kubetest.Accepted(web), kubetest.SvcRef("hello")), "on-gw")
+	f.onAny = named(testRoute([]string{"a.example.org", "B.example.org"}, []gwv1.ParentReference{anyL}, kubetest.Accepted(anyL), kubetest.SvcRef("ab")), "on-any")
+	f.onOther = named(testRoute(nil, []gwv1.ParentReference{other}, kubetest.Accepted(other), kubetest.SvcRef("other")), "on-other")
+	f.withoutHosts = named(testRoute(nil, []gwv1.ParentReference{web}, kubetest.Accepted(web), kubetest.SvcRef("hello")), "without-hosts")
 	for _, g := range []*gwv1.Gateway{f.gw, f.otherGw} {
 		_ = f.gws.Add(g)
 	}
-	for _, r := range []*GatewayRoute{f.onGw, f.onAny, f.onOther, f.withoutHosts} {
+	for _, r := range []*table.GatewayRoute{f.onGw, f.onAny, f.onOther, f.withoutHosts} {
 		_ = f.routes.Add(r)
 	}
 	st := &stores{svc: cache.NewIndexer(cache.MetaNamespaceKeyFunc, objectIndexers()),
@@ -49,17 +63,17 @@ func newRouteFixture() *routeFixture {
 	return f
 }
 
-func named(r *GatewayRoute, name string) *GatewayRoute {
+func named(r *table.GatewayRoute, name string) *table.GatewayRoute {
 	r.Name = name
 	return r
 }
 
 // converted returns the first Object of each route as the cache has it
 // after a full view, by route name (nil: none).
-func (f *routeFixture) converted() map[string]*Object {
+func (f *routeFixture) converted() map[string]*table.Object {
 	idx, _ := f.m.served.opt.snapshot()
 	f.m.routes.all(idx)
-	out := map[string]*Object{}
+	out := map[string]*table.Object{}
 	for k, e := range f.m.routes.conv {
 		if len(e.objs) > 0 {
 			out[k.name] = &e.objs[0]
@@ -133,19 +147,19 @@ func TestRouteCacheGatewayLifecycle(t *testing.T) {
 func TestRefFQDNs(t *testing.T) {
 	f := newRouteFixture()
 	idx, _ := f.m.served.opt.snapshot()
-	f.m.routes.publish(ClusterView{Objects: f.m.routes.all(idx)}, true, nil)
-	ref := func(what, key string) []string { return dirtyFQDNs([]*member{f.m}, []string{refKey("c", what, key)}) }
+	f.m.routes.publish(table.ClusterView{Objects: f.m.routes.all(idx)}, true, nil)
+	ref := func(what, key string) []string { return dirtyFQDNs([]*member{f.m}, []objectRef{{"c", what, key}}) }
 
 	// A route moved from hello.example.net to c.example.org.
 	moved := named(testRoute([]string{"c.example.org"}, f.onGw.Spec.ParentRefs, f.onGw.Status), "on-gw")
-	moved.Spec.ParentRefs = []gwv1.ParentReference{parent("wild")}
-	moved.Status = accepted(parent("wild"))
+	moved.Spec.ParentRefs = []gwv1.ParentReference{kubetest.Parent("wild")}
+	moved.Status = kubetest.Accepted(kubetest.Parent("wild"))
 	_ = f.routes.Update(moved)
 	check(t, "route moved", ref(refRoute, "HTTPRoute/default/on-gw"), "c.example.org.", "hello.example.net.")
 
 	// The web listener renamed: the routes attached to gw, before and after.
 	g := f.gw.DeepCopy()
-	g.Spec.Listeners[0].Hostname = ptr(gwv1.Hostname("hi.example.net"))
+	g.Spec.Listeners[0].Hostname = kubetest.Ptr(gwv1.Hostname("hi.example.net"))
 	_ = f.gws.Update(g)
 	check(t, "Gateway changed", ref(refGateway, "infra/gw"), "a.example.org.", "b.example.org.", "c.example.org.", "hello.example.net.", "hi.example.net.")
 	check(t, "backend", ref(refBackend, "default/ab"), "a.example.org.", "b.example.org.")
@@ -153,7 +167,7 @@ func TestRefFQDNs(t *testing.T) {
 		_ = f.routes.Delete(f.onOther)
 		return ref(refRoute, "HTTPRoute/default/on-other")
 	}(), "other.example.net.")
-	check(t, "unknown cluster", dirtyFQDNs([]*member{f.m}, []string{refKey("elsewhere", refGateway, "infra/gw")}))
+	check(t, "unknown cluster", dirtyFQDNs([]*member{f.m}, []objectRef{{"elsewhere", refGateway, "infra/gw"}}))
 
 	// The partial views of those FQDNs: the route without hostnames found
 	// by its listener's, the moved one by its own.
@@ -179,8 +193,8 @@ func check(t *testing.T, what string, got []string, want ...string) {
 // partial view of that FQDN finds it.
 func TestPartialViewAnnotatedRoute(t *testing.T) {
 	f := newRouteFixture()
-	anyL := parent("any")
-	tcp := named(testRoute(nil, []gwv1.ParentReference{anyL}, accepted(anyL), svcRef("tcp")), "tcp")
+	anyL := kubetest.Parent("any")
+	tcp := named(testRoute(nil, []gwv1.ParentReference{anyL}, kubetest.Accepted(anyL), kubetest.SvcRef("tcp")), "tcp")
 	tcp.Annotations = map[string]string{v1alpha1.AnnotationHostname: "tcp.example.org"}
 	_ = f.routes.Add(tcp)
 	var got []string

@@ -3,7 +3,7 @@ package kube
 // What a change of a route, a Gateway or a route's backend dirties. A
 // route's FQDNs depend on its Gateways, which live in another informer, so
 // an event handler cannot tell which FQDNs the table has from it: the
-// handlers enqueue a reference to the object (refKey), and the worker
+// handlers enqueue a reference to the object (refKey, queue.go), and the worker
 // resolves it (dirtyFQDNs) into the FQDNs the last table has from the
 // routes concerned (routeCache.pub, kept by publish after each build) and
 // those they ask for now. A partial build of those gives what a full build
@@ -13,12 +13,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
 	"k8s.io/client-go/tools/cache"
 )
-
-// refPrefix starts the queue keys that name an object instead of an FQDN
-// (an FQDN never starts with it).
-const refPrefix = "\x00"
 
 // What a reference names.
 const (
@@ -27,27 +25,8 @@ const (
 	refBackend = "backend" // a Service: namespace/name; dirties the routes it backs
 )
 
-// refKey is the queue key of a change of what (refRoute, refGateway,
-// refBackend) key in cluster.
-func refKey(cluster, what, key string) string {
-	return refPrefix + cluster + refPrefix + what + refPrefix + key
-}
-
-// parseRef splits a queue key made by refKey; false when it is not one.
-func parseRef(k string) (cluster, what, key string, ok bool) {
-	rest, ok := strings.CutPrefix(k, refPrefix)
-	if !ok {
-		return "", "", "", false
-	}
-	parts := strings.SplitN(rest, refPrefix, 3)
-	if len(parts) != 3 {
-		return "", "", "", false
-	}
-	return parts[0], parts[1], parts[2], true
-}
-
 // optionalChanged is the queue key of a change of obj, of optional kind.
-func (c *member) optionalChanged(kind string, obj any) string {
+func (c *member) optionalChanged(kind string, obj any) workKey {
 	if kind == "Gateway" {
 		k, _ := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
 		return refKey(c.name, refGateway, k)
@@ -56,18 +35,14 @@ func (c *member) optionalChanged(kind string, obj any) string {
 	return refKey(c.name, refRoute, kind+"/"+k)
 }
 
-// dirtyFQDNs resolves the references among keys against the members ms:
-// the FQDNs their changes concern, sorted, unique.
-func dirtyFQDNs(ms []*member, refs []string) []string {
+// dirtyFQDNs resolves the references refs against the members ms: the
+// FQDNs their changes concern, sorted, unique.
+func dirtyFQDNs(ms []*member, refs []objectRef) []string {
 	var out []string
-	for _, k := range refs {
-		cluster, what, key, ok := parseRef(k)
-		if !ok {
-			continue
-		}
+	for _, r := range refs {
 		for _, m := range ms {
-			if m.name == cluster {
-				out = append(out, m.refFQDNs(what, key)...)
+			if m.name == r.cluster {
+				out = append(out, m.refFQDNs(r.what, r.key)...)
 			}
 		}
 	}
@@ -108,7 +83,7 @@ func (c *member) refFQDNs(what, key string) []string {
 // for now, as obj (nil: deleted, its conversion forgotten). Call with mu
 // held.
 func (rc *routeCache) fqdnsOf(id routeID, obj any, gws cache.Indexer) []string {
-	out := sortedKeys(rc.pub[id])
+	out := table.SortedKeys(rc.pub[id])
 	if obj == nil {
 		delete(rc.conv, id)
 		return out
@@ -125,7 +100,7 @@ func (rc *routeCache) fqdnsOf(id routeID, obj any, gws cache.Indexer) []string {
 func (rc *routeCache) indexedFQDNs(idx map[string]cache.Indexer, index, key string) []string {
 	var out []string
 	routes := routeKinds()
-	for _, kind := range sortedKeys(idx) {
+	for _, kind := range table.SortedKeys(idx) {
 		if !routes[kind] {
 			continue
 		}
@@ -140,13 +115,13 @@ func (rc *routeCache) indexedFQDNs(idx map[string]cache.Indexer, index, key stri
 // publish records which FQDNs the table has from the member's routes,
 // after a build on v, its view: a full one, or a partial one of the FQDNs
 // dirty, which replaced only those.
-func (rc *routeCache) publish(v ClusterView, full bool, dirty []string) {
+func (rc *routeCache) publish(v table.ClusterView, full bool, dirty []string) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if full {
 		rc.pub, rc.byFQDN = map[routeID]map[string]bool{}, map[string]map[routeID]bool{}
 	}
-	want, routes := fqdnSet(dirty), routeKinds()
+	want, routes := table.FQDNSet(dirty), routeKinds()
 	for _, f := range dirty {
 		for r := range rc.byFQDN[f] {
 			delete(rc.pub[r], f)
@@ -179,7 +154,7 @@ func addTo[K, V comparable](m map[K]map[V]bool, k K, v V) {
 
 // publishViews records, for each member, what a build on its view gives
 // (publish): a full build, or a partial one of dirty.
-func publishViews(ms []*member, vs []ClusterView, full bool, dirty []string) {
+func publishViews(ms []*member, vs []table.ClusterView, full bool, dirty []string) {
 	for i, m := range ms {
 		m.routes.publish(vs[i], full, dirty)
 	}

@@ -19,6 +19,8 @@ import (
 	"context"
 	"slices"
 
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
@@ -41,7 +43,7 @@ func (c *member) startRouters(ctx context.Context) (RouterLookup, []cache.Inform
 	if ns == "" || ns == "none" || !c.opts.Kinds.looksFor("Route") {
 		return nil, nil
 	}
-	f := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithNamespace(ns), informers.WithTransform(stripManaged))
+	f := informers.NewSharedInformerFactoryWithOptions(c.cs, 0, informers.WithNamespace(ns), informers.WithTransform(table.StripManaged))
 	inf := f.Core().V1().Services().Informer()
 	all := func(any) { c.notify(allKey) }
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: all, UpdateFunc: func(_, n any) { all(n) }, DeleteFunc: all})
@@ -66,7 +68,7 @@ func routerLookup(store cache.Store, ns string) RouterLookup {
 		if s == nil || s.Spec.Type != corev1.ServiceTypeLoadBalancer {
 			return nil
 		}
-		addrs, _ := lbTargets(s.Status.LoadBalancer.Ingress)
+		addrs, _ := table.LBTargets(s.Status.LoadBalancer.Ingress)
 		return addrs
 	}
 }
@@ -74,7 +76,7 @@ func routerLookup(store cache.Store, ns string) RouterLookup {
 // withRouterAddresses fills in the Routes' router addresses (see the top
 // of the file) and leaves out the Routes left with nothing to answer.
 // The other Objects are kept as they are.
-func withRouterAddresses(objs []Object, lookup RouterLookup) []Object {
+func withRouterAddresses(objs []table.Object, lookup RouterLookup) []table.Object {
 	out := objs[:0:0]
 	for _, o := range objs {
 		if o.Kind != "Route" || len(o.Routers) == 0 {

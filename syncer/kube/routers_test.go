@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,11 +34,11 @@ func TestRouteRouterAddresses(t *testing.T) {
 		}
 	}
 	lookup := routerLookup(store, "openshift-ingress")
-	route := func(router, canonical, public string) *OpenShiftRoute {
-		r := &OpenShiftRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "hello"},
-			Spec: OpenShiftRouteSpec{Host: "hello.example.net", To: OpenShiftRouteTarget{Name: "hello"}},
-			Status: OpenShiftRouteStatus{Ingress: []OpenShiftRouteIngress{{RouterName: router, RouterCanonicalHostname: canonical,
-				Conditions: []OpenShiftRouteCondition{{Type: "Admitted", Status: "True"}}}}}}
+	route := func(router, canonical, public string) *table.OpenShiftRoute {
+		r := &table.OpenShiftRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "hello"},
+			Spec: table.OpenShiftRouteSpec{Host: "hello.example.net", To: table.OpenShiftRouteTarget{Name: "hello"}},
+			Status: table.OpenShiftRouteStatus{Ingress: []table.OpenShiftRouteIngress{{RouterName: router, RouterCanonicalHostname: canonical,
+				Conditions: []table.OpenShiftRouteCondition{{Type: "Admitted", Status: "True"}}}}}}
 		if public != "" {
 			r.Annotations = map[string]string{v1alpha1.AnnotationPublicAddresses: public}
 		}
@@ -46,16 +47,16 @@ func TestRouteRouterAddresses(t *testing.T) {
 	const canon = "router-default.apps.example.net"
 	for _, tc := range []struct {
 		name    string
-		r       *OpenShiftRoute
+		r       *table.OpenShiftRoute
 		lookup  RouterLookup
-		targets []answerTarget // answered, probed
-		hosts   []string       // answered as CNAMEs
+		targets []table.AnswerTarget // answered, probed
+		hosts   []string             // answered as CNAMEs
 		absent  bool
 	}{
 		{name: "router Service IPs over the canonical hostname", r: route("default", canon, ""), lookup: lookup,
-			targets: []answerTarget{{"192.0.2.20", "192.0.2.20"}, {"2001:db8::20", "2001:db8::20"}}},
+			targets: []table.AnswerTarget{{Answer: "192.0.2.20", Probe: "192.0.2.20"}, {Answer: "2001:db8::20", Probe: "2001:db8::20"}}},
 		{name: "annotation answered, probed at the router's address of its family", r: route("default", canon, "203.0.113.5,2001:db8::5"), lookup: lookup,
-			targets: []answerTarget{{"2001:db8::5", "2001:db8::20"}, {"203.0.113.5", "192.0.2.20"}}},
+			targets: []table.AnswerTarget{{Answer: "2001:db8::5", Probe: "2001:db8::20"}, {Answer: "203.0.113.5", Probe: "192.0.2.20"}}},
 		{name: "router Service without address: the canonical hostname", r: route("pending", canon, ""), lookup: lookup,
 			hosts: []string{canon + "."}},
 		{name: "router Service not a LoadBalancer: the canonical hostname", r: route("internal", canon, ""), lookup: lookup,
@@ -65,16 +66,16 @@ func TestRouteRouterAddresses(t *testing.T) {
 		{name: "routers not read (router-namespace=none)", r: route("default", canon, ""), lookup: nil,
 			hosts: []string{canon + "."}},
 		{name: "annotation without router address: answered and probed", r: route("pending", "", "203.0.113.5"), lookup: lookup,
-			targets: []answerTarget{{"203.0.113.5", "203.0.113.5"}}},
+			targets: []table.AnswerTarget{{Answer: "203.0.113.5", Probe: "203.0.113.5"}}},
 		{name: "nothing to answer: left out", r: route("pending", "", ""), lookup: lookup, absent: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o, ok := OpenShiftRouteObject(tc.r)
+			o, ok := table.OpenShiftRouteObject(tc.r)
 			if !ok {
 				t.Fatalf("OpenShiftRouteObject: not a source")
 			}
-			other := Object{Kind: "Service", Name: "kept"}
-			out := withRouterAddresses([]Object{other, o}, tc.lookup)
+			other := table.Object{Kind: "Service", Name: "kept"}
+			out := withRouterAddresses([]table.Object{other, o}, tc.lookup)
 			if tc.absent {
 				if len(out) != 1 || out[0].Name != "kept" {
 					t.Errorf("objects %+v, want the Service only", out)
@@ -84,10 +85,10 @@ func TestRouteRouterAddresses(t *testing.T) {
 			if len(out) != 2 || out[0].Name != "kept" {
 				t.Fatalf("objects %+v", out)
 			}
-			if got := answerTargets(&out[1]); !reflect.DeepEqual(got, tc.targets) && len(got)+len(tc.targets) > 0 {
+			if got := table.AnswerTargets(&out[1]); !reflect.DeepEqual(got, tc.targets) && len(got)+len(tc.targets) > 0 {
 				t.Errorf("answer targets %+v, want %+v", got, tc.targets)
 			}
-			if got := answeredHostnames(&out[1]); !reflect.DeepEqual(got, tc.hosts) {
+			if got := table.AnsweredHostnames(&out[1]); !reflect.DeepEqual(got, tc.hosts) {
 				t.Errorf("answered hostnames %v, want %v", got, tc.hosts)
 			}
 		})

@@ -19,16 +19,14 @@ import (
 // POD_NAME, POD_UID if given), right only when the syncer runs in the
 // config cluster. With none of them, or before the config cluster is
 // connected, the Event is not recorded (the log and status say the same).
-func (s *Source) SiteEvent(warning bool, reason, message string) {
-	s.mu.Lock()
-	cc := s.config
-	s.mu.Unlock()
+func (p *ControlPlane) SiteEvent(warning bool, reason, message string) {
+	cc := p.configNow()
 	if cc == nil {
 		return
 	}
-	ref := s.siteObject(cc)
+	ref := p.siteObject(cc)
 	if ref == nil {
-		s.log.Debug("no object to record the site's Event on (set probe-lease or lease)", "reason", reason)
+		p.log.Debug("no object to record the site's Event on (set probe-lease or lease)", "reason", reason)
 		return
 	}
 	typ := corev1.EventTypeNormal
@@ -39,12 +37,12 @@ func (s *Source) SiteEvent(warning bool, reason, message string) {
 }
 
 // siteObject is the object the site's Events are recorded on, nil if none.
-func (s *Source) siteObject(cc *configCluster) *corev1.ObjectReference {
+func (p *ControlPlane) siteObject(cc *configCluster) *corev1.ObjectReference {
 	switch {
-	case s.opts.ProbeLease.enabled():
-		return leaseRef(cc, s.opts.ProbeLease)
-	case s.opts.Lease.enabled():
-		return leaseRef(cc, s.opts.Lease)
+	case p.opts.ProbeLease.enabled():
+		return leaseRef(cc, p.opts.ProbeLease)
+	case p.opts.Lease.enabled():
+		return leaseRef(cc, p.opts.Lease)
 	case os.Getenv("POD_NAMESPACE") != "" && os.Getenv("POD_NAME") != "":
 		return &corev1.ObjectReference{APIVersion: "v1", Kind: "Pod", Namespace: os.Getenv("POD_NAMESPACE"),
 			Name: os.Getenv("POD_NAME"), UID: types.UID(os.Getenv("POD_UID"))}

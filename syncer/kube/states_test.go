@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -15,13 +17,13 @@ func TestStateAt(t *testing.T) {
 		name      string
 		up        bool
 		down      time.Duration // how long ago it went down
-		want      ClusterState
+		want      table.ClusterState
 		wantSince bool
 	}{
-		{"up", true, time.Hour, ClusterUp, false},
-		{"down within the grace", false, 59 * time.Second, ClusterUnreachable, true},
-		{"down for the grace exactly", false, time.Minute, ClusterExpired, true},
-		{"down past the grace", false, time.Hour, ClusterExpired, true},
+		{"up", true, time.Hour, table.ClusterUp, false},
+		{"down within the grace", false, 59 * time.Second, table.ClusterUnreachable, true},
+		{"down for the grace exactly", false, time.Minute, table.ClusterExpired, true},
+		{"down past the grace", false, time.Hour, table.ClusterExpired, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			since := now.Add(-tc.down)
@@ -52,7 +54,7 @@ func TestClusterStatesReadNoObjects(t *testing.T) {
 	ms := []*member{up, unreachable, expired, replacing}
 
 	got := statesOf(ms)
-	want := map[string]ClusterState{"up": ClusterUp, "unreachable": ClusterUnreachable, "expired": ClusterExpired, "replacing": ClusterUp}
+	want := map[string]table.ClusterState{"up": table.ClusterUp, "unreachable": table.ClusterUnreachable, "expired": table.ClusterExpired, "replacing": table.ClusterUp}
 	if len(got) != len(want) {
 		t.Fatalf("%d states, want %d: %v", len(got), len(want), got)
 	}

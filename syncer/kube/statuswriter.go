@@ -9,19 +9,23 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"time"
+
+	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/kube/table"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // statusMinInterval spaces the status writes.
 const statusMinInterval = time.Second
-
-// kickStatus asks the status loop to write the status again.
-func (s *Source) kickStatus() {
-	select {
-	case s.statusKick <- struct{}{}:
-	default:
-	}
-}
 
 // statusLoop writes the policies' and host rules' status when kicked (a
 // build, a table published, an acknowledgement, the election won), at
@@ -33,7 +37,7 @@ func (s *Source) statusLoop(ctx context.Context, onError func(error)) {
 	var last time.Time
 	var backoff, wake time.Duration
 	for {
-		if !awaitKick(ctx, s.statusKick, wake) || !sleep(ctx, statusMinInterval-time.Since(last)) {
+		if !awaitKick(ctx, s.plane.statusKick, wake) || !sleep(ctx, statusMinInterval-time.Since(last)) {
 			return
 		}
 		wake = 0
@@ -42,8 +46,8 @@ func (s *Source) statusLoop(ctx context.Context, onError func(error)) {
 			backoff = 0
 			continue
 		}
-		push := s.pushed()
-		if d := push.settling(time.Now()); d > 0 {
+		push := s.plane.pushed()
+		if d := push.Settling(time.Now()); d > 0 {
 			wake = d
 			continue
 		}
@@ -105,7 +109,7 @@ func (s *Source) writerChanged() {
 	writing := s.writer().writing()
 	s.metrics.statusWriter.Set(b2f(writing))
 	if writing {
-		s.kickStatus()
+		s.plane.kickStatus()
 	}
 }
 
@@ -114,4 +118,76 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// statusWriter writes the policies' and host rules' status, only when it
+// changed, and records an Event per new conflict.
+type statusWriter struct {
+	cc *configCluster
+}
+
+// writing tells whether this syncer writes the status (it holds the Lease,
+// or there is no election).
+func (w *statusWriter) writing() bool {
+	return w != nil && w.cc != nil && w.cc.writer.writing()
+}
+
+// write writes the status of every policy and host rule that res has a
+// result for, with the health and acknowledgements of push.
+func (w *statusWriter) write(ctx context.Context, res table.Result, states map[string]table.ClusterState, push table.Push) error {
+	if !w.writing() {
+		return nil
+	}
+	var idx table.ServedIndex
+	if push.Records != nil {
+		idx = table.IndexServed(push.Records)
+	}
+	ps, rs := w.cc.list()
+	var errs []error
+	for _, p := range ps {
+		r := res.Policies[table.Key(p)]
+		if r == nil {
+			continue
+		}
+		st := table.PolicyStatus(p, r, states, idx, push)
+		for _, c := range r.Conflicts {
+			if !slices.Contains(p.Status.Conflicts, c) { // new since the status last written
+				w.cc.recorder.Event(p, corev1.EventTypeWarning, "FQDNConflict", c)
+			}
+		}
+		if equality.Semantic.DeepEqual(st, p.Status) {
+			continue
+		}
+		errs = append(errs, w.patch(ctx, p.Namespace, p.Name, v1alpha1.GlobalDeploymentPolicies.Resource, st))
+	}
+	for _, r := range rs {
+		hr := res.HostRules[table.Key(r)]
+		if hr == nil {
+			continue
+		}
+		st := table.HostRuleStatus(r, hr, idx)
+		if equality.Semantic.DeepEqual(st, r.Status) {
+			continue
+		}
+		errs = append(errs, w.patch(ctx, r.Namespace, r.Name, v1alpha1.GSLBHostRules.Resource, st))
+	}
+	return errors.Join(errs...)
+}
+
+// patch replaces the whole status (a JSON patch "add" of /status): a merge
+// patch would keep the fields the new status leaves out, such as the last
+// unhealthy member once it recovers.
+func (w *statusWriter) patch(ctx context.Context, ns, name, resource string, status any) error {
+	body, err := json.Marshal([]map[string]any{{"op": "add", "path": "/status", "value": status}})
+	if err != nil {
+		return err
+	}
+	gvr := v1alpha1.SchemeGroupVersion.WithResource(resource)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, err = w.cc.dyn.Resource(gvr).Namespace(ns).Patch(ctx, name, types.JSONPatchType, body, metav1.PatchOptions{}, "status")
+	if err != nil {
+		return fmt.Errorf("status of %s %s/%s: %w", resource, ns, name, err)
+	}
+	return nil
 }

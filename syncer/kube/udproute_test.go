@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/kube/internal/kubetest"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -15,7 +17,7 @@ import (
 // are its hostname annotations, as a Service's; it is read from the
 // cluster's unstructured object like the other routes.
 func TestUDPRouteObjects(t *testing.T) {
-	gw := testGateway(ip("192.0.2.10"))
+	gw := kubetest.Gateway(kubetest.IP("192.0.2.10"))
 	lookup := func(ns, name string) *gwv1.Gateway { return gw }
 	for _, tc := range []struct {
 		name  string
@@ -42,7 +44,7 @@ func TestUDPRouteObjects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			objs := RouteObjects("UDPRoute", conv.(*GatewayRoute), lookup)
+			objs := table.RouteObjects("UDPRoute", conv.(*table.GatewayRoute), lookup)
 			if tc.fqdns == nil {
 				if len(objs) != 0 {
 					t.Errorf("objects %+v, want none", objs)

@@ -4,6 +4,7 @@ package kube
 
 import (
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -12,7 +13,7 @@ import (
 // partialView is the cluster as view sees it, restricted to the objects
 // that ask for one of fqdns, their namespaces and their Services'
 // endpoints: Build on partial views gives the records of those FQDNs.
-func (c *member) partialView(fqdns []string) ClusterView {
+func (c *member) partialView(fqdns []string) table.ClusterView {
 	st, v := c.snapshot()
 	if v.Kept != nil {
 		kept := map[string][]*gslbv1.Member{}
@@ -27,7 +28,7 @@ func (c *member) partialView(fqdns []string) ClusterView {
 		return v
 	}
 	seen := map[any]bool{}
-	v.Endpoints = map[string]EndpointCount{}
+	v.Endpoints = map[string]table.EndpointCount{}
 	for _, f := range fqdns {
 		for _, idx := range []cache.Indexer{st.svc, st.ing} {
 			objs, _ := idx.ByIndex(fqdnIndex, f)
@@ -36,7 +37,7 @@ func (c *member) partialView(fqdns []string) ClusterView {
 					continue
 				}
 				seen[o] = true
-				if ob, ok := ObjectOf(o); ok {
+				if ob, ok := table.ObjectOf(o); ok {
 					addPartial(&v, st, ob)
 				}
 			}
@@ -52,7 +53,7 @@ func (c *member) partialView(fqdns []string) ClusterView {
 
 // addPartial adds ob to a partial view, with its namespace's labels and
 // its backends' endpoints.
-func addPartial(v *ClusterView, st *stores, ob Object) {
+func addPartial(v *table.ClusterView, st *stores, ob table.Object) {
 	v.Objects = append(v.Objects, ob)
 	if _, done := v.NamespaceLabels[ob.Namespace]; !done {
 		var lbls map[string]string
@@ -68,7 +69,7 @@ func addPartial(v *ClusterView, st *stores, ob Object) {
 				continue
 			}
 			sl, _ := st.eps.ByIndex(serviceIndex, k)
-			if cnt, ok := CountEndpoints(sl)[k]; ok {
+			if cnt, ok := table.CountEndpoints(sl)[k]; ok {
 				v.Endpoints[k] = cnt
 			}
 		}
@@ -76,7 +77,7 @@ func addPartial(v *ClusterView, st *stores, ob Object) {
 }
 
 // view returns the cluster's objects as last seen and its state.
-func (c *member) view() ClusterView {
+func (c *member) view() table.ClusterView {
 	st, v := c.snapshot()
 	if st == nil {
 		return v
@@ -88,7 +89,7 @@ func (c *member) view() ClusterView {
 	for _, o := range append(svcs, ings...) {
 		cv, done := c.conv[o]
 		if !done {
-			cv.obj, cv.ok = ObjectOf(o)
+			cv.obj, cv.ok = table.ObjectOf(o)
 		}
 		conv[o] = cv
 		if cv.ok {
@@ -108,7 +109,7 @@ func (c *member) view() ClusterView {
 		v.NamespaceLabels[n.Name] = n.Labels
 	}
 	sl := st.eps.List()
-	v.Endpoints = CountEndpoints(sl)
+	v.Endpoints = table.CountEndpoints(sl)
 	c.m.objects.WithLabelValues(c.name, "Service").Set(float64(nsvc))
 	c.m.objects.WithLabelValues(c.name, "Ingress").Set(float64(ning))
 	c.m.objects.WithLabelValues(c.name, "Namespace").Set(float64(len(v.NamespaceLabels)))

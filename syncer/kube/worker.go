@@ -19,11 +19,10 @@ package kube
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-	"github.com/gslbdns/gslb/syncer/health"
+	"github.com/gslbdns/gslb/syncer/kube/table"
 	"github.com/gslbdns/gslb/syncer/source"
 
 	"google.golang.org/protobuf/proto"
@@ -31,42 +30,42 @@ import (
 
 // setBuilt hands res, the result of a full build or one merged from a
 // partial build, to the status writer.
-func (s *Source) setBuilt(res Result) {
+func (s *Source) setBuilt(res table.Result) {
 	s.resMu.Lock()
 	s.built = res
 	s.resMu.Unlock()
 }
 
 // lastBuilt is the result last handed to the status writer.
-func (s *Source) lastBuilt() Result {
+func (s *Source) lastBuilt() table.Result {
 	s.resMu.Lock()
 	defer s.resMu.Unlock()
 	return s.built
 }
 
 // build runs Build on the caches as they are now; before the config
-// cluster has synced it returns the seed (see stale.go), nil without one.
-func (s *Source) build() ([]health.Record, Result) {
+// cluster has synced it returns the seed (see table/stale.go), nil without one.
+func (s *Source) build() ([]*gslbv1.Record, table.Result) {
 	if !s.configSynced() {
 		if s.seed == nil {
-			return nil, Result{}
+			return nil, table.Result{}
 		}
-		recs := keptTable(s.seed, s.seedAt)
+		recs := table.KeptTable(s.seed, s.seedAt)
 		s.stale.report(s.log, s.metrics, recs)
-		return recs, Result{}
+		return recs, table.Result{}
 	}
 	ms := s.orderedMembers()
-	in := Input{Clusters: viewsOf(ms), Zones: s.opts.Zones}
+	in := table.Input{Clusters: viewsOf(ms), Zones: s.opts.Zones}
 	in.Policies, in.HostRules = s.policies()
 	in.Drains = s.drains()
-	res := Build(in)
+	res := table.Build(in)
 	publishViews(ms, in.Clusters, true, nil)
 	s.observeBuild(in, res)
 	return res.Records, res
 }
 
 // observeBuild logs and counts what a full build found.
-func (s *Source) observeBuild(in Input, res Result) {
+func (s *Source) observeBuild(in table.Input, res table.Result) {
 	s.stale.report(s.log, s.metrics, res.Records)
 	s.metrics.builds.Inc()
 	s.metrics.records.Set(float64(len(res.Records)))
@@ -79,7 +78,7 @@ func (s *Source) observeBuild(in Input, res Result) {
 	s.resMu.Unlock()
 	unready := map[string]int{}
 	for _, r := range res.Records {
-		for _, m := range r.Record.Members {
+		for _, m := range r.Members {
 			if m.Health == gslbv1.Health_HEALTH_DOWN && m.Cluster != "" {
 				unready[m.Cluster]++
 			}
@@ -90,25 +89,24 @@ func (s *Source) observeBuild(in Input, res Result) {
 	}
 }
 
-func equalTables(a, b []health.Record) bool {
-	return slices.EqualFunc(a, b, func(x, y health.Record) bool {
-		return proto.Equal(x.Record, y.Record) && slices.EqualFunc(x.Checks, y.Checks, func(c, d *health.Check) bool {
-			return (c == nil) == (d == nil) && (c == nil || *c == *d)
-		})
-	})
+// equalTables tells whether two tables are equal, the members' checks
+// included.
+func equalTables(a, b []*gslbv1.Record) bool {
+	return slices.EqualFunc(a, b, func(x, y *gslbv1.Record) bool { return proto.Equal(x, y) })
 }
 
 // work runs the queue until it shuts down; it reports each changed table,
 // with the time of the oldest watch event it reflects.
 func (s *Source) work(onChange func(source.Change)) {
 	for {
-		keys, shutdown := s.takeKeys()
-		if shutdown {
+		keys, ok := s.queue.take()
+		if !ok {
 			return
 		}
-		first := s.firstEnqueued(keys)
+		s.metrics.queueDepth.Set(float64(s.queue.len()))
+		first := s.queue.firstEnqueued(keys)
 		s.retireConfig()
-		var records []health.Record
+		var records []*gslbv1.Record
 		result := s.lastBuilt
 		fqdns, refs, full := splitKeys(keys)
 		if !full {
@@ -116,9 +114,9 @@ func (s *Source) work(onChange func(source.Change)) {
 		}
 		switch {
 		case full:
-			var res Result
+			var res table.Result
 			records, res = s.build()
-			result = func() Result { return res }
+			result = func() table.Result { return res }
 		case len(fqdns) > 0:
 			records, result = s.buildPartial(fqdns)
 		}
@@ -128,68 +126,14 @@ func (s *Source) work(onChange func(source.Change)) {
 			s.metrics.latency.Observe(time.Since(first).Seconds())
 		}
 		s.setBuilt(result())
-		s.kickStatus()
-		for _, k := range keys {
-			s.queue.Done(k)
-		}
+		s.plane.kickStatus()
+		s.queue.done(keys)
 	}
-}
-
-// takeKeys waits for a key and takes every key queued: one build serves them all.
-func (s *Source) takeKeys() ([]string, bool) {
-	key, shutdown := s.queue.Get()
-	if shutdown {
-		return nil, true
-	}
-	keys := []string{key}
-	for s.queue.Len() > 0 {
-		k, sd := s.queue.Get()
-		if sd {
-			break
-		}
-		keys = append(keys, k)
-	}
-	s.metrics.queueDepth.Set(float64(s.queue.Len()))
-	return keys, false
-}
-
-// firstEnqueued returns when the earliest of keys was enqueued (now when
-// none is known), and forgets them.
-func (s *Source) firstEnqueued(keys []string) time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var first time.Time
-	for _, k := range keys {
-		if t, ok := s.firstEvent[k]; ok && (first.IsZero() || t.Before(first)) {
-			first = t
-		}
-		delete(s.firstEvent, k)
-	}
-	if first.IsZero() {
-		first = time.Now()
-	}
-	return first
-}
-
-// splitKeys returns the FQDNs among keys, the references to objects
-// (refKey), and whether allKey is one.
-func splitKeys(keys []string) (fqdns, refs []string, full bool) {
-	for _, k := range keys {
-		switch {
-		case k == allKey:
-			full = true
-		case strings.HasPrefix(k, refPrefix):
-			refs = append(refs, k)
-		default:
-			fqdns = append(fqdns, k)
-		}
-	}
-	return fqdns, refs, full
 }
 
 // dirty is the FQDNs to rebuild: fqdns and those the references refs
 // concern (routedirty.go), sorted, unique.
-func (s *Source) dirty(fqdns, refs []string) []string {
+func (s *Source) dirty(fqdns []string, refs []objectRef) []string {
 	out := append(slices.Clone(fqdns), dirtyFQDNs(s.orderedMembers(), refs)...)
 	slices.Sort(out)
 	return slices.Compact(out)

@@ -7,14 +7,14 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
-	"github.com/gslbdns/gslb/syncer/health"
 )
 
 // Change is a new table of the source.
 type Change struct {
-	// Records are the whole table, sorted by FQDN, with the health checks
-	// of the probed members. They must not be modified afterwards.
-	Records []health.Record
+	// Records are the whole table, sorted by FQDN; each probed member
+	// carries its health check (Member.check), which the prober runs.
+	// They must not be modified afterwards.
+	Records []*gslbv1.Record
 	// Since is when the source noticed the oldest change the table
 	// reflects (a file system event, a watch event): the start of
 	// gslb_syncer_event_to_ack_seconds.

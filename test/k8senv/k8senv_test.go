@@ -12,6 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gslbdns/gslb/test/internal/testhost"
+	"github.com/gslbdns/gslb/test/k8senv"
+	"github.com/gslbdns/gslb/test/wait"
+
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -20,9 +24,6 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
-
-	"github.com/gslbdns/gslb/test/internal/testhost"
-	"github.com/gslbdns/gslb/test/k8senv"
 )
 
 // lbIP is the load balancer address the test writes as a cloud controller
@@ -146,7 +147,9 @@ func testLeastPrivilege(t *testing.T, env *k8senv.Env) {
 
 	grantServiceReader(t, admin)
 	var list *corev1.ServiceList
-	eventually(t, 30*time.Second, func() (err error) {
+	granted, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	wait.Poll(granted, t, "the grant not seen after 30s", func() (err error) {
 		list, err = user.CoreV1().Services("").List(ctx, metav1.ListOptions{})
 		return err
 	})
@@ -368,26 +371,6 @@ func userClient(t *testing.T, c *k8senv.Cluster) kubernetes.Interface {
 		t.Fatal(err)
 	}
 	return cs
-}
-
-// eventually polls fn until it succeeds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, fn func() error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), timeout)
-	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("still failing after %v: %v", timeout, err)
-		case <-tick.C:
-		}
-	}
 }
 
 // rss is the resident set size of process pid, from /proc.

@@ -72,8 +72,9 @@ func InstallRouteCRD(ctx context.Context, cfg *rest.Config, root string) error {
 	return installCRDFiles(ctx, cfg, []string{filepath.Join(root, "test/kubescenario/testdata/route.openshift.io_routes.yaml")}, OpenShiftRoutes)
 }
 
-// installCRDFiles creates the CRDs of files and waits until gvr is served.
-func installCRDFiles(ctx context.Context, cfg *rest.Config, files []string, gvr schema.GroupVersionResource) error {
+// installCRDFiles creates the CRDs of files and waits until every one of
+// gvrs is served.
+func installCRDFiles(ctx context.Context, cfg *rest.Config, files []string, gvrs ...schema.GroupVersionResource) error {
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return err
@@ -97,16 +98,19 @@ func installCRDFiles(ctx context.Context, cfg *rest.Config, files []string, gvr 
 		}
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
-		if err == nil {
-			return nil
+	for _, gvr := range gvrs {
+		for {
+			_, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s not served: %v", gvr.Resource, err)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not served: %v", gvr.Resource, err)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
+	return nil
 }
 
 // Gateway creates a Gateway with one HTTP listener "web" on port 80 for

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 
@@ -76,41 +75,11 @@ func readYAML(path string) ([][]byte, error) {
 // InstallCRDs creates the CRDs of deploy/crds (under root) and waits until
 // the policies can be listed.
 func InstallCRDs(ctx context.Context, cfg *rest.Config, root string) error {
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return err
-	}
 	files, _ := filepath.Glob(filepath.Join(root, "deploy/crds/*.yaml"))
 	if len(files) == 0 {
 		return fmt.Errorf("no CRDs in %s/deploy/crds", root)
 	}
-	for _, f := range files {
-		docs, err := readYAML(f)
-		if err != nil {
-			return err
-		}
-		for _, d := range docs {
-			u := &unstructured.Unstructured{}
-			if err := yaml.Unmarshal(d, &u.Object); err != nil {
-				return fmt.Errorf("%s: %v", f, err)
-			}
-			if _, err := dyn.Resource(crdGVR).Create(ctx, u, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-				return fmt.Errorf("%s: %v", f, err)
-			}
-		}
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, err1 := dyn.Resource(v1alpha1.GlobalDeploymentPolicies).List(ctx, metav1.ListOptions{})
-		_, err2 := dyn.Resource(v1alpha1.GSLBHostRules).List(ctx, metav1.ListOptions{})
-		if err1 == nil && err2 == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("CRDs not served: %v %v", err1, err2)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return installCRDFiles(ctx, cfg, files, v1alpha1.GlobalDeploymentPolicies, v1alpha1.GSLBHostRules)
 }
 
 // BindRoles creates the ClusterRoles of deploy/rbac/NAME.yaml and binds

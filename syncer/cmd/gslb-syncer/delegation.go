@@ -10,7 +10,6 @@ import (
 
 	"github.com/gslbdns/gslb/syncer/delegation"
 	"github.com/gslbdns/gslb/syncer/push"
-	"github.com/gslbdns/gslb/syncer/source"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/codes"
@@ -27,9 +26,9 @@ type delegationKeeper struct {
 
 // newDelegation makes the delegation of the file at path ("" for none);
 // nothing runs before start. A bad file is an error naming the file and
-// field. A source that records Events (Kubernetes) gets the outputs'
-// transitions.
-func newDelegation(path string, src source.Source, pushers []*push.Pusher, reg prometheus.Registerer, log *slog.Logger) (*delegationKeeper, error) {
+// field. A control plane (Kubernetes) records the outputs' transitions as
+// Events and elects the site's leader; nil: none.
+func newDelegation(path string, plane controlPlane, pushers []*push.Pusher, reg prometheus.Registerer, log *slog.Logger) (*delegationKeeper, error) {
 	if path == "" {
 		return &delegationKeeper{}, nil
 	}
@@ -39,10 +38,10 @@ func newDelegation(path string, src source.Source, pushers []*push.Pusher, reg p
 	}
 	r, err := delegation.NewRunner(f, delegation.RunnerOptions{
 		Ready:       func() bool { return pluginsServe(pushers) },
-		Leading:     siteLeader(src),
+		Leading:     siteLeader(plane),
 		Logger:      log,
 		Registerer:  reg,
-		Transitions: siteEvents(src),
+		Transitions: siteEvents(plane),
 	})
 	if err != nil {
 		return nil, err
@@ -75,27 +74,23 @@ func (d *delegationKeeper) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 }
 
 // siteEvents records the delegation's transitions as Kubernetes Events
-// when the source can (the Kubernetes source, in the config cluster); nil
-// otherwise.
-func siteEvents(src source.Source) func(delegation.Transition) {
-	ev, ok := src.(interface {
-		SiteEvent(warning bool, reason, message string)
-	})
-	if !ok {
+// in the config cluster, through its control plane; nil without one.
+func siteEvents(plane controlPlane) func(delegation.Transition) {
+	if plane == nil {
 		return nil
 	}
-	return func(t delegation.Transition) { ev.SiteEvent(t.Event()) }
+	return func(t delegation.Transition) { plane.SiteEvent(t.Event()) }
 }
 
 // siteLeader gates the delegation: only the site's leader keeps it. The
-// Kubernetes source with the probe-lease option elects it (SiteLeader);
-// without an election every syncer given --delegation leads its site, so
-// give it to one syncer per site.
-func siteLeader(src source.Source) func() bool {
-	if e, ok := src.(interface{ SiteLeader() bool }); ok {
-		return e.SiteLeader
+// Kubernetes control plane with the probe-lease option elects it
+// (SiteLeader); without an election every syncer given --delegation leads
+// its site, so give it to one syncer per site.
+func siteLeader(plane controlPlane) func() bool {
+	if plane == nil {
+		return func() bool { return true }
 	}
-	return func() bool { return true }
+	return plane.SiteLeader
 }
 
 // pluginsServe is the own check of the delegation's readiness: a plugin

@@ -13,7 +13,6 @@ import (
 	"github.com/gslbdns/gslb/syncer/health"
 	"github.com/gslbdns/gslb/syncer/healthshare"
 	"github.com/gslbdns/gslb/syncer/push"
-	"github.com/gslbdns/gslb/syncer/source"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/credentials"
@@ -24,9 +23,8 @@ import (
 // source's probe election and runs the roles until ctx ends. The prober
 // follows (does not probe) until the first role is decided. Without
 // --health-listen it does nothing: this syncer probes by itself.
-func startHealthShare(ctx context.Context, wg *sync.WaitGroup, cfg config, src source.Source, prober *health.Prober,
+func startHealthShare(ctx context.Context, wg *sync.WaitGroup, cfg config, elected controlPlane, prober *health.Prober,
 	reg prometheus.Registerer, log *slog.Logger) error {
-	elected, _ := src.(source.ProbeElected)
 	if cfg.healthListen == "" {
 		if elected != nil {
 			if _, ok := elected.ElectProbeLeader(""); ok {

@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	reg := newRegistry() // one registry for every metric: the source's, the prober's, the latencies', the runtime's
-	src, srcMetricsAddr, err := openSource(cfg.source, log, reg)
+	src, err := openSource(cfg.source, log, reg)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		cancel()
 		wg.Wait()
 	}()
-	dlg, err := newDelegation(cfg.delegation, src, pushers, reg, log)
+	dlg, err := newDelegation(cfg.delegation, src.plane, pushers, reg, log)
 	if err != nil {
 		return fail(exitUsage, err)
 	}
@@ -82,11 +82,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	// The metrics are served from before the source has its first table: a
 	// source that takes its time (Kubernetes) shows why.
-	if code, err := serveMetrics(ctx, &wg, cfg, srcMetricsAddr, reg, dlg, page, log); err != nil {
+	if code, err := serveMetrics(ctx, &wg, cfg, src.metricsAddr, reg, dlg, page, log); err != nil {
 		return fail(code, err)
 	}
 	dlg.start(ctx, &wg, log)
-	if err := startHealthShare(ctx, &wg, cfg, src, prober, reg, log); err != nil {
+	if err := startHealthShare(ctx, &wg, cfg, src.plane, prober, reg, log); err != nil {
 		return fail(exitUsage, err)
 	}
 	latency := newAckLatency(reg, targetsOf(pushers))
@@ -98,8 +98,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	log.Info("gslb-syncer started", "source", cfg.source, "records", started, "targets", len(pushers), "resync", cfg.resync,
 		"probed", prober.Stats().Targets)
 
-	sink, _ := src.(source.StatusSink)
-	runPushers(ctx, &wg, pushers, prober, latency, sink, log)
+	runPushers(ctx, &wg, pushers, prober, latency, src.plane, log)
 	<-ctx.Done()
 	wg.Wait()
 	log.Info("gslb-syncer stopped")
@@ -107,11 +106,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 }
 
 // runPushers runs the pushers and the prober until ctx ends: each table
-// the prober publishes goes to every pusher, then to the status sink (nil:
-// none) with the generation each pusher gave it; each acknowledgement to
-// the latency metric and to the status sink, whose "Synced" means acked.
+// the prober publishes goes to every pusher, then to the control plane's
+// status sink (nil: none) with the generation each pusher gave it; each
+// acknowledgement to the latency metric and to the status sink, whose
+// "Synced" means acked.
 func runPushers(ctx context.Context, wg *sync.WaitGroup, pushers []*push.Pusher, prober *health.Prober, latency *ackLatency,
-	sink source.StatusSink, log *slog.Logger) {
+	sink controlPlane, log *slog.Logger) {
 	for i, p := range pushers {
 		log.Info("pushing", "target", p.Target())
 		wg.Go(func() { p.Run(ctx) })
@@ -205,14 +205,14 @@ func serveMetrics(ctx context.Context, wg *sync.WaitGroup, cfg config, srcAddr s
 // number of records; or the error that stopped the start-up. Later tables
 // go to the prober, their latency measured from when the source noticed
 // them. stop is called when the source fails after the start.
-func startSource(ctx context.Context, wg *sync.WaitGroup, src source.Source, pushers []*push.Pusher, prober *health.Prober,
+func startSource(ctx context.Context, wg *sync.WaitGroup, src opened, pushers []*push.Pusher, prober *health.Prober,
 	latency *ackLatency, log *slog.Logger, name string, stop func()) (int, error) {
 	// The table a plugin serves now is the start-up seed: what a source not
 	// synced yet keeps, and the probes' first state. A source that is not
 	// seeded is started first: the table is read only if it has probed members.
 	var served []*gslbv1.Record
 	var servedBy string
-	seeded, _ := src.(source.Seeded)
+	seeded := src.seed
 	if seeded != nil {
 		served, servedBy = readSeed(ctx, dumpers(pushers), log)
 		seeded.Seed(served)
@@ -233,7 +233,7 @@ func startSource(ctx context.Context, wg *sync.WaitGroup, src source.Source, pus
 	onError := func(err error) {
 		log.Error("source problem; the last good table keeps serving", "source", name, "err", err)
 	}
-	wg.Go(func() { done <- src.Run(ctx, onChange, onError) })
+	wg.Go(func() { done <- src.src.Run(ctx, onChange, onError) })
 	select {
 	case records := <-first:
 		if seeded == nil && prober.Stats().Targets > 0 {

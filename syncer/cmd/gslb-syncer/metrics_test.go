@@ -14,9 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gslbdns/gslb/syncer/internal/fakeplugin"
+	"github.com/gslbdns/gslb/test/wait"
 )
 
 // scrape returns the text of a /metrics page.
@@ -46,24 +46,6 @@ func metricValue(page, series string) (float64, bool) {
 		}
 	}
 	return 0, false
-}
-
-// poll calls fn until it returns nil or the deadline passes.
-func poll(ctx context.Context, t *testing.T, what string, fn func() error) {
-	t.Helper()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: %v", what, err)
-		case <-tick.C:
-		}
-	}
 }
 
 var metricsURL = regexp.MustCompile(`msg="serving metrics" url=(http://\S+/metrics)`)
@@ -122,7 +104,7 @@ func TestRunMetrics(t *testing.T) {
 	}
 	target := fmt.Sprintf(`address="127.0.0.1",port="%s",type="http"`, port)
 	acks := `gslb_syncer_event_to_ack_seconds_count{cause="source",target="unix://` + sock + `"}`
-	poll(ctx, t, "the member up", series("gslb_syncer_health_target_up{"+target+"}", 1))
+	wait.Poll(ctx, t, "the member up", series("gslb_syncer_health_target_up{"+target+"}", 1))
 	for _, s := range []string{`gslb_syncer_health_targets{type="http"} 1`, "go_goroutines ", "process_cpu_seconds_total ",
 		acks + " 0", `gslb_syncer_health_probes_total{result="ok",type="http"} `} {
 		if !strings.Contains(page, s) {
@@ -131,17 +113,17 @@ func TestRunMetrics(t *testing.T) {
 	}
 
 	writeFile(t, path, file(2))
-	poll(ctx, t, "the edit measured", series(acks, 1))
+	wait.Poll(ctx, t, "the edit measured", series(acks, 1))
 
 	site.Close()
-	poll(ctx, t, "the member down", series("gslb_syncer_health_target_up{"+target+"}", 0))
+	wait.Poll(ctx, t, "the member down", series("gslb_syncer_health_target_up{"+target+"}", 0))
 	// A probe in flight when the site closes sees the reset; later ones are refused.
 	info := regexp.MustCompile(`gslb_syncer_health_target_info\{address="127.0.0.1",health="down",port="` + port +
 		`",reason="(connect: connection refused|read: connection reset by peer|connection closed before a complete response)",type="http"\} 1`)
 	if !info.MatchString(page) {
 		t.Errorf("no target_info with the reason:\n%s", page)
 	}
-	poll(ctx, t, "the transition measured", series(`gslb_syncer_event_to_ack_seconds_count{cause="health",target="unix://`+sock+`"}`, 1))
+	wait.Poll(ctx, t, "the transition measured", series(`gslb_syncer_event_to_ack_seconds_count{cause="health",target="unix://`+sock+`"}`, 1))
 
 	stop()
 	if code := <-done; code != 0 {

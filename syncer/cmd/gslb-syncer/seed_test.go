@@ -11,6 +11,7 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/health"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -84,13 +85,12 @@ func TestServedTable(t *testing.T) {
 // plugin serves.
 func TestSeedProber(t *testing.T) {
 	c := health.Check{Type: health.TypeTCP, Port: 80}.WithDefaults("")
-	rec := health.Record{
-		Record: &gslbv1.Record{Fqdn: "hello.example.", Members: []*gslbv1.Member{{Address: "10.0.0.1", Weight: 1}, {Address: "10.0.0.2", Weight: 1}}},
-		Checks: []*health.Check{&c, &c},
-	}
+	rec := &gslbv1.Record{Fqdn: "hello.example.", Members: []*gslbv1.Member{
+		{Address: "10.0.0.1", Weight: 1, Check: c.Proto()}, {Address: "10.0.0.2", Weight: 1, Check: c.Proto()},
+	}}
 	reg := prometheus.NewRegistry()
 	p := health.New(health.Options{Logger: discard, Registerer: reg})
-	p.Update([]health.Record{rec})
+	p.Update([]*gslbv1.Record{rec})
 	served := []*gslbv1.Record{{Fqdn: "hello.example.", Members: []*gslbv1.Member{
 		{Address: "10.0.0.1", Weight: 1, Health: gslbv1.Health_HEALTH_DOWN, HealthReason: "connect: connection refused"},
 		{Address: "10.0.0.2", Weight: 1, Health: gslbv1.Health_HEALTH_UP, HealthReason: "TCP connect ok"},

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gslbdns/gslb/syncer/internal/fakeplugin"
+	"github.com/gslbdns/gslb/test/wait"
 )
 
 // The status page is off by default: the metrics address serves no
@@ -42,7 +43,7 @@ func TestStatusPageFlag(t *testing.T) {
 		url := strings.TrimSuffix(metricsURL.FindStringSubmatch(stderr.String())[1], "/metrics")
 		var code int
 		var body string
-		poll(ctx, t, "the page", func() error {
+		wait.Poll(ctx, t, "the page", func() error {
 			resp, err := http.Get(url + "/status/")
 			if err != nil {
 				return err

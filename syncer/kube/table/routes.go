@@ -1,4 +1,4 @@
-package kube
+package table
 
 // OpenShift Routes (route.openshift.io/v1), read with the dynamic client
 // into the few fields the source needs.
@@ -63,7 +63,7 @@ func OpenShiftRouteObject(r *OpenShiftRoute) (Object, bool) {
 	if strings.HasPrefix(r.Spec.Host, "*") {
 		return Object{}, false
 	}
-	o.FQDNs = canonicalNames([]string{r.Spec.Host})
+	o.FQDNs = CanonicalNames([]string{r.Spec.Host})
 	var hosts []string
 	adm := false
 	for _, in := range r.Status.Ingress {
@@ -77,7 +77,7 @@ func OpenShiftRouteObject(r *OpenShiftRoute) (Object, bool) {
 	}
 	slices.Sort(o.Routers)
 	o.Routers = slices.Compact(o.Routers)
-	o.Hostnames = canonicalNames(hosts)
+	o.Hostnames = CanonicalNames(hosts)
 	o.Public, o.Invalid = PublicAddresses(o.Kind, r.Namespace, r.Name, r.Annotations)
 	if len(o.FQDNs) == 0 || !adm || len(o.Public)+len(o.Hostnames)+len(o.Routers) == 0 {
 		return Object{}, false

@@ -1,4 +1,4 @@
-package kube
+package table
 
 // The phases of Build, in order. Each is a function of its inputs; those
 // that resolve an FQDN's owner also fill in the policies' results (FQDNs,
@@ -82,7 +82,7 @@ func matchObjects(accepted []*policy, in Input, known map[string]int) (map[strin
 			p.res.invalidBy[f] = slices.Compact(notes)
 		}
 	}
-	return matches, sortedKeys(outOfZone)
+	return matches, SortedKeys(outOfZone)
 }
 
 // noteInvalid records in a policy's result the ignored values of an object
@@ -104,7 +104,7 @@ func noteInvalid(res *PolicyResult, cluster string, o *Object) {
 // fqdnList is every FQDN of the table, sorted: those objects ask for,
 // those of host rules and those kept for clusters not synced.
 func fqdnList(matches map[string][][]match, rules map[string]*hostRule, kept map[string]int) []string {
-	fqdns := sortedKeys(matches)
+	fqdns := SortedKeys(matches)
 	extra := map[string]bool{}
 	for f := range rules {
 		if matches[f] == nil {
@@ -119,7 +119,7 @@ func fqdnList(matches map[string][][]match, rules map[string]*hostRule, kept map
 	if len(extra) == 0 {
 		return fqdns
 	}
-	fqdns = append(fqdns, sortedKeys(extra)...)
+	fqdns = append(fqdns, SortedKeys(extra)...)
 	slices.Sort(fqdns)
 	return fqdns
 }
@@ -247,7 +247,7 @@ func memberEntries(f string, owner *policy, ms []match, in Input, known map[stri
 		}
 		for _, cname := range owner.clusters {
 			cv := &in.Clusters[known[cname]]
-			add(cv, keptEntries(cv, f, set.split, set.check, set.probed))
+			add(cv, KeptEntries(cv, f, set.split, set.check, set.probed))
 		}
 	}
 	if hr != nil {
@@ -271,17 +271,17 @@ func objectEntries(f string, cv *ClusterView, o *Object, set settings) []entry {
 	ready, why := readiness(set.mode, cv.Endpoints, o, f)
 	o = withRulePublic(o, set.public, cv.Name)
 	out := make([]entry, 0, len(o.Addresses)+len(o.Hostnames))
-	for _, a := range answerTargets(o) {
-		e := entry{m: &gslbv1.Member{Address: a.answer, Weight: w, Priority: prio, Cluster: cv.Name}}
+	for _, a := range AnswerTargets(o) {
+		e := entry{m: &gslbv1.Member{Address: a.Answer, Weight: w, Priority: prio, Cluster: cv.Name}}
 		if set.probed {
 			e.check = memberCheck(set.check, o.Port, f)
-			if a.probe != a.answer {
-				e.check.Address = a.probe
+			if a.Probe != a.Answer {
+				e.check.Address = a.Probe
 			}
 		}
 		out = append(out, e)
 	}
-	for _, h := range answeredHostnames(o) {
+	for _, h := range AnsweredHostnames(o) {
 		out = append(out, entry{m: &gslbv1.Member{Hostname: h, Weight: w, Priority: prio, Cluster: cv.Name}})
 	}
 	for _, e := range out {
@@ -349,10 +349,10 @@ func clusterStatus(names []string, state func(string) ClusterState, fqdns []stri
 }
 
 // indexRecords maps each record's FQDN to it.
-func indexRecords(recs []health.Record) map[string]*gslbv1.Record {
+func indexRecords(recs []*gslbv1.Record) map[string]*gslbv1.Record {
 	out := make(map[string]*gslbv1.Record, len(recs))
 	for _, r := range recs {
-		out[r.Record.Fqdn] = r.Record
+		out[r.Fqdn] = r
 	}
 	return out
 }

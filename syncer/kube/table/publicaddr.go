@@ -1,4 +1,4 @@
-package kube
+package table
 
 // Public addresses: what the DNS answers for an object whose load balancer
 // is behind NAT or a proxy, while the probes go to the load balancer's own
@@ -41,26 +41,26 @@ func PublicAddresses(kind, namespace, name string, annotations map[string]string
 	return slices.Compact(addrs), invalid
 }
 
-// answerTarget is one address answered for an object, and the address its
+// AnswerTarget is one address answered for an object, and the address its
 // probes go to.
-type answerTarget struct {
-	answer, probe string
+type AnswerTarget struct {
+	Answer, Probe string
 }
 
-// answerTargets are the addresses answered for o: its load balancer's,
+// AnswerTargets are the addresses answered for o: its load balancer's,
 // each probed itself; or its public addresses, each probed at a load
 // balancer address of the same family (else the first; else the public
 // address itself, when the load balancer has no address).
-func answerTargets(o *Object) []answerTarget {
-	out := make([]answerTarget, 0, max(len(o.Public), len(o.Addresses)))
+func AnswerTargets(o *Object) []AnswerTarget {
+	out := make([]AnswerTarget, 0, max(len(o.Public), len(o.Addresses)))
 	if len(o.Public) == 0 {
 		for _, a := range o.Addresses {
-			out = append(out, answerTarget{a, a})
+			out = append(out, AnswerTarget{a, a})
 		}
 		return out
 	}
 	for _, p := range o.Public {
-		out = append(out, answerTarget{p, probeAddress(p, o.Addresses)})
+		out = append(out, AnswerTarget{p, probeAddress(p, o.Addresses)})
 	}
 	return out
 }
@@ -80,9 +80,9 @@ func probeAddress(p string, lb []string) string {
 	return lb[0]
 }
 
-// answeredHostnames are the hostnames answered for o (CNAMEs): none when
+// AnsweredHostnames are the hostnames answered for o (CNAMEs): none when
 // public addresses replace the load balancer's targets.
-func answeredHostnames(o *Object) []string {
+func AnsweredHostnames(o *Object) []string {
 	if len(o.Public) > 0 {
 		return nil
 	}
@@ -92,9 +92,9 @@ func answeredHostnames(o *Object) []string {
 // maxInvalidShown bounds the values a condition's message lists.
 const maxInvalidShown = 5
 
-// objectsValid is the ObjectsValid condition of a policy: False when values
+// ObjectsValid is the ObjectsValid condition of a policy: False when values
 // of the objects it selects were ignored, naming the first ones.
-func objectsValid(invalid []string, gen int64) metav1.Condition {
+func ObjectsValid(invalid []string, gen int64) metav1.Condition {
 	c := metav1.Condition{Type: v1alpha1.ConditionObjectsValid, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonValid,
 		Message: "every value of the selected objects is used", ObservedGeneration: gen}
 	if len(invalid) > 0 {

@@ -1,4 +1,4 @@
-package kube
+package table
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/health"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -18,7 +19,7 @@ func drainOf(name, cluster, site string) *v1alpha1.GSLBDrain {
 func healthBrief(r Result) string {
 	var out []string
 	for _, rec := range r.Records {
-		for _, m := range rec.Record.Members {
+		for _, m := range rec.Members {
 			s := m.Cluster + m.Site + ":" + strings.TrimPrefix(m.Health.String(), "HEALTH_")
 			if m.HealthReason != "" {
 				s += ":" + m.HealthReason
@@ -69,7 +70,7 @@ func TestBuildDrains(t *testing.T) {
 				t.Errorf("members %q\nwant      %q", got, tc.want)
 			}
 			// Weights are the policy's: a drain edits nothing.
-			if got := brief(r.Records[0].Record); !strings.HasPrefix(got, "s1az1=127.0.0.11/6/0 s1az2=127.0.0.12/4/0 s2=127.0.0.13/2/0") {
+			if got := brief(r.Records[0]); !strings.HasPrefix(got, "s1az1=127.0.0.11/6/0 s1az2=127.0.0.12/4/0 s2=127.0.0.13/2/0") {
 				t.Errorf("weights %q", got)
 			}
 		})
@@ -85,7 +86,7 @@ func TestDrainStatusAndChecks(t *testing.T) {
 	})
 	d := drainOf("cluster-s2", "s2", "")
 	r := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{p}, Drains: []*v1alpha1.GSLBDrain{d}})
-	if cs := r.Records[0].Checks; len(cs) != 3 || cs[2] == nil {
+	if cs := health.ChecksOf(r.Records[0]); len(cs) != 3 || cs[2] == nil {
 		t.Errorf("checks %v: want the drained member probed too", cs)
 	}
 	var msgs []string
@@ -98,10 +99,10 @@ func TestDrainStatusAndChecks(t *testing.T) {
 
 	all := []*v1alpha1.GSLBDrain{drainOf("a", "s1az1", ""), drainOf("b", "s1az2", ""), d}
 	r = Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{p}, Drains: all})
-	if len(r.Records) != 1 || len(r.Records[0].Record.Members) != 3 {
+	if len(r.Records) != 1 || len(r.Records[0].Members) != 3 {
 		t.Fatalf("every member drained: records %v", r.Records)
 	}
-	for _, m := range r.Records[0].Record.Members {
+	for _, m := range r.Records[0].Members {
 		if m.Health != gslbv1.Health_HEALTH_DOWN {
 			t.Errorf("member %s %v", m.Cluster, m.Health)
 		}

@@ -1,4 +1,4 @@
-package kube
+package table
 
 // Gateway API routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) and the
 // Gateways they attach to, turned into Build's Objects.
@@ -52,7 +52,7 @@ type GatewayLookup func(namespace, name string) *gwv1.Gateway
 func RouteObjects(kind string, r *GatewayRoute, gateways GatewayLookup) []Object {
 	var out []Object
 	var notes []string
-	backends, bnotes := routeBackends(kind, r)
+	backends, bnotes := RouteBackends(kind, r)
 	notes = append(notes, bnotes...)
 	for _, pr := range r.Spec.ParentRefs {
 		g := attachedGateway(r, pr, gateways)
@@ -65,7 +65,7 @@ func RouteObjects(kind string, r *GatewayRoute, gateways GatewayLookup) []Object
 		}
 		fqdns, fnotes := routeFQDNs(kind, r, ls)
 		if len(fqdns) == 0 && len(r.Spec.Hostnames) == 0 {
-			fqdns = annotatedNames(r.Annotations) // TCPRoute, UDPRoute: listeners without hostname
+			fqdns = AnnotatedNames(r.Annotations) // TCPRoute, UDPRoute: listeners without hostname
 		}
 		notes = append(notes, fnotes...)
 		if len(fqdns) == 0 {
@@ -170,7 +170,7 @@ func routeFQDNs(kind string, r *GatewayRoute, ls []gwv1.Listener) ([]string, []s
 			}
 		}
 	}
-	return canonicalNames(names), notes
+	return CanonicalNames(names), notes
 }
 
 // intersectHost returns the names a route hostname and a listener hostname
@@ -195,10 +195,10 @@ func wildcardMatches(pattern, name string) bool {
 	return ok && strings.HasSuffix(name, suffix) && len(name) > len(suffix) && !strings.HasPrefix(name, "*")
 }
 
-// routeBackends are the Services of the route's backendRefs in its own
+// RouteBackends are the Services of the route's backendRefs in its own
 // namespace, sorted; references to other kinds or namespaces are noted and
 // not followed.
-func routeBackends(kind string, r *GatewayRoute) ([]string, []string) {
+func RouteBackends(kind string, r *GatewayRoute) ([]string, []string) {
 	var out, notes []string
 	for _, rule := range r.Spec.Rules {
 		for _, b := range rule.BackendRefs {

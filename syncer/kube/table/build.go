@@ -1,4 +1,12 @@
-package kube
+// Package table is the Kubernetes source's table: Build turns what the
+// member clusters and the config cluster hold (Input: the objects, their
+// endpoints, the policies, host rules and drains) into gslb's records and
+// each policy's and host rule's result (Result), and PolicyStatus and
+// HostRuleStatus turn a result into the status to write. Everything here
+// is a pure function of its arguments: no client-go, no goroutine, no
+// clock (the times are in the input). The informers, the work queue and
+// the status writes are syncer/kube's.
+package table
 
 import (
 	"slices"
@@ -93,9 +101,9 @@ type HostRuleResult struct {
 // Result is the table and the status of every policy and host rule, keyed
 // by "namespace/name".
 type Result struct {
-	// Records are sorted by fqdn, each with the health checks of its
-	// members (see health.Record).
-	Records   []health.Record
+	// Records are sorted by fqdn; each probed member carries its health
+	// check (Member.check).
+	Records   []*gslbv1.Record
 	Policies  map[string]*PolicyResult
 	HostRules map[string]*HostRuleResult
 	// KeptExpired are FQDNs served by members of expired clusters because
@@ -192,7 +200,8 @@ func Build(in Input) Result {
 		routeRecord(rec, policyAt(accepted, owner), rules[f])
 		drainRecord(rec, drains)
 		if len(rec.Members) > 0 {
-			res.Records = append(res.Records, health.Carry(health.Record{Record: rec, Checks: checks}))
+			health.WriteChecks(rec.Members, checks)
+			res.Records = append(res.Records, rec)
 		}
 	}
 	res.notes = clusterNotes(in.Clusters, drains)
@@ -202,7 +211,7 @@ func Build(in Input) Result {
 
 // policyClusters fills in each accepted policy's per-cluster state.
 func policyClusters(accepted []*policy, clusters []ClusterView, res Result) {
-	records, state, kept := indexRecords(res.Records), stateOf(clusters), fqdnSet(res.KeptExpired)
+	records, state, kept := indexRecords(res.Records), stateOf(clusters), FQDNSet(res.KeptExpired)
 	for _, p := range accepted {
 		p.res.Clusters = clusterStatus(p.clusters, state, p.res.FQDNs, records, kept, res.notes)
 	}
@@ -292,7 +301,7 @@ func memberNames(cs []ClusterView) string {
 	return strings.Join(names, ", ")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func SortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
 		ks = append(ks, k)

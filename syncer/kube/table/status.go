@@ -1,9 +1,6 @@
-package kube
+package table
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,11 +10,8 @@ import (
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 	"github.com/gslbdns/gslb/syncer/health"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 )
 
 // maxStatusFQDNs bounds the FQDNs listed in a policy's status: with 10,000
@@ -29,11 +23,12 @@ const (
 	maxRuleMembers   = 256
 )
 
-// servedIndex is the table last published, by FQDN.
-type servedIndex map[string]*gslbv1.Record
+// ServedIndex is the table last published, by FQDN.
+type ServedIndex map[string]*gslbv1.Record
 
-func indexServed(recs []*gslbv1.Record) servedIndex {
-	out := make(servedIndex, len(recs))
+// IndexServed indexes recs by FQDN.
+func IndexServed(recs []*gslbv1.Record) ServedIndex {
+	out := make(ServedIndex, len(recs))
 	for _, r := range recs {
 		out[r.Fqdn] = r
 	}
@@ -44,17 +39,11 @@ func memberHealth(f string, m *gslbv1.Member) v1alpha1.MemberHealth {
 	return v1alpha1.MemberHealth{FQDN: f, Cluster: m.Cluster, Target: m.Address + m.Hostname, Health: health.Name(m.Health), Reason: m.HealthReason}
 }
 
-// statusWriter writes the policies' and host rules' status, only when it
-// changed, and records an Event per new conflict.
-type statusWriter struct {
-	cc *configCluster
-}
-
 // PolicyStatus turns a PolicyResult into the status to write, keeping the
 // transition times of conditions that did not change. served holds the
 // members' health as last published (nil: none yet), push what the name
 // servers acknowledged.
-func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states map[string]ClusterState, served servedIndex, push pushView) v1alpha1.GlobalDeploymentPolicyStatus {
+func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states map[string]ClusterState, served ServedIndex, push Push) v1alpha1.GlobalDeploymentPolicyStatus {
 	st := v1alpha1.GlobalDeploymentPolicyStatus{
 		ObservedGeneration: p.Generation,
 		MatchedFQDNs:       slices.Clone(r.FQDNs[:min(len(r.FQDNs), maxStatusFQDNs)]),
@@ -73,7 +62,7 @@ func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states ma
 	meta.SetStatusCondition(&st.Conditions, acc)
 	meta.SetStatusCondition(&st.Conditions, synced(r, states, push, p.Generation))
 	meta.SetStatusCondition(&st.Conditions, resolvedRefs(r.Unresolved, p.Generation))
-	meta.SetStatusCondition(&st.Conditions, objectsValid(r.Invalid, p.Generation))
+	meta.SetStatusCondition(&st.Conditions, ObjectsValid(r.Invalid, p.Generation))
 	healthy := map[string]int32{}
 	for _, f := range r.FQDNs {
 		rec := served[f]
@@ -103,7 +92,7 @@ func PolicyStatus(p *v1alpha1.GlobalDeploymentPolicy, r *PolicyResult, states ma
 // acknowledged the table last published, built from every matched cluster.
 // It does not name the table's generation: every table (a health change of
 // any FQDN) would then rewrite the status of every policy.
-func synced(r *PolicyResult, states map[string]ClusterState, push pushView, gen int64) metav1.Condition {
+func synced(r *PolicyResult, states map[string]ClusterState, push Push, gen int64) metav1.Condition {
 	c := metav1.Condition{Type: v1alpha1.ConditionSynced, Status: metav1.ConditionFalse, ObservedGeneration: gen}
 	var down []string
 	for _, cl := range r.Clusters {
@@ -116,15 +105,15 @@ func synced(r *PolicyResult, states map[string]ClusterState, push pushView, gen 
 		c.Reason, c.Message = "NotAccepted", "the policy is not accepted"
 	case len(down) > 0:
 		c.Reason, c.Message = v1alpha1.ReasonClusterUnreachable, "unreachable member clusters: "+strings.Join(down, ", ")
-	case push.records == nil:
+	case push.Records == nil:
 		c.Reason, c.Message = v1alpha1.ReasonNotAcknowledged, "no table published to the name servers yet"
-	case len(push.pending) > 0:
+	case len(push.Pending) > 0:
 		c.Reason = v1alpha1.ReasonNotAcknowledged
 		c.Message = fmt.Sprintf("the table last published is acknowledged by %d of %d name servers; not by %s",
-			push.acknowledged(), push.targets, strings.Join(push.pending, ", "))
+			push.Acknowledged(), push.Targets, strings.Join(push.Pending, ", "))
 	default:
 		c.Status, c.Reason = metav1.ConditionTrue, v1alpha1.ReasonAcknowledged
-		c.Message = fmt.Sprintf("the table built from every matched cluster is acknowledged by %d of %d name servers", push.acknowledged(), push.targets)
+		c.Message = fmt.Sprintf("the table built from every matched cluster is acknowledged by %d of %d name servers", push.Acknowledged(), push.Targets)
 	}
 	return c
 }
@@ -139,7 +128,7 @@ func resolvedRefs(unresolved string, gen int64) metav1.Condition {
 }
 
 // HostRuleStatus turns a HostRuleResult into the status to write.
-func HostRuleStatus(r *v1alpha1.GSLBHostRule, hr *HostRuleResult, served servedIndex) v1alpha1.GSLBHostRuleStatus {
+func HostRuleStatus(r *v1alpha1.GSLBHostRule, hr *HostRuleResult, served ServedIndex) v1alpha1.GSLBHostRuleStatus {
 	st := v1alpha1.GSLBHostRuleStatus{ObservedGeneration: r.Generation, Conditions: slices.Clone(r.Status.Conditions)}
 	c := metav1.Condition{Type: v1alpha1.ConditionAccepted, Status: metav1.ConditionTrue, Reason: hr.Reason, Message: hr.Message, ObservedGeneration: r.Generation}
 	if !hr.Accepted {
@@ -147,7 +136,7 @@ func HostRuleStatus(r *v1alpha1.GSLBHostRule, hr *HostRuleResult, served servedI
 	}
 	meta.SetStatusCondition(&st.Conditions, c)
 	meta.SetStatusCondition(&st.Conditions, resolvedRefs(hr.Unresolved, r.Generation))
-	meta.SetStatusCondition(&st.Conditions, valuesValid(hr.Invalid, r.Generation))
+	meta.SetStatusCondition(&st.Conditions, ValuesValid(hr.Invalid, r.Generation))
 	if f, err := gslbv1.CanonicalName(r.Spec.FQDN); err == nil && hr.Accepted {
 		if rec := served[f]; rec != nil {
 			for _, m := range rec.Members[:min(len(rec.Members), maxRuleMembers)] {
@@ -158,68 +147,30 @@ func HostRuleStatus(r *v1alpha1.GSLBHostRule, hr *HostRuleResult, served servedI
 	return st
 }
 
-// writing tells whether this syncer writes the status (it holds the Lease,
-// or there is no election).
-func (w *statusWriter) writing() bool {
-	return w != nil && w.cc != nil && w.cc.writer.writing()
+// AckWait is how long the status waits for every name server to
+// acknowledge the table last published before it says one did not: a push
+// takes milliseconds, and a status written at once would say "not
+// acknowledged", then "acknowledged" a second later, two writes per change.
+const AckWait = 5 * time.Second
+
+// Push is what the name servers were given and acknowledged at one
+// moment: the Synced condition's input.
+type Push struct {
+	Records []*gslbv1.Record // the table last published; nil: none yet
+	Since   time.Time        // when it was published (or the source started)
+	Targets int              // name servers
+	Pending []string         // those that do not hold the table last published
 }
 
-// write writes the status of every policy and host rule that res has a
-// result for, with the health and acknowledgements of push.
-func (w *statusWriter) write(ctx context.Context, res Result, states map[string]ClusterState, push pushView) error {
-	if !w.writing() {
-		return nil
+// Settling returns how long the status still waits for acknowledgements
+// (AckWait from the table's publication); 0 when every name server holds
+// it, or the wait is over.
+func (v Push) Settling(now time.Time) time.Duration {
+	if v.Records != nil && len(v.Pending) == 0 {
+		return 0
 	}
-	var idx servedIndex
-	if push.records != nil {
-		idx = indexServed(push.records)
-	}
-	ps, rs := w.cc.list()
-	var errs []error
-	for _, p := range ps {
-		r := res.Policies[Key(p)]
-		if r == nil {
-			continue
-		}
-		st := PolicyStatus(p, r, states, idx, push)
-		for _, c := range r.Conflicts {
-			if !slices.Contains(p.Status.Conflicts, c) { // new since the status last written
-				w.cc.recorder.Event(p, corev1.EventTypeWarning, "FQDNConflict", c)
-			}
-		}
-		if equality.Semantic.DeepEqual(st, p.Status) {
-			continue
-		}
-		errs = append(errs, w.patch(ctx, p.Namespace, p.Name, v1alpha1.GlobalDeploymentPolicies.Resource, st))
-	}
-	for _, r := range rs {
-		hr := res.HostRules[Key(r)]
-		if hr == nil {
-			continue
-		}
-		st := HostRuleStatus(r, hr, idx)
-		if equality.Semantic.DeepEqual(st, r.Status) {
-			continue
-		}
-		errs = append(errs, w.patch(ctx, r.Namespace, r.Name, v1alpha1.GSLBHostRules.Resource, st))
-	}
-	return errors.Join(errs...)
+	return max(AckWait-now.Sub(v.Since), 0)
 }
 
-// patch replaces the whole status (a JSON patch "add" of /status): a merge
-// patch would keep the fields the new status leaves out, such as the last
-// unhealthy member once it recovers.
-func (w *statusWriter) patch(ctx context.Context, ns, name, resource string, status any) error {
-	body, err := json.Marshal([]map[string]any{{"op": "add", "path": "/status", "value": status}})
-	if err != nil {
-		return err
-	}
-	gvr := v1alpha1.SchemeGroupVersion.WithResource(resource)
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	_, err = w.cc.dyn.Resource(gvr).Namespace(ns).Patch(ctx, name, types.JSONPatchType, body, metav1.PatchOptions{}, "status")
-	if err != nil {
-		return fmt.Errorf("status of %s %s/%s: %w", resource, ns, name, err)
-	}
-	return nil
-}
+// Acknowledged is how many name servers hold the table last published.
+func (v Push) Acknowledged() int { return v.Targets - len(v.Pending) }

@@ -1,4 +1,4 @@
-package kube
+package table
 
 import (
 	"strings"
@@ -30,7 +30,7 @@ func TestBuildRouting(t *testing.T) {
 	if len(r.Records) != 1 || !r.Policies["gslb/p"].Accepted {
 		t.Fatalf("records %v, policy %+v", r.Records, r.Policies["gslb/p"])
 	}
-	rec := r.Records[0].Record
+	rec := r.Records[0]
 	var sites []string
 	for _, m := range rec.Members {
 		sites = append(sites, m.Cluster+"="+m.Site)
@@ -56,7 +56,7 @@ func TestBuildRouting(t *testing.T) {
 		hr := &v1alpha1.GSLBHostRule{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "hello"},
 			Spec: v1alpha1.GSLBHostRuleSpec{FQDN: hello, Algorithm: alg}}
 		r = Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{topo}, HostRules: []*v1alpha1.GSLBHostRule{hr}})
-		rec = r.Records[0].Record
+		rec = r.Records[0]
 		if rec.Algorithm != routedAlgorithms[alg] || rec.Origin != "GlobalDeploymentPolicy gslb/p, GSLBHostRule default/hello" {
 			t.Errorf("%s: record %v", alg, rec)
 		}
@@ -96,8 +96,8 @@ func TestBuildRoutingInvalid(t *testing.T) {
 		Spec: v1alpha1.GSLBHostRuleSpec{FQDN: hello, Algorithm: v1alpha1.AlgorithmGeo}}
 	r := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{p}, HostRules: []*v1alpha1.GSLBHostRule{hr}})
 	rule := r.HostRules["default/hello"]
-	if r.Records[0].Record.Algorithm != gslbv1.Algorithm_ALGORITHM_WRR || rule.Accepted || rule.Reason != v1alpha1.ReasonInvalidRouting ||
+	if r.Records[0].Algorithm != gslbv1.Algorithm_ALGORITHM_WRR || rule.Accepted || rule.Reason != v1alpha1.ReasonInvalidRouting ||
 		!strings.Contains(rule.Message, "needs at least one site location; answering by WRR") {
-		t.Errorf("record %v, rule %+v", r.Records[0].Record, rule)
+		t.Errorf("record %v, rule %+v", r.Records[0], rule)
 	}
 }

@@ -1,4 +1,4 @@
-package kube
+package table
 
 import (
 	"reflect"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/health"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -59,11 +60,11 @@ func TestBuildHostRulePublic(t *testing.T) {
 		t.Fatalf("records %v", r.Records)
 	}
 	rec := r.Records[0]
-	if got, want := brief(rec.Record), "s1az1=203.0.113.5/6/0 s1az2=127.0.0.12/4/0 s2=203.0.113.7/2/0"; got != want {
+	if got, want := brief(rec), "s1az1=203.0.113.5/6/0 s1az2=127.0.0.12/4/0 s2=203.0.113.7/2/0"; got != want {
 		t.Errorf("members %s, want %s", got, want)
 	}
 	var probed []string
-	for _, c := range rec.Checks {
+	for _, c := range health.ChecksOf(rec) {
 		probed = append(probed, c.Address)
 	}
 	if want := []string{"127.0.0.11", "", "127.0.0.13"}; !reflect.DeepEqual(probed, want) {
@@ -84,7 +85,7 @@ func TestBuildHostRulePublic(t *testing.T) {
 	}
 	hr.Spec.PublicAddresses = nil
 	r = Build(Input{Clusters: cs, Policies: []*v1alpha1.GlobalDeploymentPolicy{p}, HostRules: []*v1alpha1.GSLBHostRule{hr}})
-	if got, want := brief(r.Records[0].Record), "s1az1=127.0.0.11/6/0 s1az2=127.0.0.12/4/0 s2=198.51.100.9/2/0"; got != want {
+	if got, want := brief(r.Records[0]), "s1az1=127.0.0.11/6/0 s1az2=127.0.0.12/4/0 s2=198.51.100.9/2/0"; got != want {
 		t.Errorf("without the rule's: members %s, want %s (the annotation's)", got, want)
 	}
 	if c := meta.FindStatusCondition(HostRuleStatus(hr, r.HostRules["gslb/hello"], nil).Conditions, v1alpha1.ConditionValuesValid); c == nil || c.Status != metav1.ConditionTrue {

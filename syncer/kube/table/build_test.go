@@ -1,40 +1,23 @@
-package kube
+package table
 
 import (
 	"strings"
 	"testing"
-	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/kube/internal/kubetest"
 
 	"google.golang.org/protobuf/encoding/prototext"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-const hello = "hello.avi.iberia.local."
+const hello = kubetest.Hello
 
-var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+var t0 = kubetest.T0
 
-func gdp(name string, age int, mut ...func(*v1alpha1.GlobalDeploymentPolicySpec)) *v1alpha1.GlobalDeploymentPolicy {
-	ttl := int32(2)
-	p := &v1alpha1.GlobalDeploymentPolicy{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "gslb", Name: name, CreationTimestamp: metav1.NewTime(t0.Add(time.Duration(age) * time.Second))},
-		Spec: v1alpha1.GlobalDeploymentPolicySpec{
-			MatchRules: v1alpha1.MatchRules{AppSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "gslb"}}},
-			TrafficSplit: []v1alpha1.TrafficSplit{
-				{Cluster: "s1az1", Weight: 6}, {Cluster: "s1az2", Weight: 4}, {Cluster: "s2", Weight: 2},
-			},
-			TTL:       &ttl,
-			Algorithm: v1alpha1.AlgorithmWRR,
-		},
-	}
-	for _, m := range mut {
-		m(&p.Spec)
-	}
-	return p
-}
+var gdp = kubetest.Policy
 
 func obj(kind, ns, name string, lbls map[string]string, fqdn string, addrs ...string) Object {
 	o := Object{Kind: kind, Namespace: ns, Name: name, Labels: lbls, FQDNs: []string{fqdn}}
@@ -96,7 +79,7 @@ func TestBuild(t *testing.T) {
 			},
 			want: map[string]string{hello: "s1az1=127.0.0.11/6/0 s1az2=127.0.0.12/4/0 s2=127.0.0.13/2/0"},
 			check: func(t *testing.T, r Result) {
-				rec := r.Records[0].Record
+				rec := r.Records[0]
 				if rec.Ttl != 2 || rec.Algorithm != gslbv1.Algorithm_ALGORITHM_WRR {
 					t.Errorf("record %v", prototext.Format(rec))
 				}
@@ -179,7 +162,7 @@ func TestBuild(t *testing.T) {
 				if !p.Accepted || p.Unresolved != `matchClusters "gone" and trafficSplit "s9": not a member cluster, ignored (members: s1az1, s1az2, s2)` {
 					t.Errorf("policy %+v", p)
 				}
-				st := PolicyStatus(gdp("p", 0), p, nil, nil, pushView{})
+				st := PolicyStatus(gdp("p", 0), p, nil, nil, Push{})
 				if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionResolvedRefs); c == nil || c.Status != metav1.ConditionFalse || c.Reason != v1alpha1.ReasonUnknownCluster {
 					t.Errorf("ResolvedRefs %+v", c)
 				}
@@ -201,7 +184,7 @@ func TestBuild(t *testing.T) {
 			},
 			want: map[string]string{hello: "s1az1=127.0.0.11/1/0 s1az2=127.0.0.12/1/0 s2=127.0.0.13/7/0 =198.51.100.7/3/0"},
 			check: func(t *testing.T, r Result) {
-				rec := r.Records[0].Record
+				rec := r.Records[0]
 				if rec.Ttl != 30 || rec.Algorithm != gslbv1.Algorithm_ALGORITHM_RANDOM || rec.DownResponse != gslbv1.DownResponse_DOWN_RESPONSE_FALLBACK || rec.Members[3].Site != "dc3" {
 					t.Errorf("record %v", prototext.Format(rec))
 				}
@@ -278,7 +261,7 @@ func TestBuild(t *testing.T) {
 			r := Build(tt.in())
 			got := map[string]*gslbv1.Record{}
 			for _, hr := range r.Records {
-				rec := hr.Record
+				rec := hr
 				if err := gslbv1.ValidateRecord(rec); err != nil {
 					t.Errorf("invalid record: %v", err)
 				}
@@ -309,14 +292,14 @@ func TestBuild(t *testing.T) {
 
 // An edit of one field (ttl, a weight, the algorithm) changes only that field.
 func TestEditChangesOnlyThatField(t *testing.T) {
-	base := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0)}}).Records[0].Record
+	base := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0)}}).Records[0]
 	edits := map[string]func(*v1alpha1.GlobalDeploymentPolicySpec){
 		"ttl":       func(s *v1alpha1.GlobalDeploymentPolicySpec) { v := int32(60); s.TTL = &v },
 		"weight":    func(s *v1alpha1.GlobalDeploymentPolicySpec) { s.TrafficSplit[1].Weight = 3 },
 		"algorithm": func(s *v1alpha1.GlobalDeploymentPolicySpec) { s.Algorithm = v1alpha1.AlgorithmRandom },
 	}
 	for name, edit := range edits {
-		got := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0, edit)}}).Records[0].Record
+		got := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0, edit)}}).Records[0]
 		diff := 0
 		if got.Ttl != base.Ttl {
 			diff++

@@ -1,48 +1,15 @@
-package kube
+package table
 
 import (
 	"reflect"
 	"testing"
 
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
+	"github.com/gslbdns/gslb/syncer/kube/internal/kubetest"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
-
-// testGateway has listeners "web" (hello.example.net, port 80), "wild"
-// (*.example.org, 8080) and "any" (no hostname, 9090).
-func testGateway(addrs ...gwv1.GatewayStatusAddress) *gwv1.Gateway {
-	return &gwv1.Gateway{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "infra", Name: "gw"},
-		Spec: gwv1.GatewaySpec{Listeners: []gwv1.Listener{
-			{Name: "web", Hostname: ptr(gwv1.Hostname("hello.example.net")), Port: 80},
-			{Name: "wild", Hostname: ptr(gwv1.Hostname("*.example.org")), Port: 8080},
-			{Name: "any", Port: 9090},
-		}},
-		Status: gwv1.GatewayStatus{Addresses: addrs},
-	}
-}
-
-func ip(a string) gwv1.GatewayStatusAddress { return gwv1.GatewayStatusAddress{Value: a} }
-
-func parent(section string) gwv1.ParentReference {
-	p := gwv1.ParentReference{Namespace: ptr(gwv1.Namespace("infra")), Name: "gw"}
-	if section != "" {
-		p.SectionName = ptr(gwv1.SectionName(section))
-	}
-	return p
-}
-
-func accepted(refs ...gwv1.ParentReference) gwv1.RouteStatus {
-	var st gwv1.RouteStatus
-	for _, r := range refs {
-		st.Parents = append(st.Parents, gwv1.RouteParentStatus{ParentRef: r, ControllerName: "example.net/gw",
-			Conditions: []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue}}})
-	}
-	return st
-}
 
 func testRoute(hosts []string, refs []gwv1.ParentReference, status gwv1.RouteStatus, backends ...gwv1.BackendRef) *GatewayRoute {
 	r := &GatewayRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "hello", Labels: map[string]string{"app": "gslb"}},
@@ -53,19 +20,15 @@ func testRoute(hosts []string, refs []gwv1.ParentReference, status gwv1.RouteSta
 	return r
 }
 
-func svcRef(name string) gwv1.BackendRef {
-	return gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{Name: gwv1.ObjectName(name)}}
-}
-
 func TestRouteObjects(t *testing.T) {
-	gw := testGateway(ip("127.0.0.13"), ip("2001:db8::13"), gwv1.GatewayStatusAddress{Type: ptr(gwv1.HostnameAddressType), Value: "LB.example.net"})
+	gw := kubetest.Gateway(kubetest.IP("127.0.0.13"), kubetest.IP("2001:db8::13"), gwv1.GatewayStatusAddress{Type: ptr(gwv1.HostnameAddressType), Value: "LB.example.net"})
 	lookup := func(ns, name string) *gwv1.Gateway {
 		if ns == "infra" && name == "gw" {
 			return gw
 		}
 		return nil
 	}
-	web, wild, anyL := parent("web"), parent("wild"), parent("any")
+	web, wild, anyL := kubetest.Parent("web"), kubetest.Parent("wild"), kubetest.Parent("any")
 	other := gwv1.ParentReference{Name: "missing"}
 	for _, tc := range []struct {
 		name  string
@@ -74,27 +37,27 @@ func TestRouteObjects(t *testing.T) {
 		port  uint16
 		notes []string
 	}{
-		{"hostname of the listener", testRoute([]string{"hello.example.net"}, []gwv1.ParentReference{web}, accepted(web), svcRef("hello")),
+		{"hostname of the listener", testRoute([]string{"hello.example.net"}, []gwv1.ParentReference{web}, kubetest.Accepted(web), kubetest.SvcRef("hello")),
 			[][]string{{"hello.example.net."}}, 80, nil},
-		{"no route hostname takes the listener's", testRoute(nil, []gwv1.ParentReference{web}, accepted(web), svcRef("hello")),
+		{"no route hostname takes the listener's", testRoute(nil, []gwv1.ParentReference{web}, kubetest.Accepted(web), kubetest.SvcRef("hello")),
 			[][]string{{"hello.example.net."}}, 80, nil},
-		{"route hostname not in the listener", testRoute([]string{"other.example.net"}, []gwv1.ParentReference{web}, accepted(web)),
+		{"route hostname not in the listener", testRoute([]string{"other.example.net"}, []gwv1.ParentReference{web}, kubetest.Accepted(web)),
 			nil, 0, nil},
-		{"wildcard listener narrowed by the route", testRoute([]string{"a.example.org", "example.org"}, []gwv1.ParentReference{wild}, accepted(wild)),
+		{"wildcard listener narrowed by the route", testRoute([]string{"a.example.org", "example.org"}, []gwv1.ParentReference{wild}, kubetest.Accepted(wild)),
 			[][]string{{"a.example.org."}}, 8080, nil},
-		{"wildcard route narrowed by the listener", testRoute([]string{"*.example.net"}, []gwv1.ParentReference{web}, accepted(web)),
+		{"wildcard route narrowed by the listener", testRoute([]string{"*.example.net"}, []gwv1.ParentReference{web}, kubetest.Accepted(web)),
 			[][]string{{"hello.example.net."}}, 80, nil},
-		{"wildcard left is skipped with a note", testRoute([]string{"*.example.com", "x.example.com"}, []gwv1.ParentReference{anyL}, accepted(anyL)),
+		{"wildcard left is skipped with a note", testRoute([]string{"*.example.com", "x.example.com"}, []gwv1.ParentReference{anyL}, kubetest.Accepted(anyL)),
 			[][]string{{"x.example.com."}}, 9090, []string{`HTTPRoute default/hello: wildcard hostname "*.example.com" not served`}},
 		{"not accepted in status: detached", testRoute([]string{"hello.example.net"}, []gwv1.ParentReference{web}, gwv1.RouteStatus{}),
 			nil, 0, nil},
-		{"accepted for another section only", testRoute([]string{"hello.example.net"}, []gwv1.ParentReference{web}, accepted(wild)),
+		{"accepted for another section only", testRoute([]string{"hello.example.net"}, []gwv1.ParentReference{web}, kubetest.Accepted(wild)),
 			nil, 0, nil},
-		{"unknown gateway", testRoute([]string{"hello.example.net"}, []gwv1.ParentReference{other}, accepted(other)),
+		{"unknown gateway", testRoute([]string{"hello.example.net"}, []gwv1.ParentReference{other}, kubetest.Accepted(other)),
 			nil, 0, nil},
-		{"whole gateway: every listener", testRoute([]string{"hello.example.net", "b.example.org"}, []gwv1.ParentReference{parent("")}, accepted(parent(""))),
+		{"whole gateway: every listener", testRoute([]string{"hello.example.net", "b.example.org"}, []gwv1.ParentReference{kubetest.Parent("")}, kubetest.Accepted(kubetest.Parent(""))),
 			[][]string{{"b.example.org.", "hello.example.net."}}, 80, nil},
-		{"backend in another namespace noted", testRoute([]string{"hello.example.net"}, []gwv1.ParentReference{web}, accepted(web),
+		{"backend in another namespace noted", testRoute([]string{"hello.example.net"}, []gwv1.ParentReference{web}, kubetest.Accepted(web),
 			gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{Name: "x", Namespace: ptr(gwv1.Namespace("other"))}}),
 			[][]string{{"hello.example.net."}}, 80, []string{"HTTPRoute default/hello: backendRef other/x not followed for readiness (another namespace)"}},
 	} {
@@ -122,11 +85,11 @@ func TestRouteObjects(t *testing.T) {
 }
 
 func TestRouteObjectsBackendsAndPublic(t *testing.T) {
-	gw := testGateway(ip("127.0.0.13"))
+	gw := kubetest.Gateway(kubetest.IP("127.0.0.13"))
 	gw.Annotations = map[string]string{v1alpha1.AnnotationPublicAddresses: "203.0.113.5, bad"}
 	lookup := func(string, string) *gwv1.Gateway { return gw }
-	web := parent("web")
-	r := testRoute(nil, []gwv1.ParentReference{web}, accepted(web), svcRef("b"), svcRef("a"), svcRef("b"))
+	web := kubetest.Parent("web")
+	r := testRoute(nil, []gwv1.ParentReference{web}, kubetest.Accepted(web), kubetest.SvcRef("b"), kubetest.SvcRef("a"), kubetest.SvcRef("b"))
 	objs := RouteObjects("GRPCRoute", r, lookup)
 	if len(objs) != 1 {
 		t.Fatalf("%d objects", len(objs))
@@ -189,34 +152,6 @@ func TestOpenShiftRouteObject(t *testing.T) {
 	}
 }
 
-// TestConvertFromUnstructured: the informers' transforms read the objects
-// as the API serves them (JSON field names, inline backend references).
-func TestConvertFromUnstructured(t *testing.T) {
-	u := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
-		"metadata": map[string]any{"namespace": "default", "name": "hello", "labels": map[string]any{"app": "gslb"},
-			"annotations": map[string]any{"other": "x", v1alpha1.AnnotationPublicAddresses: "203.0.113.5"}},
-		"spec": map[string]any{
-			"parentRefs": []any{map[string]any{"name": "gw", "sectionName": "web"}},
-			"hostnames":  []any{"hello.example.net"},
-			"rules":      []any{map[string]any{"backendRefs": []any{map[string]any{"name": "hello", "port": int64(80)}}, "matches": []any{}}},
-		},
-		"status": map[string]any{"parents": []any{map[string]any{"parentRef": map[string]any{"name": "gw", "sectionName": "web"},
-			"controllerName": "example.net/gw", "conditions": []any{map[string]any{"type": "Accepted", "status": "True"}}}}},
-	}}
-	o, err := toGatewayRoute(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := o.(*GatewayRoute)
-	if r.Spec.Rules[0].BackendRefs[0].Name != "hello" || len(r.Status.Parents) != 1 || r.Spec.Hostnames[0] != "hello.example.net" {
-		t.Errorf("route %+v", r)
-	}
-	if !reflect.DeepEqual(r.Annotations, map[string]string{v1alpha1.AnnotationPublicAddresses: "203.0.113.5"}) {
-		t.Errorf("annotations kept: %v", r.Annotations)
-	}
-}
-
 func TestPublicAddresses(t *testing.T) {
 	for _, tc := range []struct {
 		value          string
@@ -234,15 +169,15 @@ func TestPublicAddresses(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		o    Object
-		want []answerTarget
+		want []AnswerTarget
 	}{
-		{Object{Addresses: []string{"10.0.0.1"}}, []answerTarget{{"10.0.0.1", "10.0.0.1"}}},
+		{Object{Addresses: []string{"10.0.0.1"}}, []AnswerTarget{{"10.0.0.1", "10.0.0.1"}}},
 		{Object{Addresses: []string{"10.0.0.1", "fd00::1"}, Public: []string{"2001:db8::5", "203.0.113.5"}},
-			[]answerTarget{{"2001:db8::5", "fd00::1"}, {"203.0.113.5", "10.0.0.1"}}},
-		{Object{Addresses: []string{"10.0.0.1"}, Public: []string{"2001:db8::5"}}, []answerTarget{{"2001:db8::5", "10.0.0.1"}}},
-		{Object{Hostnames: []string{"lb.example.net."}, Public: []string{"203.0.113.5"}}, []answerTarget{{"203.0.113.5", "203.0.113.5"}}},
+			[]AnswerTarget{{"2001:db8::5", "fd00::1"}, {"203.0.113.5", "10.0.0.1"}}},
+		{Object{Addresses: []string{"10.0.0.1"}, Public: []string{"2001:db8::5"}}, []AnswerTarget{{"2001:db8::5", "10.0.0.1"}}},
+		{Object{Hostnames: []string{"lb.example.net."}, Public: []string{"203.0.113.5"}}, []AnswerTarget{{"203.0.113.5", "203.0.113.5"}}},
 	} {
-		if got := answerTargets(&tc.o); !reflect.DeepEqual(got, tc.want) {
+		if got := AnswerTargets(&tc.o); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%+v: %v, want %v", tc.o, got, tc.want)
 		}
 	}

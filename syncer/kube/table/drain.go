@@ -1,4 +1,4 @@
-package kube
+package table
 
 // Drains: an operator's GSLBDrain (gslbctl drain) takes the members of one
 // member cluster, or of one site, out of every answer without editing a
@@ -23,8 +23,8 @@ import (
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 )
 
-// drainReasonPrefix starts the health reason of every drained member.
-const drainReasonPrefix = "drained by "
+// DrainReasonPrefix starts the health reason of every drained member.
+const DrainReasonPrefix = "drained by "
 
 // drainSet is the drains of one build: the reason by cluster (a site's
 // drain included, for the clusters any accepted policy places in the site)
@@ -72,7 +72,7 @@ func setOnce(m map[string]string, k, v string) {
 
 // drainReason is the health reason of the members d drains.
 func drainReason(d *v1alpha1.GSLBDrain) string {
-	why := drainReasonPrefix + "GSLBDrain " + d.Name
+	why := DrainReasonPrefix + "GSLBDrain " + d.Name
 	if d.Spec.DrainedBy != "" {
 		why += " (" + d.Spec.DrainedBy + ")"
 	}
@@ -136,7 +136,7 @@ func withNote(msg, note string) string {
 
 // isDrained tells whether a member of the plugin's table is down by a drain.
 func isDrained(m *gslbv1.Member) bool {
-	return m.Health == gslbv1.Health_HEALTH_DOWN && strings.HasPrefix(m.HealthReason, drainReasonPrefix)
+	return m.Health == gslbv1.Health_HEALTH_DOWN && strings.HasPrefix(m.HealthReason, DrainReasonPrefix)
 }
 
 // undrainedHealth is the health a member kept from the plugin's table

@@ -1,4 +1,4 @@
-package kube
+package table
 
 import (
 	"slices"
@@ -52,11 +52,11 @@ func ServiceObject(s *corev1.Service) (Object, bool) {
 	if s.Spec.Type != corev1.ServiceTypeLoadBalancer {
 		return Object{}, false
 	}
-	o := Object{Kind: "Service", Namespace: s.Namespace, Name: s.Name, Labels: s.Labels, FQDNs: annotatedNames(s.Annotations)}
+	o := Object{Kind: "Service", Namespace: s.Namespace, Name: s.Name, Labels: s.Labels, FQDNs: AnnotatedNames(s.Annotations)}
 	if len(o.FQDNs) == 0 {
 		return Object{}, false
 	}
-	o.Addresses, o.Hostnames = lbTargets(s.Status.LoadBalancer.Ingress)
+	o.Addresses, o.Hostnames = LBTargets(s.Status.LoadBalancer.Ingress)
 	o.Public, o.Invalid = PublicAddresses(o.Kind, s.Namespace, s.Name, s.Annotations)
 	o.Backends = sameBackends(o.FQDNs, []string{s.Name})
 	for _, p := range s.Spec.Ports {
@@ -77,7 +77,7 @@ func IngressObject(in *networkingv1.Ingress) (Object, bool) {
 			names = append(names, r.Host)
 		}
 	}
-	o := Object{Kind: "Ingress", Namespace: in.Namespace, Name: in.Name, Labels: in.Labels, FQDNs: canonicalNames(names)}
+	o := Object{Kind: "Ingress", Namespace: in.Namespace, Name: in.Name, Labels: in.Labels, FQDNs: CanonicalNames(names)}
 	if len(o.FQDNs) == 0 {
 		return Object{}, false
 	}
@@ -85,7 +85,7 @@ func IngressObject(in *networkingv1.Ingress) (Object, bool) {
 	for _, i := range in.Status.LoadBalancer.Ingress {
 		ing = append(ing, corev1.LoadBalancerIngress{IP: i.IP, Hostname: i.Hostname})
 	}
-	o.Addresses, o.Hostnames = lbTargets(ing)
+	o.Addresses, o.Hostnames = LBTargets(ing)
 	o.Public, o.Invalid = PublicAddresses(o.Kind, in.Namespace, in.Name, in.Annotations)
 	o.Backends = ingressBackends(in, o.FQDNs)
 	return o, true
@@ -163,7 +163,7 @@ func ObjectFQDNs(obj any) []string {
 	return o.FQDNs
 }
 
-func lbTargets(ing []corev1.LoadBalancerIngress) (addrs, hosts []string) {
+func LBTargets(ing []corev1.LoadBalancerIngress) (addrs, hosts []string) {
 	for _, i := range ing {
 		if i.IP != "" {
 			if a, err := gslbv1.ParseAddress(i.IP); err == nil {
@@ -180,8 +180,8 @@ func lbTargets(ing []corev1.LoadBalancerIngress) (addrs, hosts []string) {
 	return slices.Compact(addrs), slices.Compact(hosts)
 }
 
-// keptAnnotations keeps of annotations those of keys (nil: none).
-func keptAnnotations(annotations map[string]string, keys ...string) map[string]string {
+// KeptAnnotations keeps of annotations those of keys (nil: none).
+func KeptAnnotations(annotations map[string]string, keys ...string) map[string]string {
 	var out map[string]string
 	for _, k := range keys {
 		if v, ok := annotations[k]; ok {
@@ -194,23 +194,23 @@ func keptAnnotations(annotations map[string]string, keys ...string) map[string]s
 	return out
 }
 
-// sourceAnnotations are the annotations the source reads: FQDNs and public
+// SourceAnnotations are the annotations the source reads: FQDNs and public
 // addresses.
-var sourceAnnotations = []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS, v1alpha1.AnnotationPublicAddresses}
+var SourceAnnotations = []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS, v1alpha1.AnnotationPublicAddresses}
 
-// annotatedNames are the FQDNs of the hostname annotations (ours and
+// AnnotatedNames are the FQDNs of the hostname annotations (ours and
 // external-dns's, comma-separated lists), canonical, sorted, unique.
-func annotatedNames(annotations map[string]string) []string {
+func AnnotatedNames(annotations map[string]string) []string {
 	var names []string
 	for _, a := range []string{v1alpha1.AnnotationHostname, v1alpha1.AnnotationExternalDNS} {
 		for n := range strings.SplitSeq(annotations[a], ",") {
 			names = append(names, n)
 		}
 	}
-	return canonicalNames(names)
+	return CanonicalNames(names)
 }
 
-func canonicalNames(names []string) []string {
+func CanonicalNames(names []string) []string {
 	var out []string
 	for _, n := range names {
 		n = strings.TrimSpace(n)
@@ -225,22 +225,22 @@ func canonicalNames(names []string) []string {
 	return slices.Compact(out)
 }
 
-// stripManaged keeps of the objects what the source reads, to keep the
+// StripManaged keeps of the objects what the source reads, to keep the
 // caches small: a member cluster may hold 10,000 Services and Ingresses.
-func stripManaged(obj any) (any, error) {
+func StripManaged(obj any) (any, error) {
 	meta := func(m metav1.ObjectMeta, annotations map[string]string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Namespace: m.Namespace, Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion,
 			Labels: m.Labels, Annotations: annotations}
 	}
 	switch o := obj.(type) {
 	case *corev1.Service:
-		out := &corev1.Service{ObjectMeta: meta(o.ObjectMeta, keptAnnotations(o.Annotations, sourceAnnotations...)), Spec: corev1.ServiceSpec{Type: o.Spec.Type}, Status: o.Status}
+		out := &corev1.Service{ObjectMeta: meta(o.ObjectMeta, KeptAnnotations(o.Annotations, SourceAnnotations...)), Spec: corev1.ServiceSpec{Type: o.Spec.Type}, Status: o.Status}
 		for _, p := range o.Spec.Ports {
 			out.Spec.Ports = append(out.Spec.Ports, corev1.ServicePort{Port: p.Port, Protocol: p.Protocol})
 		}
 		return out, nil
 	case *networkingv1.Ingress:
-		out := &networkingv1.Ingress{ObjectMeta: meta(o.ObjectMeta, keptAnnotations(o.Annotations, v1alpha1.AnnotationPublicAddresses)), Status: o.Status}
+		out := &networkingv1.Ingress{ObjectMeta: meta(o.ObjectMeta, KeptAnnotations(o.Annotations, v1alpha1.AnnotationPublicAddresses)), Status: o.Status}
 		backend := func(b *networkingv1.IngressBackend) *networkingv1.IngressBackend {
 			if b == nil || b.Service == nil {
 				return nil

@@ -1,4 +1,4 @@
-package kube
+package table
 
 import (
 	"testing"
@@ -57,7 +57,7 @@ func TestBuildKeptMembers(t *testing.T) {
 			res := Build(Input{Clusters: withS2(tt.state), Policies: []*v1alpha1.GlobalDeploymentPolicy{tt.policy}, Zones: []string{"avi.iberia.local."}})
 			got := map[string]string{}
 			for _, hr := range res.Records {
-				r := hr.Record
+				r := hr
 				got[r.Fqdn] = brief(r)
 				for j, m := range r.Members {
 					if m.Cluster != "s2" {
@@ -69,12 +69,12 @@ func TestBuildKeptMembers(t *testing.T) {
 					if tt.stale && (m.Stale == nil || m.Stale.SinceUnixNano != lastSeen.UnixNano() || m.Stale.Reason == "") {
 						t.Errorf("%s %s: stale %v, want since %v with a reason", r.Fqdn, m.Address, m.Stale, lastSeen)
 					}
-					probed := hr.Checks != nil && hr.Checks[j] != nil
+					probed := health.ChecksOf(hr) != nil && health.ChecksOf(hr)[j] != nil
 					if probed != tt.probed {
 						t.Errorf("%s %s: probed %v, want %v", r.Fqdn, m.Address, probed, tt.probed)
 					}
-					if probed && (hr.Checks[j].Port != 8080 || m.Health != gslbv1.Health_HEALTH_UNKNOWN) {
-						t.Errorf("%s %s: port %d health %v, want 8080 and unknown (the prober seeds it)", r.Fqdn, m.Address, hr.Checks[j].Port, m.Health)
+					if probed && (health.ChecksOf(hr)[j].Port != 8080 || m.Health != gslbv1.Health_HEALTH_UNKNOWN) {
+						t.Errorf("%s %s: port %d health %v, want 8080 and unknown (the prober seeds it)", r.Fqdn, m.Address, health.ChecksOf(hr)[j].Port, m.Health)
 					}
 					if !probed && r.Fqdn == hello && m.Health != gslbv1.Health_HEALTH_UP {
 						t.Errorf("%s %s: health %v, want the served one (up)", r.Fqdn, m.Address, m.Health)
@@ -106,43 +106,34 @@ func TestSeedClusters(t *testing.T) {
 		}},
 		{Fqdn: "two.avi.iberia.local.", Members: []*gslbv1.Member{{Address: "127.0.0.23", Cluster: "s2"}}},
 	}
-	got := seedClusters(seed, at)
+	got := SeedClusters(seed, at)
 	if len(got) != 2 {
 		t.Fatalf("clusters %v, want s1az1 and s2", got)
 	}
-	if !got["s1az1"].lastSeen.Equal(at) || !got["s2"].lastSeen.Equal(down) {
-		t.Errorf("last seen s1az1 %v s2 %v, want %v and %v", got["s1az1"].lastSeen, got["s2"].lastSeen, at, down)
+	if !got["s1az1"].LastSeen.Equal(at) || !got["s2"].LastSeen.Equal(down) {
+		t.Errorf("last seen s1az1 %v s2 %v, want %v and %v", got["s1az1"].LastSeen, got["s2"].LastSeen, at, down)
 	}
-	if n := len(got["s2"].members); n != 2 {
+	if n := len(got["s2"].Members); n != 2 {
 		t.Errorf("s2 keeps %d FQDNs, want 2", n)
 	}
 }
 
-// keptTable marks every record stale, keeping an earlier mark; countStale
-// attributes records to the config cluster and members to their cluster.
+// KeptTable marks every record stale, keeping an earlier mark.
 func TestKeptTable(t *testing.T) {
-	earlier := &gslbv1.Stale{SinceUnixNano: t0.Add(-time.Hour).UnixNano(), Reason: reasonConfigNotSynced}
+	earlier := &gslbv1.Stale{SinceUnixNano: t0.Add(-time.Hour).UnixNano(), Reason: ReasonConfigNotSynced}
 	seed := []*gslbv1.Record{
 		{Fqdn: "b.example.", Members: []*gslbv1.Member{{Address: "192.0.2.2"}}},
 		{Fqdn: "a.example.", Stale: earlier, Members: []*gslbv1.Member{{Address: "192.0.2.1"}}},
 	}
-	recs := keptTable(seed, t0)
-	if recs[0].Record.Fqdn != "a.example." || recs[0].Record.Stale.SinceUnixNano != earlier.SinceUnixNano {
-		t.Errorf("first %v, want a.example. stale since the earlier mark", recs[0].Record)
+	recs := KeptTable(seed, t0)
+	if recs[0].Fqdn != "a.example." || recs[0].Stale.SinceUnixNano != earlier.SinceUnixNano {
+		t.Errorf("first %v, want a.example. stale since the earlier mark", recs[0])
 	}
-	if st := recs[1].Record.Stale; st == nil || st.SinceUnixNano != t0.UnixNano() || st.Reason != reasonConfigNotSynced {
+	if st := recs[1].Stale; st == nil || st.SinceUnixNano != t0.UnixNano() || st.Reason != ReasonConfigNotSynced {
 		t.Errorf("b.example. stale %v, want since the seed", st)
 	}
 	if seed[0].Stale != nil {
 		t.Error("keptTable modified the seed")
-	}
-	mixed := append(recs, health.Record{Record: &gslbv1.Record{Fqdn: "c.example.", Members: []*gslbv1.Member{
-		{Address: "192.0.2.3", Cluster: "s2", Stale: &gslbv1.Stale{SinceUnixNano: 5}},
-		{Address: "192.0.2.4", Cluster: "s1"},
-	}}})
-	c := countStale(mixed)
-	if c["config"].n != 2 || c["config"].since != earlier.SinceUnixNano || c["s2"].n != 1 || c["s2"].since != 5 || len(c) != 2 {
-		t.Errorf("countStale %+v", c)
 	}
 }
 
@@ -153,22 +144,22 @@ func TestKeptTableChecks(t *testing.T) {
 	seed := []*gslbv1.Record{{Fqdn: hello, Members: []*gslbv1.Member{
 		{Address: "127.0.0.11", Cluster: "s1az1", Check: tcp.Proto(), Health: gslbv1.Health_HEALTH_DOWN, HealthReason: "connection refused"},
 		{Address: "127.0.0.12", Cluster: "s1az2", Health: gslbv1.Health_HEALTH_UP},
-		{Address: "127.0.0.13", Cluster: "s2", Check: tcp.Proto(), Health: gslbv1.Health_HEALTH_DOWN, HealthReason: drainReasonPrefix + "x"},
+		{Address: "127.0.0.13", Cluster: "s2", Check: tcp.Proto(), Health: gslbv1.Health_HEALTH_DOWN, HealthReason: DrainReasonPrefix + "x"},
 	}}}
-	recs := keptTable(seed, t0)
-	if len(recs) != 1 || len(recs[0].Checks) != 3 {
+	recs := KeptTable(seed, t0)
+	if len(recs) != 1 || len(health.ChecksOf(recs[0])) != 3 {
 		t.Fatalf("kept %+v, want hello with a check per member", recs)
 	}
-	if c := recs[0].Checks[0]; c == nil || *c != tcp {
+	if c := health.ChecksOf(recs[0])[0]; c == nil || *c != tcp {
 		t.Errorf("127.0.0.11 probed with %+v, want %+v", c, tcp)
 	}
-	if recs[0].Checks[1] != nil {
-		t.Errorf("127.0.0.12 probed with %+v, want not probed (it carries no check)", recs[0].Checks[1])
+	if health.ChecksOf(recs[0])[1] != nil {
+		t.Errorf("127.0.0.12 probed with %+v, want not probed (it carries no check)", health.ChecksOf(recs[0])[1])
 	}
 	// The probed member starts unknown (the prober seeds it from the
 	// served DOWN, and its probes can lift it); the others as served.
 	want := []gslbv1.Health{gslbv1.Health_HEALTH_UNKNOWN, gslbv1.Health_HEALTH_UP, gslbv1.Health_HEALTH_DOWN}
-	for j, m := range recs[0].Record.Members {
+	for j, m := range recs[0].Members {
 		if m.Health != want[j] {
 			t.Errorf("%s starts %v, want %v", m.Address, m.Health, want[j])
 		}
@@ -180,13 +171,13 @@ func TestKeptTableChecks(t *testing.T) {
 	res := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0, func(s *v1alpha1.GlobalDeploymentPolicySpec) {
 		s.HealthCheck = &v1alpha1.HealthCheck{Type: v1alpha1.HealthCheckTCP, Port: 8080}
 	})}, Zones: []string{"avi.iberia.local."}})
-	if len(res.Records) == 0 || len(res.Records[0].Checks) == 0 {
+	if len(res.Records) == 0 {
 		t.Fatalf("Build gave %+v, want probed records", res.Records)
 	}
-	for _, hr := range res.Records {
-		for j, m := range hr.Record.Members {
-			if c := health.CheckOf(m.GetCheck()); c == nil || *c != *hr.Checks[j] {
-				t.Errorf("%s %s carries %+v, want its check %+v", hr.Record.Fqdn, m.Address, c, hr.Checks[j])
+	for _, r := range res.Records {
+		for _, m := range r.Members {
+			if c := health.MemberCheck(m); c == nil || c.Type != health.TypeTCP || c.Port != 8080 {
+				t.Errorf("%s %s carries %+v, want the policy's tcp check on 8080", r.Fqdn, m.Address, c)
 			}
 		}
 	}
@@ -198,11 +189,11 @@ func TestKeptMemberCarriedPort(t *testing.T) {
 	cv := &ClusterView{Name: "s2", State: ClusterUnreachable, Since: t0, Kept: map[string][]*gslbv1.Member{
 		hello: {{Address: "127.0.0.13", Cluster: "s2", Check: &gslbv1.HealthCheck{Type: gslbv1.CheckType_CHECK_TYPE_HTTP, Port: 8443}}},
 	}}
-	es := keptEntries(cv, hello, nil, health.Check{Type: health.TypeHTTP}, true)
+	es := KeptEntries(cv, hello, nil, health.Check{Type: health.TypeHTTP}, true)
 	if len(es) != 1 || es[0].check == nil || es[0].check.Port != 8443 {
 		t.Fatalf("kept entries %+v, want 127.0.0.13 probed on 8443", es)
 	}
-	es = keptEntries(cv, hello, nil, health.Check{Type: health.TypeHTTP, Port: 9000}, true)
+	es = KeptEntries(cv, hello, nil, health.Check{Type: health.TypeHTTP, Port: 9000}, true)
 	if es[0].check.Port != 9000 {
 		t.Errorf("port %d, want the policy's 9000", es[0].check.Port)
 	}

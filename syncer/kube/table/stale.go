@@ -1,11 +1,9 @@
-package kube
+package table
 
 import (
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
@@ -34,7 +32,7 @@ import (
 
 // Reasons shown in the stale marks.
 const (
-	reasonConfigNotSynced  = "config cluster not synced since the syncer started: records kept as the plugin served them"
+	ReasonConfigNotSynced  = "config cluster not synced since the syncer started: records kept as the plugin served them"
 	reasonClusterNotSynced = "cluster %s not synced since the syncer started: members kept as the plugin served them, for the grace period from last seen"
 	reasonUnreachable      = "cluster %s unreachable: last-known members kept for the grace period"
 	reasonExpiredKept      = "cluster %s unreachable past the grace period: members kept, no other member left"
@@ -74,12 +72,12 @@ func keptFQDNs(accepted []*policy, in Input, known map[string]int) map[string]in
 	return out
 }
 
-// keptEntries are cv's kept members of fqdn with the weight and priority
+// KeptEntries are cv's kept members of fqdn with the weight and priority
 // of split, probed with check when probed (on the port the table carries
 // when check names none) (their health starts unknown:
 // the prober seeds it from the plugin's table), else with the health they
 // were served with.
-func keptEntries(cv *ClusterView, fqdn string, split map[string]v1alpha1.TrafficSplit, check health.Check, probed bool) []entry {
+func KeptEntries(cv *ClusterView, fqdn string, split map[string]v1alpha1.TrafficSplit, check health.Check, probed bool) []entry {
 	kept := cv.Kept[fqdn]
 	if len(kept) == 0 {
 		return nil
@@ -102,11 +100,11 @@ func keptEntries(cv *ClusterView, fqdn string, split map[string]v1alpha1.Traffic
 	return out
 }
 
-// seedClusters splits a seed by member cluster: each cluster's members by
+// SeedClusters splits a seed by member cluster: each cluster's members by
 // FQDN, and when it was last seen (the earliest stale mark of its members,
 // else at: the seed's time).
-func seedClusters(seed []*gslbv1.Record, at time.Time) map[string]*keptCluster {
-	out := map[string]*keptCluster{}
+func SeedClusters(seed []*gslbv1.Record, at time.Time) map[string]*KeptCluster {
+	out := map[string]*KeptCluster{}
 	for _, r := range seed {
 		for _, m := range r.Members {
 			if m.Cluster == "" {
@@ -114,38 +112,38 @@ func seedClusters(seed []*gslbv1.Record, at time.Time) map[string]*keptCluster {
 			}
 			kc := out[m.Cluster]
 			if kc == nil {
-				kc = &keptCluster{members: map[string][]*gslbv1.Member{}, lastSeen: at}
+				kc = &KeptCluster{Members: map[string][]*gslbv1.Member{}, LastSeen: at}
 				out[m.Cluster] = kc
 			}
-			kc.members[r.Fqdn] = append(kc.members[r.Fqdn], m)
-			if s := m.GetStale(); s != nil && s.SinceUnixNano > 0 && s.SinceUnixNano < kc.lastSeen.UnixNano() {
-				kc.lastSeen = time.Unix(0, s.SinceUnixNano)
+			kc.Members[r.Fqdn] = append(kc.Members[r.Fqdn], m)
+			if s := m.GetStale(); s != nil && s.SinceUnixNano > 0 && s.SinceUnixNano < kc.LastSeen.UnixNano() {
+				kc.LastSeen = time.Unix(0, s.SinceUnixNano)
 			}
 		}
 	}
 	return out
 }
 
-// keptCluster is what the seed holds of one member cluster.
-type keptCluster struct {
-	members  map[string][]*gslbv1.Member // by FQDN
-	lastSeen time.Time
+// KeptCluster is what the seed holds of one member cluster.
+type KeptCluster struct {
+	Members  map[string][]*gslbv1.Member // by FQDN
+	LastSeen time.Time
 }
 
-// keptTable is the seed as the table of a source whose config cluster has
+// KeptTable is the seed as the table of a source whose config cluster has
 // not synced: every record kept, marked stale since at (or since the mark
 // it already had: a second restart keeps the first time), its members
 // probed with the checks the seed carries (Member.check).
-func keptTable(seed []*gslbv1.Record, at time.Time) []health.Record {
-	out := make([]health.Record, len(seed))
+func KeptTable(seed []*gslbv1.Record, at time.Time) []*gslbv1.Record {
+	out := make([]*gslbv1.Record, len(seed))
 	for i, r := range seed {
 		c := proto.CloneOf(r)
 		if c.Stale == nil {
-			c.Stale = &gslbv1.Stale{SinceUnixNano: at.UnixNano(), Reason: reasonConfigNotSynced}
+			c.Stale = &gslbv1.Stale{SinceUnixNano: at.UnixNano(), Reason: ReasonConfigNotSynced}
 		}
 		out[i] = probeCarried(c)
 	}
-	slices.SortFunc(out, func(a, b health.Record) int { return strings.Compare(a.Record.Fqdn, b.Record.Fqdn) })
+	slices.SortFunc(out, func(a, b *gslbv1.Record) int { return strings.Compare(a.Fqdn, b.Fqdn) })
 	return out
 }
 
@@ -154,79 +152,12 @@ func keptTable(seed []*gslbv1.Record, at time.Time) []health.Record {
 // targets from the health the plugin served: a DOWN left as the source's
 // would be an administrative override, never lifted by the probes). A
 // drained member stays down: the drains are the config cluster's.
-func probeCarried(r *gslbv1.Record) health.Record {
-	hr := health.Carried(r)
-	for j, c := range hr.Checks {
-		m := r.Members[j]
-		if c == nil || isDrained(m) {
+func probeCarried(r *gslbv1.Record) *gslbv1.Record {
+	for _, m := range r.Members {
+		if health.MemberCheck(m) == nil || isDrained(m) {
 			continue
 		}
 		m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""
 	}
-	return hr
-}
-
-// staleLog reports what is kept without being seen, by owner ("config",
-// or a member cluster's name): in the log when it starts, changes since or
-// ends, and in the metrics at every full build.
-type staleLog struct {
-	mu   sync.Mutex
-	last map[string]staleCount
-}
-
-// staleCount is what one source has kept stale.
-type staleCount struct {
-	n      int // records (config) or members (a cluster)
-	since  int64
-	reason string
-}
-
-func countStale(recs []health.Record) map[string]staleCount {
-	out := map[string]staleCount{}
-	add := func(src string, st *gslbv1.Stale) {
-		c := out[src]
-		if c.n == 0 || st.SinceUnixNano < c.since {
-			c.since, c.reason = st.SinceUnixNano, st.Reason
-		}
-		c.n++
-		out[src] = c
-	}
-	for _, r := range recs {
-		if st := r.Record.GetStale(); st != nil {
-			add("config", st)
-			continue // its members are kept with it
-		}
-		for _, m := range r.Record.Members {
-			if st := m.GetStale(); st != nil {
-				add(m.Cluster, st)
-			}
-		}
-	}
-	return out
-}
-
-func (l *staleLog) report(log *slog.Logger, m *metrics, recs []health.Record) {
-	now := countStale(recs)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	m.stale.Reset()
-	m.staleSince.Reset()
-	for src, c := range now {
-		m.stale.WithLabelValues(src).Set(float64(c.n))
-		m.staleSince.WithLabelValues(src).Set(float64(c.since) / 1e9)
-		if old, ok := l.last[src]; !ok || old.since != c.since || old.reason != c.reason {
-			what := "members"
-			if src == "config" {
-				what = "records"
-			}
-			log.Warn("keeping what the syncer cannot see now", "owner", src, what, c.n,
-				"since", time.Unix(0, c.since).UTC().Format(time.RFC3339), "reason", c.reason)
-		}
-	}
-	for src := range l.last {
-		if _, ok := now[src]; !ok {
-			log.Info("nothing kept stale any more: its owner is seen again", "owner", src)
-		}
-	}
-	l.last = now
+	return r
 }

@@ -1,4 +1,4 @@
-package kube
+package table
 
 // An object's backend Services, per FQDN (Object.Backends).
 

@@ -1,4 +1,4 @@
-package kube
+package table
 
 import (
 	"fmt"
@@ -34,7 +34,7 @@ func twoBackends(web, api EndpointCount) []ClusterView {
 
 func healthOf(r Result, fqdn, addr string) (gslbv1.Health, string) {
 	for _, hr := range r.Records {
-		rec := hr.Record
+		rec := hr
 		if rec.Fqdn != fqdn {
 			continue
 		}
@@ -113,10 +113,10 @@ func TestHealthCheckFromPolicyAndHostRule(t *testing.T) {
 		s.HealthCheck = &v1alpha1.HealthCheck{Type: v1alpha1.HealthCheckHTTP, Path: "/healthz", Interval: &metav1.Duration{Duration: 5 * time.Second}, Fall: 2}
 	})
 	r := Build(Input{Clusters: cs, Policies: []*v1alpha1.GlobalDeploymentPolicy{p}})
-	if len(r.Records) != 1 || len(r.Records[0].Checks) != 3 {
+	if len(r.Records) != 1 || len(health.ChecksOf(r.Records[0])) != 3 {
 		t.Fatalf("records %v", r.Records)
 	}
-	c0, c1 := r.Records[0].Checks[0], r.Records[0].Checks[1]
+	c0, c1 := health.ChecksOf(r.Records[0])[0], health.ChecksOf(r.Records[0])[1]
 	want := health.Check{Type: health.TypeHTTP, Method: "GET", Path: "/healthz", Host: "hello.avi.iberia.local", ExpectStatus: "200-399",
 		Port: 8080, Interval: 5 * time.Second, Timeout: time.Second, Rise: 2, Fall: 2}
 	if *c0 != want {
@@ -132,15 +132,15 @@ func TestHealthCheckFromPolicyAndHostRule(t *testing.T) {
 		Spec: v1alpha1.GSLBHostRuleSpec{FQDN: hello, HealthCheck: &v1alpha1.HealthCheck{Path: "/ready", Port: 9000},
 			ThirdPartyMembers: []v1alpha1.ThirdPartyMember{{Address: "192.0.2.7", Weight: 1}, {Hostname: "ext.example.", Weight: 1}}}}
 	r = Build(Input{Clusters: cs, Policies: []*v1alpha1.GlobalDeploymentPolicy{p}, HostRules: []*v1alpha1.GSLBHostRule{hr}})
-	cks := r.Records[0].Checks
+	cks := health.ChecksOf(r.Records[0])
 	if len(cks) != 5 || cks[0].Path != "/ready" || cks[0].Port != 9000 || cks[0].Fall != 2 || cks[3] == nil || cks[3].Port != 9000 || cks[4] != nil {
 		t.Errorf("host rule checks %+v", cks)
 	}
 	off := &v1alpha1.GSLBHostRule{ObjectMeta: metav1.ObjectMeta{Namespace: "gslb", Name: "h"},
 		Spec: v1alpha1.GSLBHostRuleSpec{FQDN: hello, HealthCheck: &v1alpha1.HealthCheck{Type: v1alpha1.HealthCheckNone}}}
 	r = Build(Input{Clusters: cs, Policies: []*v1alpha1.GlobalDeploymentPolicy{p}, HostRules: []*v1alpha1.GSLBHostRule{off}})
-	if r.Records[0].Checks != nil {
-		t.Errorf("type None still probes: %+v", r.Records[0].Checks)
+	if health.ChecksOf(r.Records[0]) != nil {
+		t.Errorf("type None still probes: %+v", health.ChecksOf(r.Records[0]))
 	}
 }
 
@@ -175,7 +175,7 @@ func TestInvalidHealthCheckRefused(t *testing.T) {
 	if h := r.HostRules["gslb/h"]; h.Accepted || h.Reason != v1alpha1.ReasonInvalidHealthCheck || !strings.Contains(h.Message, "gslb/p") {
 		t.Errorf("host rule %+v", h)
 	}
-	if c := r.Records[0].Checks[0]; c == nil || c.Type != health.TypeTCP || c.Port != 443 {
+	if c := health.ChecksOf(r.Records[0])[0]; c == nil || c.Type != health.TypeTCP || c.Port != 443 {
 		t.Errorf("check %+v, want the policy's", c)
 	}
 }
@@ -228,7 +228,7 @@ func TestCountEndpoints(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", k, got[k], w)
 		}
 	}
-	stripped, _ := stripSlice(slice("a", discoveryv1.AddressTypeIPv4, no, yes, nil))
+	stripped, _ := StripSlice(slice("a", discoveryv1.AddressTypeIPv4, no, yes, nil))
 	if s := stripped.(*sliceCount); s.Service != "ns/a" || s.Family != discoveryv1.AddressTypeIPv4 || s.Count != (EndpointCount{2, 3}) ||
 		s.Name != "aIPv4" || s.Labels != nil {
 		t.Errorf("stripped %+v", s)
@@ -249,11 +249,11 @@ func TestCountEndpointsStripped(t *testing.T) {
 	}
 	var stripped, mixed []any
 	for i, s := range raw {
-		o, err := stripSlice(s)
+		o, err := StripSlice(s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again, _ := stripSlice(o); again != o {
+		if again, _ := StripSlice(o); again != o {
 			t.Errorf("%s: stripped twice gives a new object", s.Name)
 		}
 		if cp := o.(*sliceCount).DeepCopyObject().(*sliceCount); cp == o || !equality.Semantic.DeepEqual(cp, o) {
@@ -283,8 +283,8 @@ func TestStatusShowsMemberHealth(t *testing.T) {
 	cs := twoBackends(EndpointCount{0, 3}, EndpointCount{1, 1})
 	p := gdp("p", 0)
 	r := Build(Input{Clusters: cs, Policies: []*v1alpha1.GlobalDeploymentPolicy{p}})
-	served := indexServed(health.Records(r.Records))
-	st := PolicyStatus(p, r.Policies["gslb/p"], map[string]ClusterState{"s1az1": ClusterUp, "s1az2": ClusterUp, "s2": ClusterUp}, served, pushView{})
+	served := IndexServed(r.Records)
+	st := PolicyStatus(p, r.Policies["gslb/p"], map[string]ClusterState{"s1az1": ClusterUp, "s1az2": ClusterUp, "s2": ClusterUp}, served, Push{})
 	if len(st.UnhealthyMembers) != 1 || st.UnhealthyMembers[0] != (v1alpha1.MemberHealth{FQDN: hello, Cluster: "s1az1", Target: "127.0.0.11",
 		Health: "Down", Reason: "0/3 endpoints ready in service default/web"}) {
 		t.Errorf("unhealthy %+v", st.UnhealthyMembers)
@@ -316,8 +316,8 @@ func TestStripKeepsWhatBuildReads(t *testing.T) {
 		Annotations: map[string]string{v1alpha1.AnnotationExternalDNS: "s.example,t.example", "other": "x"}},
 		Spec:   corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Ports: []corev1.ServicePort{{Name: "h", Port: 8080, Protocol: corev1.ProtocolTCP}}},
 		Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{IP: "2001:db8::1"}}}}}
-	si, _ := stripManaged(in)
-	ss, _ := stripManaged(svc)
+	si, _ := StripManaged(in)
+	ss, _ := StripManaged(svc)
 	a, _ := IngressObject(in)
 	b, _ := IngressObject(si.(*networkingv1.Ingress))
 	c, _ := ServiceObject(svc)

@@ -1,4 +1,4 @@
-package kube
+package table
 
 import (
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -13,9 +13,9 @@ type EndpointCount struct {
 	Ready, Total int
 }
 
-// sliceServiceSelector lists only the EndpointSlices that belong to a
+// SliceServiceSelector lists only the EndpointSlices that belong to a
 // Service.
-const sliceServiceSelector = discoveryv1.LabelServiceName
+const SliceServiceSelector = discoveryv1.LabelServiceName
 
 // sliceCount is what the cache keeps of an EndpointSlice (stripSlice):
 // its Service, address family and endpoint counts. A cluster's slices are
@@ -38,9 +38,9 @@ func (s *sliceCount) DeepCopyObject() runtime.Object {
 	return &out
 }
 
-// stripSlice is the informer's transform of EndpointSlices: their
+// StripSlice is the informer's transform of EndpointSlices: their
 // sliceCount; other objects as they are.
-func stripSlice(obj any) (any, error) {
+func StripSlice(obj any) (any, error) {
 	if c, ok := countOf(obj); ok {
 		return c, nil
 	}

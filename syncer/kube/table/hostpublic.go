@@ -1,4 +1,4 @@
-package kube
+package table
 
 // A host rule's public addresses: per member cluster, what the DNS answers
 // for that cluster's members of the rule's FQDN, while the probes go to
@@ -60,9 +60,9 @@ func withRulePublic(o *Object, public map[string][]string, cluster string) *Obje
 	return &c
 }
 
-// valuesValid is the ValuesValid condition of a host rule: False when
+// ValuesValid is the ValuesValid condition of a host rule: False when
 // values of its spec were ignored, naming the first ones.
-func valuesValid(invalid []string, gen int64) metav1.Condition {
+func ValuesValid(invalid []string, gen int64) metav1.Condition {
 	c := metav1.Condition{Type: v1alpha1.ConditionValuesValid, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonValid,
 		Message: "every value of the spec is used", ObservedGeneration: gen}
 	if len(invalid) > 0 {
