@@ -95,7 +95,9 @@ func keptEntries(cv *ClusterView, fqdn string, split map[string]v1alpha1.Traffic
 		e := entry{m: m}
 		if probed && m.Address != "" {
 			e.check = memberCheck(check, uint16(k.GetCheck().GetPort()), fqdn) // the object's port, as the table carries it
-			m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""
+			if !downBySource(k) { // sourcedown.go
+				m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""
+			}
 		}
 		out = append(out, e)
 	}
@@ -153,12 +155,13 @@ func keptTable(seed []*gslbv1.Record, at time.Time) []health.Record {
 // are probed, starting UNKNOWN as in keptEntries (the prober seeds their
 // targets from the health the plugin served: a DOWN left as the source's
 // would be an administrative override, never lifted by the probes). A
-// drained member stays down: the drains are the config cluster's.
+// drained member stays down: the drains are the config cluster's; so does a
+// member down by its source's readiness (sourcedown.go).
 func probeCarried(r *gslbv1.Record) health.Record {
 	hr := health.Carried(r)
 	for j, c := range hr.Checks {
 		m := r.Members[j]
-		if c == nil || isDrained(m) {
+		if c == nil || isDrained(m) || downBySource(m) { // sourcedown.go
 			continue
 		}
 		m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""
