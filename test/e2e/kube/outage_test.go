@@ -152,7 +152,7 @@ func (l *lab) exactRoundsOf(t *testing.T, d time.Duration, want map[string]int) 
 		for k, n := range counts {
 			exact = exact && want[k] == n
 			if _, ok := want[k]; !ok {
-				t.Fatalf("round %d: answered %s, not a member of hello (%v)", rounds, k, counts)
+				t.Fatalf("round %d: answered %s, not one of the members wanted (%v)", rounds, k, counts)
 			}
 		}
 		if exact {
