@@ -95,7 +95,8 @@ func keptEntries(cv *ClusterView, fqdn string, split map[string]v1alpha1.Traffic
 		e := entry{m: m}
 		if probed && m.Address != "" {
 			e.check = memberCheck(check, uint16(k.GetCheck().GetPort()), fqdn) // the object's port, as the table carries it
-			if !downBySource(k) { // sourcedown.go
+			// A DOWN by readiness stays (sourcedown.go); any other starts over.
+			if !downBySource(k) {
 				m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""
 			}
 		}
