@@ -115,9 +115,15 @@ type stack struct {
 // weighted w, and waits until the first table is served.
 func startStack(t *testing.T, w [3]uint32) *stack {
 	t.Helper()
+	return startStackYAML(t, membersYAML(w))
+}
+
+// startStackYAML is startStack on the members file yaml.
+func startStackYAML(t *testing.T, yaml string) *stack {
+	t.Helper()
 	st := &stack{dir: t.TempDir()}
 	st.yaml = filepath.Join(st.dir, "members.yaml")
-	harness.WriteFile(t, st.yaml, membersYAML(w))
+	harness.WriteFile(t, st.yaml, yaml)
 	st.c = harness.StartCoreDNS(t, corefile, nil)
 	st.startSyncer(t)
 	st.start = st.c.WaitLoaded(loadTimeout)
