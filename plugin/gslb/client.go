@@ -28,7 +28,8 @@ type ecsTrust []netip.Prefix
 // newClient reads the ECS option of r. ok is false when the option is
 // malformed (RFC 7871 section 7.1.1: the answer is FORMERR): more than one
 // ECS option, a scope prefix in a query, an address that does not match its
-// family or has bits set beyond its source prefix. The miekg/dns parser
+// family or has bits set beyond its source prefix, an address of more or
+// fewer octets than the source prefix needs (section 6). The miekg/dns parser
 // refuses an unknown family or a prefix longer than the address before the
 // query reaches a plugin.
 func newClient(w dns.ResponseWriter, r *dns.Msg, trust ecsTrust) (c client, ok bool) {
@@ -50,7 +51,7 @@ func newClient(w dns.ResponseWriter, r *dns.Msg, trust ecsTrust) (c client, ok b
 		return c, true
 	}
 	addr, bits, valid := ecsPrefix(e)
-	if !valid {
+	if !valid || !ecsWireOK(opt) {
 		return c, false
 	}
 	if !trust.allows(c.source()) {

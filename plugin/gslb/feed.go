@@ -244,6 +244,9 @@ func (f *feed) validateRecords(recs []*gslbv1.Record) ([]*gslbv1.Record, map[str
 		if !f.inZone(name) {
 			return nil, nil, fmt.Errorf("record %q is outside every zone of this server (%v)", name, keys(f.zones))
 		}
+		if err := f.checkApex(name, r); err != nil {
+			return nil, nil, err
+		}
 		if _, dup := seen[name]; dup {
 			return nil, nil, fmt.Errorf("record %q appears more than once", name)
 		}

@@ -35,6 +35,8 @@ func TestApplyRefusesInvalidAndKeepsServing(t *testing.T) {
 			nil, `member 1 (192.0.2.1): has both address and hostname`, errInvalid},
 		{"outside the zone", gslbv1.Kind_KIND_FULL, 0, []*gslbv1.Record{rec("hello.example.org", mem("192.0.2.1", 1))},
 			nil, `record "hello.example.org." is outside every zone of this server`, errInvalid},
+		{"hostname member at the apex", gslbv1.Kind_KIND_FULL, 0, []*gslbv1.Record{rec("AVI.iberia.local", mem("192.0.2.1", 1), host("lb.example.org", 1))},
+			nil, `record "avi.iberia.local." is the apex of its zone: hostname member "lb.example.org." would answer a CNAME beside the zone's SOA and NS`, errInvalid},
 		{"duplicate record", gslbv1.Kind_KIND_FULL, 0, []*gslbv1.Record{rec("a.avi.iberia.local", mem("192.0.2.1", 1)), rec("A.avi.iberia.local.", mem("192.0.2.1", 1))},
 			nil, `record "a.avi.iberia.local." appears more than once`, errInvalid},
 		{"fallback without address", gslbv1.Kind_KIND_FULL, 0, []*gslbv1.Record{{Fqdn: "a.avi.iberia.local", DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_FALLBACK}},

@@ -240,8 +240,10 @@ func answerRR(c cand, owner string, ttl uint32) dns.RR {
 	return rr
 }
 
+// ttlOf is the TTL of rec's answers: its own when it sets one, 0 included,
+// else the server block's.
 func (g *GSLB) ttlOf(rec *Record) uint32 {
-	if rec.ttl != 0 {
+	if rec.hasTTL {
 		return rec.ttl
 	}
 	return g.ttl

@@ -7,12 +7,13 @@ import (
 
 	"github.com/coredns/coredns/plugin/test"
 	"github.com/miekg/dns"
+	"google.golang.org/protobuf/proto"
 )
 
 // scenarioTable is the table most handler tests serve.
 func scenarioTable() []*gslbv1.Record {
 	hello := rec("hello.avi.iberia.local", mem("127.0.0.11", 6), mem("127.0.0.12", 4), mem("127.0.0.13", 2))
-	hello.Ttl = 2
+	hello.Ttl = proto.Uint32(2)
 	return []*gslbv1.Record{
 		hello,
 		rec("test.avi.iberia.local", mem("192.0.2.20", 1)),

@@ -40,9 +40,11 @@ const (
 type Record struct {
 	name string         // canonical FQDN
 	src  *gslbv1.Record // as pushed (canonical fqdn); never modified
-	ttl  uint32         // 0: the server block's default
-	down gslbv1.DownResponse
-	fam  [numFamilies]answerSet
+	ttl  uint32         // when hasTTL; 0 is served as 0
+	// hasTTL: the record sets its TTL; without, the server block's default.
+	hasTTL bool
+	down   gslbv1.DownResponse
+	fam    [numFamilies]answerSet
 	// cnameOnly: every member is a hostname, so the name is an alias and the
 	// CNAME answers queries of any type.
 	cnameOnly bool
@@ -86,11 +88,12 @@ type memberStat struct {
 // member counters are reused.
 func compileRecord(r *gslbv1.Record, prev *Record, sc scheduleCache, rc routeCache) *Record {
 	rec := &Record{
-		name: r.GetFqdn(),
-		src:  r,
-		ttl:  r.GetTtl(),
-		down: r.GetDownResponse(),
-		alg:  r.GetAlgorithm(),
+		name:   r.GetFqdn(),
+		src:    r,
+		ttl:    r.GetTtl(),
+		hasTTL: r.Ttl != nil,
+		down:   r.GetDownResponse(),
+		alg:    r.GetAlgorithm(),
 	}
 	if usesRoute(rec.alg) {
 		rec.route = rc.get(r.GetRouting())

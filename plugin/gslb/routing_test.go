@@ -249,7 +249,7 @@ func TestSameRecord(t *testing.T) {
 		"routing network": func(r *gslbv1.Record) { r.Routing.Topology[1].Site = "SITE1" },
 		"site order":      func(r *gslbv1.Record) { r.Routing.SiteOrder = nil },
 		"origin":          func(r *gslbv1.Record) { r.Origin = "file x.yaml" },
-		"ttl":             func(r *gslbv1.Record) { r.Ttl = 9 },
+		"ttl":             func(r *gslbv1.Record) { r.Ttl = proto.Uint32(9) },
 		"no routing":      func(r *gslbv1.Record) { r.Routing = nil },
 	} {
 		b := proto.CloneOf(a)

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // testRegistry is a registry of its own, so tests do not share feeds.
@@ -181,7 +182,7 @@ func bigTable(n int) []*gslbv1.Record {
 	for i := range recs {
 		recs[i] = &gslbv1.Record{
 			Fqdn: fmt.Sprintf("app-%d.avi.iberia.local.", i),
-			Ttl:  30,
+			Ttl:  proto.Uint32(30),
 			Members: []*gslbv1.Member{
 				{Address: fmt.Sprintf("127.%d.%d.1", i>>8&255, i&255), Weight: 6, Cluster: "s1az1", Site: "site1"},
 				{Address: fmt.Sprintf("127.%d.%d.2", i>>8&255, i&255), Weight: 4, Cluster: "s1az2", Site: "site1"},

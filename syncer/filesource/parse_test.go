@@ -42,7 +42,7 @@ func TestParseExample(t *testing.T) {
 	}
 	want := []*gslbv1.Record{
 		{
-			Fqdn: "a.avi.iberia.local.", Ttl: 30, Origin: "file members.yaml",
+			Fqdn: "a.avi.iberia.local.", Ttl: proto.Uint32(30), Origin: "file members.yaml",
 			Algorithm:    gslbv1.Algorithm_ALGORITHM_RANDOM,
 			DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_ALL,
 			Members: []*gslbv1.Member{
@@ -51,7 +51,7 @@ func TestParseExample(t *testing.T) {
 			},
 		},
 		{
-			Fqdn: "hello.avi.iberia.local.", Ttl: 2, Origin: "file members.yaml",
+			Fqdn: "hello.avi.iberia.local.", Ttl: proto.Uint32(2), Origin: "file members.yaml",
 			Algorithm:    gslbv1.Algorithm_ALGORITHM_WRR,
 			DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_FALLBACK,
 			Fallback:     []string{"192.0.2.10"},
@@ -116,8 +116,8 @@ records:
 		t.Fatal(err)
 	}
 	want := []*gslbv1.Record{
-		{Fqdn: "a.example.", Origin: "file m.yaml", Ttl: 0, Algorithm: gslbv1.Algorithm_ALGORITHM_WRR, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_SERVFAIL},
-		{Fqdn: "b.example.", Origin: "file m.yaml", Ttl: 30, Algorithm: gslbv1.Algorithm_ALGORITHM_RANDOM, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_EMPTY,
+		{Fqdn: "a.example.", Origin: "file m.yaml", Ttl: proto.Uint32(0), Algorithm: gslbv1.Algorithm_ALGORITHM_WRR, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_SERVFAIL},
+		{Fqdn: "b.example.", Origin: "file m.yaml", Ttl: proto.Uint32(30), Algorithm: gslbv1.Algorithm_ALGORITHM_RANDOM, DownResponse: gslbv1.DownResponse_DOWN_RESPONSE_EMPTY,
 			Members: []*gslbv1.Member{{Address: "10.0.0.1", Weight: 1}}},
 	}
 	for i := range want {
@@ -306,4 +306,16 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// ttl 0 is kept as 0 (served as 0); a ttl left out, with no default, is
+// absent (the name server's default).
+func TestParseTTLZeroIsNotAbsent(t *testing.T) {
+	got, err := Parse("m.yaml", []byte("records:\n  - {fqdn: a.example., ttl: 0}\n  - {fqdn: b.example.}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Ttl == nil || *got[0].Ttl != 0 || got[1].Ttl != nil {
+		t.Errorf("ttls %v and %v, want 0 and absent", got[0].Ttl, got[1].Ttl)
+	}
 }

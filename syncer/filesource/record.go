@@ -50,7 +50,7 @@ func (p *parser) record(n *yaml.Node, index int, d defaults, firstLine map[strin
 
 	r := &gslbv1.Record{Fqdn: fqdn, Ttl: d.ttl, Algorithm: d.algorithm, DownResponse: d.downResponse, Origin: p.origin}
 	if v := f.get("ttl"); v != nil {
-		if r.Ttl, err = p.uint32(v, label+": ttl", gslbv1.MaxTTL); err != nil {
+		if r.Ttl, err = p.ttl(v, label+": ttl"); err != nil {
 			return none, err
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 // defaults are the record fields a file may set once for all records.
 type defaults struct {
-	ttl          uint32
+	ttl          *uint32 // nil: the name server's default; 0 is served as 0
 	algorithm    gslbv1.Algorithm
 	downResponse gslbv1.DownResponse
 	check        *checkBlock // nil when not set
@@ -150,7 +150,7 @@ func (p *parser) defaults(n *yaml.Node) (defaults, error) {
 		return d, err
 	}
 	if v := f.get("ttl"); v != nil {
-		if d.ttl, err = p.uint32(v, "defaults: ttl", gslbv1.MaxTTL); err != nil {
+		if d.ttl, err = p.ttl(v, "defaults: ttl"); err != nil {
 			return d, err
 		}
 	}

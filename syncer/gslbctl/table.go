@@ -135,7 +135,7 @@ func PrintTable(w io.Writer, st *gslbv1.StatusResponse, recs []*gslbv1.Record, f
 		st.GetVersion(), st.GetRecords(), updated.UTC().Format(time.RFC3339), now.Sub(updated).Round(time.Second), strings.Join(st.GetZones(), " "))
 	for _, r := range recs {
 		ttl := "default"
-		if r.GetTtl() > 0 {
+		if r.Ttl != nil { // 0 is served as 0
 			ttl = fmt.Sprint(r.GetTtl())
 		}
 		alg := strings.ToLower(strings.TrimPrefix(r.GetAlgorithm().String(), "ALGORITHM_"))

@@ -63,7 +63,7 @@ func newConfigCluster(ctx context.Context, cfg *rest.Config, s *Source) (*config
 		cancel()
 		return nil, err
 	}
-	f := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0)
+	f := dynamicinformer.NewDynamicSharedInformerFactory(waitingForReady(dyn, cs), 0) // configready.go
 	cc.gdp = f.ForResource(v1alpha1.GlobalDeploymentPolicies).Informer()
 	cc.ghr = f.ForResource(v1alpha1.GSLBHostRules).Informer()
 	_ = cc.gdp.SetTransform(toTyped(func() runtime.Object { return &v1alpha1.GlobalDeploymentPolicy{} }))

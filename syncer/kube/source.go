@@ -90,6 +90,7 @@ func (s *Source) Run(ctx context.Context, onChange func(source.Change), onError 
 	if err := s.reload(ctx); err != nil {
 		return err
 	}
+	s.reportEarly(ctx, onChange) // early.go
 	if err := s.awaitStart(ctx); err != nil {
 		return err
 	}

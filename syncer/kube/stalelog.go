@@ -67,7 +67,7 @@ func (l *staleLog) report(log *slog.Logger, m *metrics, recs []*gslbv1.Record) {
 	}
 	for src := range l.last {
 		if _, ok := now[src]; !ok {
-			log.Info("nothing kept stale any more: its owner is seen again", "owner", src)
+			logStaleEnd(log, src, recs)
 		}
 	}
 	l.last = now

@@ -412,7 +412,7 @@ func TestPush100kRecordsInChunks(t *testing.T) {
 		// and both limits on a chunk come into play.
 		recs[i] = &gslbv1.Record{
 			Fqdn: fmt.Sprintf("app-%06d.gslb.example.", i),
-			Ttl:  30,
+			Ttl:  proto.Uint32(30),
 			Members: []*gslbv1.Member{
 				{Address: fmt.Sprintf("10.%d.%d.1", i>>8&255, i&255), Weight: 5, Cluster: "cluster-east-1", Site: "site-east", HealthReason: "http GET /healthz: 200 OK in 3ms from probe-1"},
 				{Address: fmt.Sprintf("10.%d.%d.2", i>>8&255, i&255), Weight: 5, Cluster: "cluster-west-1", Site: "site-west", HealthReason: "http GET /healthz: 200 OK in 3ms from probe-1"},

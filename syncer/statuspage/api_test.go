@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"google.golang.org/protobuf/proto"
 )
 
 // The summary's schema: the documented fields, with their JSON types, and
@@ -156,7 +157,7 @@ func getJSON(t *testing.T, url string, v any) {
 func numberedTable(n int) fixedTable {
 	recs := make([]*gslbv1.Record, n)
 	for i := range n {
-		recs[n-1-i] = &gslbv1.Record{Fqdn: fmt.Sprintf("r-%04d.avi.iberia.local.", i), Ttl: 30, Members: []*gslbv1.Member{
+		recs[n-1-i] = &gslbv1.Record{Fqdn: fmt.Sprintf("r-%04d.avi.iberia.local.", i), Ttl: proto.Uint32(30), Members: []*gslbv1.Member{
 			{Address: "192.0.2.1", Weight: 6, Site: "site1", Cluster: "a", Health: gslbv1.Health_HEALTH_UP, HealthReason: "HTTP 200"},
 			{Address: "192.0.2.2", Weight: 4, Site: "site1", Cluster: "b", Health: gslbv1.Health_HEALTH_UP, HealthReason: "HTTP 200"},
 			{Address: "192.0.2.3", Weight: 2, Site: "site2", Cluster: "c"},

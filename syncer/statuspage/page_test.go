@@ -10,6 +10,7 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/health"
+	"google.golang.org/protobuf/proto"
 )
 
 // fixedTable is a table given whole (one unit's input, not a fake of a
@@ -33,8 +34,8 @@ var decidedAt = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 
 func helloTable() fixedTable {
 	return fixedTable{gen: 3, recs: []*gslbv1.Record{
-		{Fqdn: "test.avi.iberia.local.", Ttl: 300, Members: []*gslbv1.Member{{Address: "192.0.2.20", Weight: 1}}},
-		{Fqdn: "hello.avi.iberia.local.", Ttl: 2, Algorithm: gslbv1.Algorithm_ALGORITHM_WRR, Members: []*gslbv1.Member{
+		{Fqdn: "test.avi.iberia.local.", Ttl: proto.Uint32(300), Members: []*gslbv1.Member{{Address: "192.0.2.20", Weight: 1}}},
+		{Fqdn: "hello.avi.iberia.local.", Ttl: proto.Uint32(2), Algorithm: gslbv1.Algorithm_ALGORITHM_WRR, Members: []*gslbv1.Member{
 			{Address: "127.0.0.11", Cluster: "s1az1", Site: "site1", Weight: 6, Health: gslbv1.Health_HEALTH_DOWN, HealthReason: "timeout after 1s"},
 			{Address: "127.0.0.12", Cluster: "s1az2", Site: "site1", Weight: 4, Health: gslbv1.Health_HEALTH_UP, HealthReason: "HTTP 200"},
 			{Address: "127.0.0.13", Cluster: "s2", Site: "site2", Weight: 2, Health: gslbv1.Health_HEALTH_DOWN,

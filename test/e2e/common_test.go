@@ -16,6 +16,7 @@ import (
 	"github.com/gslbdns/gslb/test/e2e/harness"
 
 	"github.com/miekg/dns"
+	"google.golang.org/protobuf/proto"
 )
 
 // The scenario (see corefile-examples/demo): the zone, its GSLB name, its
@@ -85,14 +86,14 @@ records:
 func membersTable(w [3]uint32) []*gslbv1.Record {
 	return []*gslbv1.Record{
 		{
-			Fqdn: hello, Ttl: helloTTL, Algorithm: gslbv1.Algorithm_ALGORITHM_WRR,
+			Fqdn: hello, Ttl: proto.Uint32(helloTTL), Algorithm: gslbv1.Algorithm_ALGORITHM_WRR,
 			Members: []*gslbv1.Member{
 				{Cluster: "s1az1", Site: "site1", Address: members[0], Weight: w[0]},
 				{Cluster: "s1az2", Site: "site1", Address: members[1], Weight: w[1]},
 				{Cluster: "s2", Site: "site2", Address: members[2], Weight: w[2]},
 			},
 		},
-		{Fqdn: static, Ttl: 300, Members: []*gslbv1.Member{{Address: staticIP, Weight: 1}}},
+		{Fqdn: static, Ttl: proto.Uint32(300), Members: []*gslbv1.Member{{Address: staticIP, Weight: 1}}},
 	}
 }
 
@@ -114,9 +115,15 @@ type stack struct {
 // weighted w, and waits until the first table is served.
 func startStack(t *testing.T, w [3]uint32) *stack {
 	t.Helper()
+	return startStackYAML(t, membersYAML(w))
+}
+
+// startStackYAML is startStack on the members file yaml.
+func startStackYAML(t *testing.T, yaml string) *stack {
+	t.Helper()
 	st := &stack{dir: t.TempDir()}
 	st.yaml = filepath.Join(st.dir, "members.yaml")
-	harness.WriteFile(t, st.yaml, membersYAML(w))
+	harness.WriteFile(t, st.yaml, yaml)
 	st.c = harness.StartCoreDNS(t, corefile, nil)
 	st.startSyncer(t)
 	st.start = st.c.WaitLoaded(loadTimeout)

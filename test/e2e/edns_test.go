@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net"
 	"strings"
@@ -74,7 +75,8 @@ func TestEDNSAndTruncation(t *testing.T) {
 
 // Malformed queries through the real server (RFC 6891 section 6.1.1): two
 // OPT records, or an OPT whose owner is not the root, get FORMERR from the
-// plugin. A bare 12-byte header that claims one question never reaches the
+// plugin, and so does an ECS option whose address has more or fewer octets
+// than its source prefix needs (RFC 7871 section 6). A bare 12-byte header that claims one question never reaches the
 // plugin: CoreDNS's server answers a message without a question SERVFAIL
 // itself (core/dnsserver.Server.ServeDNS), which this test records.
 func TestMalformedQueries(t *testing.T) {
@@ -108,12 +110,36 @@ func TestMalformedQueries(t *testing.T) {
 		{"two OPTs", query(opt("."), opt(".")), dns.RcodeFormatError},
 		{"OPT owner not root", query(opt("avi.iberia.local.")), dns.RcodeFormatError},
 		{"12-byte header (CoreDNS's server)", header, dns.RcodeServerFailure},
+		{"ECS /24 with 3 address octets", ecsWire(t, 3), dns.RcodeSuccess},
+		{"ECS /24 with 2 address octets", ecsWire(t, 2), dns.RcodeFormatError},
+		{"ECS /24 with 7 address octets", ecsWire(t, 7), dns.RcodeFormatError},
 	} {
 		r := rawExchange(t, c.Addr, tt.wire)
 		if r.Rcode != tt.want {
 			t.Errorf("%s: %s, want %s", tt.name, harness.Brief(r), dns.RcodeToString[tt.want])
 		}
 	}
+}
+
+// ecsWire is an A query for hello with one ECS option, family 1, source
+// prefix 24, 192.0.2.0 in octets address octets (3 is right; the extra ones
+// zero), as `dig +subnet` with a hand-edited option sends it.
+func ecsWire(t *testing.T, octets int) []byte {
+	t.Helper()
+	m := harness.NewQuery(hello, dns.TypeA)
+	m.SetEdns0(1232, false)
+	m.IsEdns0().Option = []dns.EDNS0{&dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 1, SourceNetmask: 24, Address: net.IPv4(192, 0, 2, 0).To4()}}
+	b, err := m.Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The option ends the message: code, length, family, prefixes, 3
+	// octets; the OPT's RDLENGTH is just before it.
+	optLen, rdLen := len(b)-7-2, len(b)-7-4-2
+	b = append(b[:len(b)-3], append([]byte{192, 0, 2}, make([]byte, 4)...)[:octets]...)
+	binary.BigEndian.PutUint16(b[optLen:], uint16(4+octets))
+	binary.BigEndian.PutUint16(b[rdLen:], uint16(4+4+octets))
+	return b
 }
 
 // rawExchange sends wire bytes over UDP and returns the unpacked reply.

@@ -80,7 +80,7 @@ func TestBuild(t *testing.T) {
 			want: map[string]string{hello: "s1az1=127.0.0.11/6/0 s1az2=127.0.0.12/4/0 s2=127.0.0.13/2/0"},
 			check: func(t *testing.T, r Result) {
 				rec := r.Records[0]
-				if rec.Ttl != 2 || rec.Algorithm != gslbv1.Algorithm_ALGORITHM_WRR {
+				if rec.GetTtl() != 2 || rec.Algorithm != gslbv1.Algorithm_ALGORITHM_WRR {
 					t.Errorf("record %v", prototext.Format(rec))
 				}
 				p := r.Policies["gslb/p"]
@@ -185,7 +185,7 @@ func TestBuild(t *testing.T) {
 			want: map[string]string{hello: "s1az1=127.0.0.11/1/0 s1az2=127.0.0.12/1/0 s2=127.0.0.13/7/0 =198.51.100.7/3/0"},
 			check: func(t *testing.T, r Result) {
 				rec := r.Records[0]
-				if rec.Ttl != 30 || rec.Algorithm != gslbv1.Algorithm_ALGORITHM_RANDOM || rec.DownResponse != gslbv1.DownResponse_DOWN_RESPONSE_FALLBACK || rec.Members[3].Site != "dc3" {
+				if rec.GetTtl() != 30 || rec.Algorithm != gslbv1.Algorithm_ALGORITHM_RANDOM || rec.DownResponse != gslbv1.DownResponse_DOWN_RESPONSE_FALLBACK || rec.Members[3].Site != "dc3" {
 					t.Errorf("record %v", prototext.Format(rec))
 				}
 			},
@@ -301,7 +301,7 @@ func TestEditChangesOnlyThatField(t *testing.T) {
 	for name, edit := range edits {
 		got := Build(Input{Clusters: scenario(), Policies: []*v1alpha1.GlobalDeploymentPolicy{gdp("p", 0, edit)}}).Records[0]
 		diff := 0
-		if got.Ttl != base.Ttl {
+		if got.GetTtl() != base.GetTtl() {
 			diff++
 		}
 		if got.Algorithm != base.Algorithm {
@@ -310,7 +310,7 @@ func TestEditChangesOnlyThatField(t *testing.T) {
 		if brief(got) != brief(base) {
 			diff++
 		}
-		if diff != 1 || (name != "ttl" && got.Ttl != 2) {
+		if diff != 1 || (name != "ttl" && got.GetTtl() != 2) {
 			t.Errorf("%s edit changed %d fields: %v", name, diff, prototext.Format(got))
 		}
 	}

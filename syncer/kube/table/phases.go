@@ -186,7 +186,7 @@ func recordSettings(f string, owner *policy, hr *hostRule) (*gslbv1.Record, sett
 		p := owner.obj
 		hc, set.mode, set.split = p.Spec.HealthCheck, owner.readiness, owner.split
 		if p.Spec.TTL != nil {
-			rec.Ttl = uint32(*p.Spec.TTL)
+			rec.Ttl = specTTL(*p.Spec.TTL)
 		}
 		rec.Algorithm = algorithm(p.Spec.Algorithm)
 		rec.DownResponse, rec.Fallback = downResponse(p.Spec.DownResponse)
@@ -197,7 +197,7 @@ func recordSettings(f string, owner *policy, hr *hostRule) (*gslbv1.Record, sett
 			set.mode = hr.obj.Spec.EndpointReadiness
 		}
 		if hr.obj.Spec.TTL != nil {
-			rec.Ttl = uint32(*hr.obj.Spec.TTL)
+			rec.Ttl = specTTL(*hr.obj.Spec.TTL)
 		}
 		if hr.obj.Spec.Algorithm != "" {
 			rec.Algorithm = algorithm(hr.obj.Spec.Algorithm)

@@ -8,6 +8,7 @@ import (
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/syncer/apis/gslb/v1alpha1"
 
+	"google.golang.org/protobuf/proto"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -134,10 +135,28 @@ func TestRecordSettings(t *testing.T) {
 		{"the rule's fields win", accepted[0], rule, 9, gslbv1.Algorithm_ALGORITHM_RANDOM, 7, 443},
 		{"a rule alone", nil, rule, 9, gslbv1.Algorithm_ALGORITHM_RANDOM, 7, 0},
 	}
+	zero := int32(0)
+	zeroRule := &hostRule{obj: &v1alpha1.GSLBHostRule{Spec: v1alpha1.GSLBHostRuleSpec{TTL: &zero}}, res: &HostRuleResult{Accepted: true}}
+	noTTL, _, _ := compiled(t, gdp("q", 0, func(s *v1alpha1.GlobalDeploymentPolicySpec) { s.TTL = nil }))
+	// ttl 0 is served as 0; only a ttl left out is the name server's default.
+	for _, tc := range []struct {
+		name  string
+		owner *policy
+		hr    *hostRule
+		want  *uint32
+	}{
+		{"a rule's ttl 0", accepted[0], zeroRule, proto.Uint32(0)},
+		{"no ttl anywhere", noTTL[0], nil, nil},
+		{"the policy's ttl 2", accepted[0], nil, proto.Uint32(2)},
+	} {
+		if rec, _ := recordSettings(hello, tc.owner, tc.hr); (rec.Ttl == nil) != (tc.want == nil) || (tc.want != nil && *rec.Ttl != *tc.want) {
+			t.Errorf("%s: ttl %v, want %v", tc.name, rec.Ttl, tc.want)
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec, set := recordSettings(hello, tt.owner, tt.hr)
-			if rec.Fqdn != hello || rec.Ttl != tt.ttl || rec.Algorithm != tt.alg || set.split["s2"].Weight != tt.s2Weight {
+			if rec.Fqdn != hello || rec.GetTtl() != tt.ttl || rec.Algorithm != tt.alg || set.split["s2"].Weight != tt.s2Weight {
 				t.Errorf("record %v split %v", rec, set.split)
 			}
 			if port := map[bool]uint16{true: set.check.Port}[set.probed]; port != tt.probedPort {

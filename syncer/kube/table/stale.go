@@ -93,7 +93,10 @@ func KeptEntries(cv *ClusterView, fqdn string, split map[string]v1alpha1.Traffic
 		e := entry{m: m}
 		if probed && m.Address != "" {
 			e.check = memberCheck(check, uint16(k.GetCheck().GetPort()), fqdn) // the object's port, as the table carries it
-			m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""
+			// A DOWN by readiness stays (sourcedown.go); any other starts over.
+			if !downBySource(k) {
+				m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""
+			}
 		}
 		out = append(out, e)
 	}
@@ -151,10 +154,11 @@ func KeptTable(seed []*gslbv1.Record, at time.Time) []*gslbv1.Record {
 // are probed, starting UNKNOWN as in keptEntries (the prober seeds their
 // targets from the health the plugin served: a DOWN left as the source's
 // would be an administrative override, never lifted by the probes). A
-// drained member stays down: the drains are the config cluster's.
+// drained member stays down: the drains are the config cluster's; so does a
+// member down by its source's readiness (sourcedown.go).
 func probeCarried(r *gslbv1.Record) *gslbv1.Record {
 	for _, m := range r.Members {
-		if health.MemberCheck(m) == nil || isDrained(m) {
+		if health.MemberCheck(m) == nil || isDrained(m) || downBySource(m) {
 			continue
 		}
 		m.Health, m.HealthReason = gslbv1.Health_HEALTH_UNKNOWN, ""

@@ -3,6 +3,8 @@ package kube
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -38,11 +40,18 @@ const (
 // s1az2's Services and Ingresses: the 6:4:2 split is exact; `route s2
 // detach` → s2 leaves, `attach` → back; `endpoints s2 0` (the route's
 // backend) → s2 leaves, named in the policy's status; 3 → back.
+//
+// The lab runs in a private network namespace, on its fixed addresses
+// there, so the test passes beside a user's `make lab`: it holds the lab's
+// DNS and metrics addresses in its own namespace for its whole run, as that
+// lab would.
 func TestKubeLab(t *testing.T) {
 	dir := t.TempDir()
 	kubelab := buildKubelab(t)
-	t.Cleanup(func() { runKubelab(t, kubelab, "down", "-dir", dir) })
-	banner := runKubelab(t, kubelab, "up", "-dir", dir, "-bin", harness.BinDir(t))
+	holdLabAddresses(t)
+	ns := harness.NewNetNS(t)
+	t.Cleanup(func() { runKubelab(t, ns, kubelab, "down", "-dir", dir) })
+	banner := runKubelab(t, ns, kubelab, "up", "-dir", dir, "-bin", harness.BinDir(t))
 	for _, want := range []string{
 		"s2     http://127.0.0.13:8000/",
 		"Gateway hello + HTTPRoute hello (backend: Service hello)",
@@ -55,7 +64,7 @@ func TestKubeLab(t *testing.T) {
 			t.Errorf("kubelab up's banner lacks %q:\n%s", want, banner)
 		}
 	}
-	l, cfgs := labOf(t, dir)
+	l, cfgs := labOf(t, ns, dir)
 	checkOnlyRoutePublishes(t, l, cfgs["s2"])
 	// A member's first probe results change the table, which restarts the
 	// WRR schedule that expectSplit counts: wait for them first.
@@ -71,7 +80,7 @@ func TestKubeLab(t *testing.T) {
 	probedUp(t)
 	series := `gslb_syncer_kube_kind_watched{cluster="s2",kind="HTTPRoute"}`
 	harness.Eventually(t, wait, func() error {
-		if v := seriesAt(t, labMetrics, series); v != "1" {
+		if v := nsSeriesAt(t, ns, labMetrics, series); v != "1" {
 			return fmt.Errorf("%s = %q, want 1", series, v)
 		}
 		return nil
@@ -79,17 +88,17 @@ func TestKubeLab(t *testing.T) {
 	l.expectSplit(t, [3]int32{6, 4, 2})
 
 	t.Run("route detached leaves, attached returns", func(t *testing.T) {
-		runKubelab(t, kubelab, "route", "s2", "detach", "-dir", dir)
+		runKubelab(t, ns, kubelab, "route", "s2", "detach", "-dir", dir)
 		l.waitSet(t, hello, dns.TypeA, 12, "127.0.0.11,127.0.0.12")
-		runKubelab(t, kubelab, "route", "s2", "attach", "-dir", dir)
+		runKubelab(t, ns, kubelab, "route", "s2", "attach", "-dir", dir)
 		probedUp(t)
 		l.expectSplit(t, [3]int32{6, 4, 2})
 	})
 	t.Run("endpoints s2 0 leaves, 3 returns", func(t *testing.T) {
-		runKubelab(t, kubelab, "endpoints", "s2", "0", "-dir", dir)
+		runKubelab(t, ns, kubelab, "endpoints", "s2", "0", "-dir", dir)
 		l.waitSet(t, hello, dns.TypeA, 12, "127.0.0.11,127.0.0.12")
 		l.waitUnhealthy(t, hello, "127.0.0.13", "0/0 endpoints ready in service "+kubescenario.AppNS+"/hello")
-		runKubelab(t, kubelab, "endpoints", "s2", "3", "-dir", dir)
+		runKubelab(t, ns, kubelab, "endpoints", "s2", "3", "-dir", dir)
 		probedUp(t)
 		l.expectSplit(t, [3]int32{6, 4, 2})
 		l.waitUnhealthy(t, hello, "127.0.0.13", "")
@@ -124,35 +133,75 @@ func buildKubelab(t *testing.T) string {
 	return out
 }
 
-// runKubelab runs kubelab with args and returns its standard output; a
-// failure fails the test with both outputs.
-func runKubelab(t testing.TB, kubelab string, args ...string) string {
+// runKubelab runs kubelab with args in the namespace (the processes it
+// starts stay there) and returns its standard output; a failure fails the
+// test with both outputs.
+func runKubelab(t testing.TB, ns *harness.NetNS, kubelab string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, kubelab, args...)
 	cmd.Dir = harness.RepoRoot(t)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("kubelab %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, stderr.String())
+	var out, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	var err error
+	ns.Do(func() { err = cmd.Start() })
+	if err == nil {
+		err = cmd.Wait()
 	}
-	return string(out)
+	if err != nil {
+		t.Fatalf("kubelab %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out.String(), stderr.String())
+	}
+	return out.String()
 }
 
-// labOf is the lab kubelab runs in dir, seen as the admin (its kubeconfig,
-// one context per cluster) and through its DNS, with the admin's configs;
-// l.env, l.c and l.s are nil.
-func labOf(t *testing.T, dir string) (*lab, map[string]*rest.Config) {
+// holdLabAddresses binds the lab's DNS (UDP and TCP) and metrics addresses
+// in the test's own network namespace until the test ends, as a user's
+// `make lab` does; one already taken (by such a lab) is left to it.
+func holdLabAddresses(t *testing.T) {
+	t.Helper()
+	var held []io.Closer
+	if c, err := net.ListenPacket("udp", labDNS); err == nil {
+		held = append(held, c)
+	}
+	for _, addr := range []string{labDNS, strings.TrimSuffix(strings.TrimPrefix(labMetrics, "http://"), "/metrics")} {
+		if l, err := net.Listen("tcp", addr); err == nil {
+			held = append(held, l)
+		}
+	}
+	t.Cleanup(func() {
+		for _, c := range held {
+			c.Close()
+		}
+	})
+}
+
+// nsSeriesAt is seriesAt for a metrics endpoint inside the namespace.
+func nsSeriesAt(t testing.TB, ns *harness.NetNS, url, series string) string {
+	t.Helper()
+	_, body, err := ns.HTTPGet(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seriesIn(body, series)
+}
+
+// labOf is the lab kubelab runs in dir inside the namespace, seen as the
+// admin (its kubeconfig, one context per cluster) and through its DNS, with
+// the admin's configs; l.env, l.c and l.s are nil.
+func labOf(t *testing.T, ns *harness.NetNS, dir string) (*lab, map[string]*rest.Config) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
-	l := &lab{ctx: ctx, cs: map[string]kubernetes.Interface{}, t: t, dns: harness.Dial(t, labDNS, "udp")}
+	l := &lab{ctx: ctx, cs: map[string]kubernetes.Interface{}, t: t, dns: ns.Dial(t, labDNS, "udp")}
 	cfgs := map[string]*rest.Config{}
 	for _, n := range kubescenario.Members {
 		cfg, err := k8senv.LabConfig(dir, k8senv.Admin, n)
 		must(t, err)
+		cfg.Dial = func(ctx context.Context, network, addr string) (c net.Conn, err error) {
+			ns.Do(func() { c, err = (&net.Dialer{}).DialContext(ctx, network, addr) })
+			return c, err
+		}
 		cfgs[n] = cfg
 		l.cs[n], err = kubernetes.NewForConfig(cfg)
 		must(t, err)

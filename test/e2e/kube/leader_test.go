@@ -150,6 +150,11 @@ func seriesAt(t testing.TB, url, series string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return seriesIn(body, series)
+}
+
+// seriesIn is the value of series in a metrics page, or "" when absent.
+func seriesIn(body, series string) string {
 	v := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(body)
 	if v == nil {
 		return ""

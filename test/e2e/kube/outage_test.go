@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,7 +152,7 @@ func (l *lab) exactRoundsOf(t *testing.T, d time.Duration, want map[string]int) 
 		for k, n := range counts {
 			exact = exact && want[k] == n
 			if _, ok := want[k]; !ok {
-				t.Fatalf("round %d: answered %s, not a member of hello (%v)", rounds, k, counts)
+				t.Fatalf("round %d: answered %s, not one of the members wanted (%v)", rounds, k, counts)
 			}
 		}
 		if exact {
@@ -226,9 +227,20 @@ func TestKubeConfigOutage(t *testing.T) {
 		}
 	})
 
-	t.Run("config apiserver back: the marks go, a policy edit applies", func(t *testing.T) {
-		must(t, config.Restart())
+	t.Run("config apiserver back: the marks go, a policy edit applies within 2 s", func(t *testing.T) {
+		must(t, config.Restart()) // returns once the apiserver is ready
+		ready := time.Now()
 		l.patchPolicy(t, kubescenario.GDPName, `{"spec":{"trafficSplit":[{"cluster":"s1az1","weight":6},{"cluster":"s1az2","weight":3},{"cluster":"s2","weight":1}]}}`)
+		// The syncer, restarted during the outage, sees the config cluster
+		// again within configResume: its informers do not wait on
+		// client-go's backoff (up to 30 s).
+		harness.Eventually(t, configResume, func() error {
+			if w := memberWeights(gslbctl.FindRecord(l.table(t), hello)); w != "6,3,1" {
+				return fmt.Errorf("hello's weights in the plugin's table %s, want 6,3,1", w)
+			}
+			return nil
+		})
+		t.Logf("the edit reached the plugin's table %v after the config apiserver was ready", time.Since(ready).Round(time.Millisecond))
 		l.expectSplit(t, [3]int32{6, 3, 1})
 		harness.Eventually(t, wait, func() error {
 			r := gslbctl.FindRecord(l.table(t), hello)
@@ -244,6 +256,22 @@ func TestKubeConfigOutage(t *testing.T) {
 		})
 		l.waitLog(t, `msg="nothing kept stale any more: its owner is seen again" .*owner=config`)
 	})
+}
+
+// configResume bounds how long after the config apiserver is ready a
+// policy edit reaches the plugin's table: 2 s, and 1 s of slack for a
+// loaded machine.
+const configResume = 3 * time.Second
+
+// memberWeights lists a record's member weights, largest first: "6,4,2".
+func memberWeights(r *gslbv1.Record) string {
+	var ws []int
+	for _, m := range r.GetMembers() {
+		ws = append(ws, int(m.GetWeight()))
+	}
+	slices.Sort(ws)
+	slices.Reverse(ws)
+	return strings.Trim(strings.Join(strings.Fields(fmt.Sprint(ws)), ","), "[]")
 }
 
 // expectMetric checks that the syncer's metrics have a series whose name

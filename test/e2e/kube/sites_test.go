@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gslbdns/gslb/syncer/gslbctl"
 	"github.com/gslbdns/gslb/test/e2e/harness"
 	"github.com/gslbdns/gslb/test/kubescenario"
 
@@ -30,7 +31,8 @@ const loadSlack = 3 * time.Second
 //     afterwards; the probes each member receives per interval are counted;
 //   - the leader killed: another syncer holds the Lease within its duration;
 //   - the config apiserver killed and every syncer restarted: every node
-//     keeps its exact 6:4:2, never an error or NXDOMAIN;
+//     keeps its exact 6:4:2, never an error or NXDOMAIN; the apiserver
+//     back, a policy edit is in every node's table within 2 s (+1 s slack);
 //   - site A's coredns-gslb processes killed: BIND resolves hello through B.
 func TestKubeSites(t *testing.T) {
 	l := startSitesLab(t)
@@ -91,7 +93,7 @@ func TestKubeSites(t *testing.T) {
 		l.waitServes(t, all3)
 	})
 
-	t.Run("config apiserver killed, every syncer restarted: exact 6:4:2 everywhere", func(t *testing.T) {
+	t.Run("config apiserver killed, every syncer restarted: exact 6:4:2 everywhere; back, an edit everywhere within 2 s", func(t *testing.T) {
 		must(t, l.env.Cluster("s1az1").Stop())
 		for _, n := range l.nodes {
 			n.restartSyncer(t)
@@ -106,6 +108,24 @@ func TestKubeSites(t *testing.T) {
 				t.Errorf("node %s: the restarted syncer pushed a table that lost records (%s):\n%s", n.name, m, n.syncer.Tail(30))
 			}
 		}
+		// Back: the restarted syncers (their processes end with this
+		// subtest) see it within configResume.
+		must(t, l.env.Cluster("s1az1").Restart()) // returns once the apiserver is ready
+		ready := time.Now()
+		l.patchPolicy(t, kubescenario.GDPName, `{"spec":{"trafficSplit":[{"cluster":"s1az1","weight":6},{"cluster":"s1az2","weight":3},{"cluster":"s2","weight":1}]}}`)
+		harness.Eventually(t, configResume, func() error {
+			for _, n := range l.nodes {
+				_, recs, err := gslbctl.Dump(l.ctx, n.table)
+				if err != nil {
+					return fmt.Errorf("node %s: %v", n.name, err)
+				}
+				if w := memberWeights(gslbctl.FindRecord(recs, hello)); w != "6,3,1" {
+					return fmt.Errorf("node %s: hello's weights %s, want 6,3,1", n.name, w)
+				}
+			}
+			return nil
+		})
+		t.Logf("the edit reached every node's table %v after the config apiserver was ready", time.Since(ready).Round(time.Millisecond))
 	})
 
 	t.Run("site A's coredns-gslb killed: BIND resolves hello through site B", func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
+	"google.golang.org/protobuf/proto"
 )
 
 // Routing by who asks under load: queries carrying EDNS Client Subnet from
@@ -57,8 +58,8 @@ func routedRecords() []*gslbv1.Record {
 		rt.Topology = append(rt.Topology, &gslbv1.ClientNetwork{Cidr: fmt.Sprintf("10.%d.%d.0/24", i>>8, i&255), Site: site})
 	}
 	return []*gslbv1.Record{
-		{Fqdn: "topo." + benchZone, Ttl: 30, Algorithm: gslbv1.Algorithm_ALGORITHM_TOPOLOGY, Routing: rt, Members: members()},
-		{Fqdn: "hash." + benchZone, Ttl: 30, Algorithm: gslbv1.Algorithm_ALGORITHM_CONSISTENT_HASH, Members: members()},
+		{Fqdn: "topo." + benchZone, Ttl: proto.Uint32(30), Algorithm: gslbv1.Algorithm_ALGORITHM_TOPOLOGY, Routing: rt, Members: members()},
+		{Fqdn: "hash." + benchZone, Ttl: proto.Uint32(30), Algorithm: gslbv1.Algorithm_ALGORITHM_CONSISTENT_HASH, Members: members()},
 	}
 }
 

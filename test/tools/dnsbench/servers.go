@@ -9,6 +9,7 @@ import (
 
 	gslbv1 "github.com/gslbdns/gslb/plugin/api/gslb/v1"
 	"github.com/gslbdns/gslb/test/internal/testhost"
+	"google.golang.org/protobuf/proto"
 )
 
 const benchZone = "avi.iberia.local."
@@ -33,7 +34,7 @@ func appName(i int) string { return fmt.Sprintf("app-%d", i) }
 func (b benchNames) records() []*gslbv1.Record {
 	weights := [3]uint32{6, 4, 2}
 	mk := func(label string, i int) *gslbv1.Record {
-		r := &gslbv1.Record{Fqdn: label + "." + benchZone, Ttl: 30}
+		r := &gslbv1.Record{Fqdn: label + "." + benchZone, Ttl: proto.Uint32(30)}
 		for k, a := range b.members(i) {
 			r.Members = append(r.Members, &gslbv1.Member{Address: a, Weight: weights[k]})
 		}

@@ -680,8 +680,10 @@ type Record struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Fully qualified; matched case-insensitively. Must be inside a zone of the plugin.
 	Fqdn string `protobuf:"bytes,1,opt,name=fqdn,proto3" json:"fqdn,omitempty"`
-	// Seconds; 0 means the plugin's default ttl.
-	Ttl          uint32       `protobuf:"varint,2,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	// Seconds; absent: the plugin's default ttl. 0 is served as 0 (answers a
+	// resolver should not cache), as Avi allows; a syncer older than the
+	// field's presence never sends 0.
+	Ttl          *uint32      `protobuf:"varint,2,opt,name=ttl,proto3,oneof" json:"ttl,omitempty"`
 	Algorithm    Algorithm    `protobuf:"varint,3,opt,name=algorithm,proto3,enum=gslb.v1.Algorithm" json:"algorithm,omitempty"`
 	DownResponse DownResponse `protobuf:"varint,4,opt,name=down_response,json=downResponse,proto3,enum=gslb.v1.DownResponse" json:"down_response,omitempty"`
 	// IPv4 or IPv6 literals, used by DOWN_RESPONSE_FALLBACK.
@@ -739,8 +741,8 @@ func (x *Record) GetFqdn() string {
 }
 
 func (x *Record) GetTtl() uint32 {
-	if x != nil {
-		return x.Ttl
+	if x != nil && x.Ttl != nil {
+		return *x.Ttl
 	}
 	return 0
 }
@@ -1423,17 +1425,18 @@ const file_gslb_v1_gslb_proto_rawDesc = "" +
 	"\vDumpRequest\"g\n" +
 	"\tDumpChunk\x12/\n" +
 	"\x06status\x18\x01 \x01(\v2\x17.gslb.v1.StatusResponseR\x06status\x12)\n" +
-	"\arecords\x18\x02 \x03(\v2\x0f.gslb.v1.RecordR\arecords\"\xcd\x02\n" +
+	"\arecords\x18\x02 \x03(\v2\x0f.gslb.v1.RecordR\arecords\"\xda\x02\n" +
 	"\x06Record\x12\x12\n" +
-	"\x04fqdn\x18\x01 \x01(\tR\x04fqdn\x12\x10\n" +
-	"\x03ttl\x18\x02 \x01(\rR\x03ttl\x120\n" +
+	"\x04fqdn\x18\x01 \x01(\tR\x04fqdn\x12\x15\n" +
+	"\x03ttl\x18\x02 \x01(\rH\x00R\x03ttl\x88\x01\x01\x120\n" +
 	"\talgorithm\x18\x03 \x01(\x0e2\x12.gslb.v1.AlgorithmR\talgorithm\x12:\n" +
 	"\rdown_response\x18\x04 \x01(\x0e2\x15.gslb.v1.DownResponseR\fdownResponse\x12\x1a\n" +
 	"\bfallback\x18\x05 \x03(\tR\bfallback\x12)\n" +
 	"\amembers\x18\x06 \x03(\v2\x0f.gslb.v1.MemberR\amembers\x12*\n" +
 	"\arouting\x18\a \x01(\v2\x10.gslb.v1.RoutingR\arouting\x12\x16\n" +
 	"\x06origin\x18\b \x01(\tR\x06origin\x12$\n" +
-	"\x05stale\x18\t \x01(\v2\x0e.gslb.v1.StaleR\x05stale\"\xd5\x01\n" +
+	"\x05stale\x18\t \x01(\v2\x0e.gslb.v1.StaleR\x05staleB\x06\n" +
+	"\x04_ttl\"\xd5\x01\n" +
 	"\aRouting\x122\n" +
 	"\btopology\x18\x01 \x03(\v2\x16.gslb.v1.ClientNetworkR\btopology\x12\x1d\n" +
 	"\n" +
@@ -1591,6 +1594,7 @@ func file_gslb_v1_gslb_proto_init() {
 	if File_gslb_v1_gslb_proto != nil {
 		return
 	}
+	file_gslb_v1_gslb_proto_msgTypes[7].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

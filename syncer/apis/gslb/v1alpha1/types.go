@@ -253,7 +253,8 @@ type GlobalDeploymentPolicySpec struct {
 	// +listMapKey=cluster
 	// +kubebuilder:validation:MaxItems=64
 	TrafficSplit []TrafficSplit `json:"trafficSplit,omitempty"`
-	// TTL of the answers in seconds; absent: the name server's default.
+	// TTL of the answers in seconds; absent: the name server's default. 0 is
+	// served as 0 (answers resolvers do not cache), as in Avi.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=86400
@@ -392,6 +393,7 @@ type GSLBHostRuleSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	FQDN string `json:"fqdn"`
+	// TTL of the answers in seconds; absent: the policy's. 0 is served as 0.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=86400
