@@ -104,6 +104,7 @@ func doInstall(t *testing.T, helm string) error {
 // waitServing waits until the DaemonSet ds has its two Pods Running and
 // Ready, then until every addr answers; what names the step in the log.
 func waitServing(ctx context.Context, t *testing.T, what, ds string, addrs []string, start time.Time) error {
+	t.Helper()
 	if err := waitDaemonSetReady(ctx, ds, 2); err != nil {
 		return fmt.Errorf("%v\n%s", err, env.describePods())
 	}
@@ -194,6 +195,7 @@ func TestChartServesTheScenario(t *testing.T) {
 // checkScenario asks addr for hello 1,200 times and wants 600:400:200
 // (6:4:2) exactly, then the negative answers (checkNegative).
 func checkScenario(t *testing.T, addr string) {
+	t.Helper()
 	want := map[string]int{}
 	for m, w := range map[string]int{"s1az1": 600, "s1az2": 400, "s2": 200} {
 		want[kubescenario.LBAddress[m]] = w
