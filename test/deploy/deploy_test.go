@@ -173,6 +173,7 @@ func TestDeploy(t *testing.T) {
 					soa:        "g-dns.iberia.local. johernandez.iberia.local. 30",
 					probeLease: c.probeLease,
 					delegation: c.delegation,
+					images:     gslbImages(t, filepath.Join(deploy, "helm", "gslb")),
 				}
 				checkObjects(t, objs, want)
 			})
@@ -343,6 +344,7 @@ type expect struct {
 	delegation                *wantDelegation // gslb-syncer --delegation; nil: none
 	extraMounts               bool            // ci/delegation-values.yaml's extraVolumes (delegation_test.go)
 	statusPage                bool            // gslb-syncer --status-page, charting this Pod's CoreDNS
+	images                    []string        // the two containers' images; nil: not checked
 	// benchCorefile, when set, is the repository's copy of this rendering's
 	// Corefile that `make bench` measures; it must be the same.
 	benchCorefile string
@@ -380,6 +382,9 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, w expect) {
 		t.Fatalf("containers %v, want [coredns-gslb gslb-syncer]", names)
 	}
 	dnsC, syncer := pod.Containers[0], pod.Containers[1]
+	if got := []string{dnsC.Image, syncer.Image}; w.images != nil && !slices.Equal(got, w.images) {
+		t.Errorf("images %v, want %v: make images tags them with the chart's appVersion, and nodes without a registry have no other", got, w.images)
+	}
 	volumes := map[string]corev1.Volume{}
 	for _, v := range pod.Volumes {
 		volumes[v.Name] = v

@@ -17,6 +17,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"sigs.k8s.io/yaml"
 )
 
 // dockerImage is what a Dockerfile's final stage says about its image.
@@ -261,4 +262,21 @@ func decodeCaps(t *testing.T, file, xattr string) []string {
 		}
 	}
 	return caps
+}
+
+// gslbImages are the images of coredns-gslb and gslb-syncer tagged with the
+// appVersion of the chart in dir, as `make images` tags them.
+func gslbImages(t *testing.T, chart string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(chart, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		AppVersion string `json:"appVersion"`
+	}
+	if err := yaml.Unmarshal(data, &c); err != nil || c.AppVersion == "" {
+		t.Fatalf("%s/Chart.yaml: no appVersion (%v)", chart, err)
+	}
+	return []string{"ghcr.io/gslbdns/coredns-gslb:" + c.AppVersion, "ghcr.io/gslbdns/gslb-syncer:" + c.AppVersion}
 }

@@ -32,25 +32,36 @@ const (
 	helmVersion = "v3.22.0"
 )
 
-var installOnce struct {
+var installOnce, scenarioOnce struct {
 	sync.Once
 	err error
 }
 
-// installChart sets up the scenario's members, the members Secret and
-// `helm install`s the chart once for the package; every test that needs the
-// release calls it.
+// installChart sets up the scenario (setupScenario) and `helm install`s the
+// chart once for the package; every test that needs the release calls it.
 func installChart(t *testing.T) {
 	t.Helper()
 	helm := helmBin(t)
+	setupScenario(t)
 	installOnce.Do(func() { installOnce.err = doInstall(t, helm) })
 	if installOnce.err != nil {
 		t.Fatalf("installing the chart: %v", installOnce.err)
 	}
 }
 
-func doInstall(t *testing.T, helm string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+// setupScenario, once for the package: the scenario's members, the
+// namespace gslb and the members Secret in it, as deploy/README.md (section
+// 3) has the user create them before installing.
+func setupScenario(t *testing.T) {
+	t.Helper()
+	scenarioOnce.Do(func() { scenarioOnce.err = doSetup(t) })
+	if scenarioOnce.err != nil {
+		t.Fatalf("setting up the scenario: %v", scenarioOnce.err)
+	}
+}
+
+func doSetup(t *testing.T) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	members := map[string]*rest.Config{}
 	for _, m := range kubescenario.Members {
@@ -63,7 +74,8 @@ func doInstall(t *testing.T, helm string) error {
 	// The members get the hello Service and Ingress (app: gslb) and the
 	// member role for gslb-member, the token of the members Secret. The
 	// policy that kubescenario writes goes to s1az1, where no syncer reads
-	// it: the chart's own global-gdp (6:4:2) in this cluster is the one used.
+	// it: the policy in this cluster (the chart's own global-gdp, 6:4:2, or
+	// the kustomize test's) is the one used.
 	if err := kubescenario.Install(ctx, env.root, "gslb-member", members["s1az1"], members); err != nil {
 		return fmt.Errorf("the scenario's members: %v", err)
 	}
@@ -73,6 +85,12 @@ func doInstall(t *testing.T, helm string) error {
 		return err
 	}
 	env.kubectl(t, "-n", releaseNS, "create", "secret", "generic", "gslb-members", "--from-file=kubeconfig="+kc)
+	return nil
+}
+
+func doInstall(t *testing.T, helm string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
 	start := time.Now()
 	out, err := runHelm(helm, "install", release, filepath.Join(env.root, "deploy", "helm", "gslb"),
 		"--namespace", releaseNS, "--set", "service.type=NodePort", "--set", fmt.Sprintf("service.nodePort=%d", nodePort),
@@ -80,17 +98,24 @@ func doInstall(t *testing.T, helm string) error {
 	if err != nil {
 		return fmt.Errorf("helm install: %v\n%s", err, out)
 	}
-	if err := waitDaemonSetReady(ctx, 2); err != nil {
+	return waitServing(ctx, t, "helm install", dsName, serviceAddrs(), start)
+}
+
+// waitServing waits until the DaemonSet ds has its two Pods Running and
+// Ready, then until every addr answers; what names the step in the log.
+func waitServing(ctx context.Context, t *testing.T, what, ds string, addrs []string, start time.Time) error {
+	t.Helper()
+	if err := waitDaemonSetReady(ctx, ds, 2); err != nil {
 		return fmt.Errorf("%v\n%s", err, env.describePods())
 	}
-	t.Logf("helm install: 2 Pods Running and Ready %v after helm install", time.Since(start).Round(time.Second))
+	t.Logf("%s: 2 Pods Running and Ready %v after it", what, time.Since(start).Round(time.Second))
 	// Ready Pods reach the Service once kube-proxy has written their rules.
-	for _, addr := range serviceAddrs() {
+	for _, addr := range addrs {
 		if err := harness.Within(time.Minute, func() error { return answers(addr) }); err != nil {
 			return fmt.Errorf("the Service at %s: %v", addr, err)
 		}
 	}
-	t.Logf("helm install: every node answers through the Service %v after helm install", time.Since(start).Round(time.Second))
+	t.Logf("%s: every node answers through the Service %v after it", what, time.Since(start).Round(time.Second))
 	return nil
 }
 
@@ -152,29 +177,8 @@ func membersKubeconfig(t *testing.T, names ...string) string {
 // `gslbctl table` works through `kubectl exec`.
 func TestChartServesTheScenario(t *testing.T) {
 	installChart(t)
-	want := map[string]int{}
-	for m, w := range map[string]int{"s1az1": 600, "s1az2": 400, "s2": 200} {
-		want[kubescenario.LBAddress[m]] = w
-	}
 	for _, addr := range serviceAddrs() {
-		t.Run(addr, func(t *testing.T) {
-			c := harness.Dial(t, addr, "udp")
-			got := map[string]int{}
-			for range 1200 {
-				ip, _, err := harness.OneA(c.Query(t, kubescenario.Hello, dns.TypeA))
-				if err != nil {
-					t.Fatal(err)
-				}
-				got[ip.String()]++
-			}
-			t.Logf("%s: 1200 queries: %v", addr, got)
-			for ip, n := range want {
-				if got[ip] != n {
-					t.Errorf("%s: %s answered %d times of 1200, want %d (6:4:2): %v", addr, ip, got[ip], n, got)
-				}
-			}
-			checkNegative(t, c)
-		})
+		t.Run(addr, func(t *testing.T) { checkScenario(t, addr) })
 	}
 	t.Run("gslbctl", func(t *testing.T) {
 		pod := env.dnsPods(t)[0]
@@ -186,6 +190,32 @@ func TestChartServesTheScenario(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkScenario asks addr for hello 1,200 times and wants 600:400:200
+// (6:4:2) exactly, then the negative answers (checkNegative).
+func checkScenario(t *testing.T, addr string) {
+	t.Helper()
+	want := map[string]int{}
+	for m, w := range map[string]int{"s1az1": 600, "s1az2": 400, "s2": 200} {
+		want[kubescenario.LBAddress[m]] = w
+	}
+	c := harness.Dial(t, addr, "udp")
+	got := map[string]int{}
+	for range 1200 {
+		ip, _, err := harness.OneA(c.Query(t, kubescenario.Hello, dns.TypeA))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[ip.String()]++
+	}
+	t.Logf("%s: 1200 queries: %v", addr, got)
+	for ip, n := range want {
+		if got[ip] != n {
+			t.Errorf("%s: %s answered %d times of 1200, want %d (6:4:2): %v", addr, ip, got[ip], n, got)
+		}
+	}
+	checkNegative(t, c)
 }
 
 // checkNegative: AAAA of the GSLB name is NODATA (NOERROR, no answer, the
@@ -210,12 +240,12 @@ func hasSOA(r *dns.Msg) bool {
 	return false
 }
 
-// waitDaemonSetReady polls the DaemonSet until n Pods are scheduled,
-// updated, available and ready.
-func waitDaemonSetReady(ctx context.Context, n int32) error {
+// waitDaemonSetReady polls the DaemonSet name (namespace gslb) until n Pods
+// are scheduled, updated, available and ready.
+func waitDaemonSetReady(ctx context.Context, name string, n int32) error {
 	var last string
 	for {
-		ds, err := env.cs.AppsV1().DaemonSets(releaseNS).Get(ctx, dsName, metav1.GetOptions{})
+		ds, err := env.cs.AppsV1().DaemonSets(releaseNS).Get(ctx, name, metav1.GetOptions{})
 		if err == nil {
 			s := ds.Status
 			last = fmt.Sprintf("desired %d, ready %d, updated %d, available %d (generation %d observed %d)",
@@ -229,7 +259,7 @@ func waitDaemonSetReady(ctx context.Context, n int32) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("DaemonSet %s/%s not ready: %s", releaseNS, dsName, last)
+			return fmt.Errorf("DaemonSet %s/%s not ready: %s", releaseNS, name, last)
 		case <-time.After(500 * time.Millisecond):
 		}
 	}

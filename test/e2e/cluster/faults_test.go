@@ -151,7 +151,7 @@ func waitReady(t *testing.T, timeout time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := waitDaemonSetReady(ctx, 2); err != nil {
+	if err := waitDaemonSetReady(ctx, dsName, 2); err != nil {
 		t.Fatalf("%v\n%s", err, env.describePods())
 	}
 	harness.Eventually(t, timeout, func() error {

@@ -1,4 +1,5 @@
-// Package cluster_test runs the Helm chart on a real cluster: the control
+// Package cluster_test runs the Helm chart, then the kustomize base (after
+// `helm uninstall`: they share cluster-scoped names), on a real cluster: the control
 // plane and two nodes of test/tools/cluster.sh (real kubelets, each with its
 // own containerd, kube-proxy, Debian's CNI bridge), the images of
 // `make images` imported into every node, the scenario's three member
